@@ -1,0 +1,1 @@
+//! labels (owned by helper F2; placeholder until filled in).

@@ -1,0 +1,100 @@
+//! # aaiti-features
+//!
+//! TA-Lib-exact technical indicators, batch **and** streaming, for leakage-free ML
+//! features: feature sets, labels and leak-proof scalers.
+//!
+//! * **Same names, parameters and numbers as TA-Lib** (C library 0.8.1): every function
+//!   is addressable by its TA-Lib name with TA-Lib's parameter names and defaults
+//!   ([`indicator`], [`catalog`]), outputs carry TA-Lib's abstract-API names, the NaN
+//!   mask equals TA-Lib's lookback, and values are reproduced by replicating TA-Lib's
+//!   floating-point operation order (tested against values generated with the TA-Lib
+//!   wheel, see `tests/golden/features/`).
+//! * **Streaming first**: every indicator is an [`Indicator`], an incremental state
+//!   (`Clone + serde`, so a live service can checkpoint it) whose `update` folded over a
+//!   series equals the batch output bit for bit ([`batch`] *is* that fold).
+//! * No look-ahead: the value at bar `t` only depends on bars `0..=t` (property-tested).
+//!
+//! Why hand-written rather than a crate: the Rust TA crates either are not TA-Lib-exact
+//! (`ta`, `yata` seed EMAs with the first value), push the state onto the caller (`kand`)
+//! or wrap the C library through FFI (`unsafe`, a C toolchain); none offers serialisable
+//! streaming state.
+//!
+//! ```
+//! use aaiti_features::{Indicator, Params, batch, indicator, overlap::Ema};
+//! # let bars = aaiti_features::__doc_bars(100);
+//! // Batch, by TA-Lib name and parameters:
+//! let bb = indicator("BBANDS", &Params::parse("timeperiod=20,nbdevup=2")?)?;
+//! let out = aaiti_features::batch_dyn(bb.as_ref(), &bars);
+//! assert_eq!(out.ncols(), 3);
+//! assert!(out[[18, 0]].is_nan() && out[[19, 0]].is_finite());
+//! // Streaming equals batch bit for bit:
+//! let mut ema = Ema::new(10)?;
+//! let full = batch(&ema, &bars);
+//! for (i, (_, bar)) in bars.iter().enumerate() {
+//!     if let Some(v) = ema.update(&bar) {
+//!         assert_eq!(v.to_bits(), full[[i, 0]].to_bits());
+//!     }
+//! }
+//! # Ok::<(), aaiti_features::Error>(())
+//! ```
+//!
+//! ## Feature flags
+//! None.
+
+mod batch;
+mod catalog;
+pub mod cycle;
+mod error;
+mod indicator;
+mod labels;
+pub mod momentum;
+pub mod overlap;
+mod params;
+pub mod price;
+mod ring;
+mod scaler;
+mod specs;
+pub mod statistic;
+pub mod volatility;
+pub mod volume;
+mod window;
+
+pub use batch::{batch, batch_columns, batch_dyn, batch_many};
+pub use catalog::{FunctionInfo, ParamInfo, ParamKind, catalog, function_info, indicator};
+pub use error::{Error, Result};
+pub use indicator::{DynIndicator, Indicator, IndicatorOutput, PriceField, scalar_bar};
+pub use params::{MaType, ParamValue, Params};
+
+/// Synthetic bars for documentation examples (not part of the stable API).
+#[doc(hidden)]
+#[must_use]
+pub fn __doc_bars(n: usize) -> aaiti_core::Bars {
+    use chrono::{TimeZone, Utc};
+    let ts: Vec<_> = (0..n)
+        .map(|i| {
+            Utc.timestamp_opt(1_700_000_000 + 3600 * i as i64, 0)
+                .single()
+                .unwrap_or_default()
+        })
+        .collect();
+    let close: ndarray::Array1<f64> = (0..n)
+        .map(|i| 100.0 + (i as f64 * 0.3).sin() * 5.0 + i as f64 * 0.05)
+        .collect();
+    let open = close.mapv(|c| c - 0.2);
+    let high = close.mapv(|c| c + 1.0);
+    let low = close.mapv(|c| c - 1.2);
+    let volume = close.mapv(|c| c * 10.0);
+    aaiti_core::Bars::new(
+        "DOC",
+        None,
+        ts,
+        aaiti_core::Ohlcv {
+            open,
+            high,
+            low,
+            close,
+            volume,
+        },
+    )
+    .unwrap_or_else(|_| aaiti_core::Bars::empty("DOC", None))
+}

@@ -1,0 +1,569 @@
+//! Scalar moving-average cores (one `f64` in, one out), shared by every function that
+//! smooths with a TA-Lib MA type (MA, BBANDS, STOCH, APO, PPO, MACDEXT, TRIX, ...).
+//!
+//! Each core replicates the floating-point operation order of the TA-Lib C 0.8.1 batch
+//! function, so folding `update` reproduces TA-Lib bit for bit.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::params::MaType;
+use crate::ring::Ring;
+
+/// TA-Lib's `TA_IS_ZERO`: `|x| < 1e-8`.
+#[inline]
+pub(crate) fn is_zero(x: f64) -> bool {
+    -0.000_000_01 < x && x < 0.000_000_01
+}
+
+/// TA-Lib's `TA_IS_ZERO_OR_NEG`: `x < 1e-8`.
+#[inline]
+pub(crate) fn is_zero_or_neg(x: f64) -> bool {
+    x < 0.000_000_01
+}
+
+#[allow(clippy::cast_precision_loss, reason = "periods are at most 100000")]
+#[inline]
+pub(crate) fn fp(p: usize) -> f64 {
+    p as f64
+}
+
+/// Simple moving average (TA_SMA: running sum, add newest, divide, subtract oldest).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct SmaCore {
+    period: usize,
+    ring: Ring,
+    n: usize,
+    sum: f64,
+}
+
+impl SmaCore {
+    pub(crate) fn new(period: usize) -> Self {
+        Self {
+            period,
+            ring: Ring::new(period),
+            n: 0,
+            sum: 0.0,
+        }
+    }
+    pub(crate) fn lookback(&self) -> usize {
+        self.period.saturating_sub(1)
+    }
+    #[inline]
+    pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
+        self.ring.push(x);
+        self.sum += x;
+        if self.n + 1 < self.period {
+            self.n += 1;
+            return None;
+        }
+        let out = self.sum / fp(self.period);
+        self.sum -= self.ring.back(self.period - 1);
+        Some(out)
+    }
+    pub(crate) fn reset(&mut self) {
+        *self = Self::new(self.period);
+    }
+}
+
+/// Exponential moving average seeded with the SMA of the first `period` inputs
+/// (TA_EMA, default compatibility): `prev = (x - prev) * k + prev`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct EmaCore {
+    period: usize,
+    k: f64,
+    n: usize,
+    sum: f64,
+    prev: f64,
+}
+
+impl EmaCore {
+    /// `k = 2 / (period + 1)`.
+    pub(crate) fn new(period: usize) -> Self {
+        Self::with_k(period, 2.0 / fp(period + 1))
+    }
+    /// An explicit smoothing factor (MACDFIX uses 0.15 and 0.075).
+    pub(crate) fn with_k(period: usize, k: f64) -> Self {
+        Self {
+            period,
+            k,
+            n: 0,
+            sum: 0.0,
+            prev: 0.0,
+        }
+    }
+    pub(crate) fn lookback(&self) -> usize {
+        self.period.saturating_sub(1)
+    }
+    #[inline]
+    pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
+        if self.n < self.period {
+            self.sum += x;
+            self.n += 1;
+            if self.n < self.period {
+                return None;
+            }
+            self.prev = self.sum / fp(self.period);
+            return Some(self.prev);
+        }
+        self.prev = (x - self.prev) * self.k + self.prev;
+        Some(self.prev)
+    }
+    pub(crate) fn reset(&mut self) {
+        *self = Self::with_k(self.period, self.k);
+    }
+}
+
+/// Weighted moving average (TA_WMA's periodSum/periodSub recurrence).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct WmaCore {
+    period: usize,
+    ring: Ring,
+    n: usize,
+    sub: f64,
+    sum: f64,
+    trailing: f64,
+}
+
+impl WmaCore {
+    pub(crate) fn new(period: usize) -> Self {
+        Self {
+            period,
+            ring: Ring::new(period),
+            n: 0,
+            sub: 0.0,
+            sum: 0.0,
+            trailing: 0.0,
+        }
+    }
+    pub(crate) fn lookback(&self) -> usize {
+        self.period.saturating_sub(1)
+    }
+    #[inline]
+    pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
+        let p = self.period;
+        if p == 1 {
+            return Some(x);
+        }
+        self.ring.push(x);
+        if self.n + 1 < p {
+            self.n += 1;
+            self.sub += x;
+            self.sum += x * fp(self.n);
+            return None;
+        }
+        self.sub += x;
+        self.sub -= self.trailing;
+        self.sum += x * fp(p);
+        self.trailing = self.ring.back(p - 1);
+        let out = self.sum / fp((p * (p + 1)) >> 1);
+        self.sum -= self.sub;
+        Some(out)
+    }
+    pub(crate) fn reset(&mut self) {
+        *self = Self::new(self.period);
+    }
+}
+
+/// Double EMA: `2*EMA1 - EMA2` (TA_DEMA).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DemaCore {
+    e1: EmaCore,
+    e2: EmaCore,
+}
+
+impl DemaCore {
+    pub(crate) fn new(period: usize) -> Self {
+        Self {
+            e1: EmaCore::new(period),
+            e2: EmaCore::new(period),
+        }
+    }
+    pub(crate) fn lookback(&self) -> usize {
+        2 * self.e1.lookback()
+    }
+    #[inline]
+    pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
+        let v1 = self.e1.update(x)?;
+        let v2 = self.e2.update(v1)?;
+        Some(2.0 * v1 - v2)
+    }
+    pub(crate) fn reset(&mut self) {
+        self.e1.reset();
+        self.e2.reset();
+    }
+}
+
+/// Triple EMA: `EMA3 + (3*EMA1 - 3*EMA2)` (TA_TEMA; period 1 copies the input).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct TemaCore {
+    period: usize,
+    e1: EmaCore,
+    e2: EmaCore,
+    e3: EmaCore,
+}
+
+impl TemaCore {
+    pub(crate) fn new(period: usize) -> Self {
+        Self {
+            period,
+            e1: EmaCore::new(period),
+            e2: EmaCore::new(period),
+            e3: EmaCore::new(period),
+        }
+    }
+    pub(crate) fn lookback(&self) -> usize {
+        3 * self.e1.lookback()
+    }
+    #[inline]
+    pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
+        if self.period == 1 {
+            return Some(x);
+        }
+        let v1 = self.e1.update(x)?;
+        let v2 = self.e2.update(v1)?;
+        let v3 = self.e3.update(v2)?;
+        Some(v3 + (3.0 * v1 - 3.0 * v2))
+    }
+    pub(crate) fn reset(&mut self) {
+        *self = Self::new(self.period);
+    }
+}
+
+/// Triangular moving average (TA_TRIMA's numerator / numeratorSub / numeratorAdd
+/// recurrence, odd and even periods).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct TrimaCore {
+    period: usize,
+    ring: Ring,
+    n: usize,
+    num: f64,
+    sub: f64,
+    add: f64,
+    factor: f64,
+}
+
+impl TrimaCore {
+    pub(crate) fn new(period: usize) -> Self {
+        let i = period >> 1;
+        let w = if period % 2 == 1 {
+            (i + 1) * (i + 1)
+        } else {
+            i * (i + 1)
+        };
+        Self {
+            period,
+            ring: Ring::new(period + 1),
+            n: 0,
+            num: 0.0,
+            sub: 0.0,
+            add: 0.0,
+            factor: 1.0 / fp(w),
+        }
+    }
+    pub(crate) fn lookback(&self) -> usize {
+        self.period.saturating_sub(1)
+    }
+    #[inline]
+    pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
+        let p = self.period;
+        self.ring.push(x);
+        if self.n + 1 < p {
+            self.n += 1;
+            return None;
+        }
+        let i = p >> 1;
+        let odd = p % 2 == 1;
+        if self.n + 1 == p {
+            // First window: inputs 0..p-1 are ring.back(p-1) .. ring.back(0).
+            self.n += 1;
+            let middle = if odd { i } else { i - 1 };
+            let (mut num, mut sub) = (0.0, 0.0);
+            for j in (0..=middle).rev() {
+                sub += self.ring.back(p - 1 - j);
+                num += sub;
+            }
+            let mut add = 0.0;
+            for j in middle + 1..p {
+                add += self.ring.back(p - 1 - j);
+                num += add;
+            }
+            self.num = num;
+            self.sub = sub;
+            self.add = add;
+            return Some(num * self.factor);
+        }
+        let trailing = self.ring.back(p);
+        let mid = self.ring.back(i);
+        self.num -= self.sub;
+        self.sub -= trailing;
+        self.sub += mid;
+        if odd {
+            self.num += self.add;
+            self.add -= mid;
+        } else {
+            self.add -= mid;
+            self.num += self.add;
+        }
+        self.add += x;
+        self.num += x;
+        Some(self.num * self.factor)
+    }
+    pub(crate) fn reset(&mut self) {
+        *self = Self::new(self.period);
+    }
+}
+
+/// Kaufman adaptive moving average (TA_KAMA; fast 2, slow 30; period 1 copies the input).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct KamaCore {
+    period: usize,
+    ring: Ring,
+    t: usize,
+    sum_roc: f64,
+    prev: f64,
+    trailing: f64,
+}
+
+impl KamaCore {
+    pub(crate) fn new(period: usize) -> Self {
+        Self {
+            period,
+            ring: Ring::new(period + 1),
+            t: 0,
+            sum_roc: 0.0,
+            prev: 0.0,
+            trailing: 0.0,
+        }
+    }
+    pub(crate) fn lookback(&self) -> usize {
+        if self.period == 1 { 0 } else { self.period }
+    }
+    #[inline]
+    fn step(&mut self, x: f64, period_roc: f64) -> f64 {
+        let const_max = 2.0 / (30.0 + 1.0);
+        let const_diff = 2.0 / (2.0 + 1.0) - const_max;
+        let er = if self.sum_roc <= period_roc || is_zero(self.sum_roc) {
+            1.0
+        } else {
+            (period_roc / self.sum_roc).abs()
+        };
+        let mut sc = er * const_diff + const_max;
+        sc *= sc;
+        self.prev = (x - self.prev) * sc + self.prev;
+        self.prev
+    }
+    #[inline]
+    pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
+        let p = self.period;
+        if p == 1 {
+            return Some(x);
+        }
+        self.ring.push(x);
+        let t = self.t;
+        self.t += 1;
+        if t == 0 {
+            return None;
+        }
+        let prev_x = self.ring.back(1);
+        if t < p {
+            self.sum_roc += (prev_x - x).abs();
+            return None;
+        }
+        if t == p {
+            self.sum_roc += (prev_x - x).abs();
+            self.prev = prev_x;
+            let first = self.ring.back(p);
+            self.trailing = first;
+            return Some(self.step(x, x - first));
+        }
+        let old = self.ring.back(p);
+        let period_roc = x - old;
+        self.sum_roc -= (self.trailing - old).abs();
+        self.sum_roc += (x - prev_x).abs();
+        self.trailing = old;
+        Some(self.step(x, period_roc))
+    }
+    pub(crate) fn reset(&mut self) {
+        *self = Self::new(self.period);
+    }
+}
+
+/// One of T3's six EMAs: `e = k*x + (1-k)*e`, seeded with the mean of its first inputs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct T3Stage {
+    n: usize,
+    sum: f64,
+    e: f64,
+}
+
+impl T3Stage {
+    #[inline]
+    fn update(&mut self, x: f64, period: usize, k: f64, omk: f64) -> Option<f64> {
+        if self.n < period {
+            self.sum = if self.n == 0 { x } else { self.sum + x };
+            self.n += 1;
+            if self.n < period {
+                return None;
+            }
+            self.e = self.sum / fp(period);
+            return Some(self.e);
+        }
+        self.e = k * x + omk * self.e;
+        Some(self.e)
+    }
+}
+
+/// Tillson T3 (TA_T3; period 1 copies the input).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct T3Core {
+    period: usize,
+    vfactor: f64,
+    stages: [T3Stage; 6],
+}
+
+impl T3Core {
+    pub(crate) fn new(period: usize, vfactor: f64) -> Self {
+        let s = T3Stage {
+            n: 0,
+            sum: 0.0,
+            e: 0.0,
+        };
+        Self {
+            period,
+            vfactor,
+            stages: [s.clone(), s.clone(), s.clone(), s.clone(), s.clone(), s],
+        }
+    }
+    pub(crate) fn lookback(&self) -> usize {
+        6 * self.period.saturating_sub(1)
+    }
+    #[inline]
+    pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
+        let p = self.period;
+        if p == 1 {
+            return Some(x);
+        }
+        let k = 2.0 / (fp(p) + 1.0);
+        let omk = 1.0 - k;
+        let [s1, s2, s3, s4, s5, s6] = &mut self.stages;
+        let e1 = s1.update(x, p, k, omk)?;
+        let e2 = s2.update(e1, p, k, omk)?;
+        let e3 = s3.update(e2, p, k, omk)?;
+        let e4 = s4.update(e3, p, k, omk)?;
+        let e5 = s5.update(e4, p, k, omk)?;
+        let e6 = s6.update(e5, p, k, omk)?;
+        let v = self.vfactor;
+        let t = v * v;
+        let c1 = 0.0 - t * v;
+        let c2 = 3.0 * (t - c1);
+        let c3 = (0.0 - 6.0) * t - 3.0 * (v - c1);
+        let c4 = 1.0 + 3.0 * v - c1 + 3.0 * t;
+        Some(c1 * e6 + c2 * e5 + c3 * e4 + c4 * e3)
+    }
+    pub(crate) fn reset(&mut self) {
+        *self = Self::new(self.period, self.vfactor);
+    }
+}
+
+/// Any TA-Lib MA type as a scalar streaming core (TA_MA semantics: period 1 copies the
+/// input for every type).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) enum MaCore {
+    /// Period 1: output = input.
+    Identity,
+    /// SMA.
+    Sma(SmaCore),
+    /// EMA.
+    Ema(EmaCore),
+    /// WMA.
+    Wma(WmaCore),
+    /// DEMA.
+    Dema(DemaCore),
+    /// TEMA.
+    Tema(TemaCore),
+    /// TRIMA.
+    Trima(TrimaCore),
+    /// KAMA.
+    Kama(KamaCore),
+    /// T3 with vfactor 0.7.
+    T3(T3Core),
+    /// MAMA's `mama` line (fastlimit 0.5, slowlimit 0.05).
+    Mama(Box<crate::cycle::MamaMa>),
+}
+
+impl MaCore {
+    /// The core TA_MA uses for `ma_type` and `period` (`period >= 1`).
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] when the MA type is not available.
+    pub(crate) fn new(ma_type: MaType, period: usize) -> Result<Self> {
+        if period <= 1 && ma_type != MaType::Mama {
+            return Ok(Self::Identity);
+        }
+        Ok(match ma_type {
+            MaType::Sma => Self::Sma(SmaCore::new(period)),
+            MaType::Ema => Self::Ema(EmaCore::new(period)),
+            MaType::Wma => Self::Wma(WmaCore::new(period)),
+            MaType::Dema => Self::Dema(DemaCore::new(period)),
+            MaType::Tema => Self::Tema(TemaCore::new(period)),
+            MaType::Trima => Self::Trima(TrimaCore::new(period)),
+            MaType::Kama => Self::Kama(KamaCore::new(period)),
+            MaType::T3 => Self::T3(T3Core::new(period, 0.7)),
+            MaType::Mama => {
+                if period <= 1 {
+                    return Ok(Self::Identity);
+                }
+                Self::Mama(Box::new(crate::cycle::MamaMa::new().ok_or_else(|| {
+                    Error::Unsupported {
+                        what: "matype=7 (MAMA)".into(),
+                        reason: "MAMA is not implemented in this build".into(),
+                    }
+                })?))
+            }
+        })
+    }
+    pub(crate) fn lookback(&self) -> usize {
+        match self {
+            Self::Identity => 0,
+            Self::Sma(c) => c.lookback(),
+            Self::Ema(c) => c.lookback(),
+            Self::Wma(c) => c.lookback(),
+            Self::Dema(c) => c.lookback(),
+            Self::Tema(c) => c.lookback(),
+            Self::Trima(c) => c.lookback(),
+            Self::Kama(c) => c.lookback(),
+            Self::T3(c) => c.lookback(),
+            Self::Mama(c) => c.lookback(),
+        }
+    }
+    #[inline]
+    pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
+        match self {
+            Self::Identity => Some(x),
+            Self::Sma(c) => c.update(x),
+            Self::Ema(c) => c.update(x),
+            Self::Wma(c) => c.update(x),
+            Self::Dema(c) => c.update(x),
+            Self::Tema(c) => c.update(x),
+            Self::Trima(c) => c.update(x),
+            Self::Kama(c) => c.update(x),
+            Self::T3(c) => c.update(x),
+            Self::Mama(c) => c.update(x),
+        }
+    }
+    pub(crate) fn reset(&mut self) {
+        match self {
+            Self::Identity => {}
+            Self::Sma(c) => c.reset(),
+            Self::Ema(c) => c.reset(),
+            Self::Wma(c) => c.reset(),
+            Self::Dema(c) => c.reset(),
+            Self::Tema(c) => c.reset(),
+            Self::Trima(c) => c.reset(),
+            Self::Kama(c) => c.reset(),
+            Self::T3(c) => c.reset(),
+            Self::Mama(c) => c.reset(),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! scaler (owned by helper F2; placeholder until filled in).

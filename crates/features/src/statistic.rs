@@ -1,0 +1,431 @@
+//! Statistic functions: BETA, CORREL, LINEARREG family, TSF, STDDEV, VAR.
+
+use aaiti_core::Bar;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::indicator::{Indicator, PriceField};
+use crate::overlap::ma::{fp, is_zero, is_zero_or_neg};
+use crate::overlap::{MAX_PERIOD, check_range, check_real};
+use crate::ring::Ring;
+
+/// Population variance over `period` values (TA_INT_VAR's running sums).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct VarCore {
+    period: usize,
+    ring: Ring,
+    n: usize,
+    total1: f64,
+    total2: f64,
+}
+
+impl VarCore {
+    pub(crate) fn new(period: usize) -> Self {
+        Self {
+            period,
+            ring: Ring::new(period),
+            n: 0,
+            total1: 0.0,
+            total2: 0.0,
+        }
+    }
+    pub(crate) fn lookback(&self) -> usize {
+        self.period.saturating_sub(1)
+    }
+    #[inline]
+    pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
+        let p = self.period;
+        self.ring.push(x);
+        self.total1 += x;
+        self.total2 += x * x;
+        if self.n + 1 < p {
+            self.n += 1;
+            return None;
+        }
+        let mean1 = self.total1 / fp(p);
+        let mean2 = self.total2 / fp(p);
+        let old = self.ring.back(p - 1);
+        self.total1 -= old;
+        self.total2 -= old * old;
+        Some(mean2 - mean1 * mean1)
+    }
+    pub(crate) fn reset(&mut self) {
+        *self = Self::new(self.period);
+    }
+}
+
+/// VAR: population variance over `timeperiod` values (TA-Lib `VAR`, defaults 5 and
+/// `nbdev` 1). TA-Lib accepts `nbdev` but does not apply it; neither do we.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Var {
+    price: PriceField,
+    nbdev: f64,
+    core: VarCore,
+}
+
+impl Var {
+    /// A new instance over the close.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] for `timeperiod` outside 1..=100000.
+    pub fn new(period: usize, nbdev: f64) -> Result<Self> {
+        check_range("timeperiod", period, 1, MAX_PERIOD)?;
+        check_real("nbdev", nbdev, -3e37, 3e37)?;
+        Ok(Self {
+            price: PriceField::Close,
+            nbdev,
+            core: VarCore::new(period),
+        })
+    }
+    /// Reads `price` instead of the close.
+    #[must_use]
+    pub fn with_price(mut self, price: PriceField) -> Self {
+        self.price = price;
+        self
+    }
+}
+
+impl Indicator for Var {
+    type Output = f64;
+    fn lookback(&self) -> usize {
+        self.core.lookback()
+    }
+    #[inline]
+    fn update(&mut self, bar: &Bar) -> Option<f64> {
+        self.core.update(self.price.get(bar))
+    }
+    fn reset(&mut self) {
+        self.core.reset();
+    }
+}
+
+/// STDDEV: population standard deviation × `nbdev` (TA-Lib `STDDEV`, defaults 5 and 1);
+/// variances below 1e-8 give 0, as in TA-Lib.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StdDev {
+    price: PriceField,
+    nbdev: f64,
+    core: VarCore,
+}
+
+impl StdDev {
+    /// A new instance over the close.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] for `timeperiod` outside 2..=100000.
+    pub fn new(period: usize, nbdev: f64) -> Result<Self> {
+        check_range("timeperiod", period, 2, MAX_PERIOD)?;
+        check_real("nbdev", nbdev, -3e37, 3e37)?;
+        Ok(Self {
+            price: PriceField::Close,
+            nbdev,
+            core: VarCore::new(period),
+        })
+    }
+    /// Reads `price` instead of the close.
+    #[must_use]
+    pub fn with_price(mut self, price: PriceField) -> Self {
+        self.price = price;
+        self
+    }
+}
+
+impl Indicator for StdDev {
+    type Output = f64;
+    fn lookback(&self) -> usize {
+        self.core.lookback()
+    }
+    #[inline]
+    fn update(&mut self, bar: &Bar) -> Option<f64> {
+        let v = self.core.update(self.price.get(bar))?;
+        Some(if is_zero_or_neg(v) {
+            0.0
+        } else {
+            v.sqrt() * self.nbdev
+        })
+    }
+    fn reset(&mut self) {
+        self.core.reset();
+    }
+}
+
+/// Which value of the least-squares line a LINEARREG-family function reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RegKind {
+    /// `LINEARREG`: the line's value at the last bar.
+    Value,
+    /// `LINEARREG_ANGLE`: the slope in degrees.
+    Angle,
+    /// `LINEARREG_INTERCEPT`: the intercept.
+    Intercept,
+    /// `LINEARREG_SLOPE`: the slope.
+    Slope,
+    /// `TSF`: the line extended one bar ahead (time-series forecast).
+    Forecast,
+}
+
+/// LINEARREG, LINEARREG_ANGLE, LINEARREG_INTERCEPT, LINEARREG_SLOPE and TSF: a
+/// least-squares line over the last `timeperiod` values (TA-Lib's formulas, recomputed
+/// each bar exactly as TA-Lib does; default period 14).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinearReg {
+    price: PriceField,
+    kind: RegKind,
+    period: usize,
+    ring: Ring,
+}
+
+impl LinearReg {
+    /// A new instance over the close.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] for `timeperiod` outside 2..=100000.
+    pub fn new(kind: RegKind, period: usize) -> Result<Self> {
+        check_range("timeperiod", period, 2, MAX_PERIOD)?;
+        Ok(Self {
+            price: PriceField::Close,
+            kind,
+            period,
+            ring: Ring::new(period),
+        })
+    }
+    /// Reads `price` instead of the close.
+    #[must_use]
+    pub fn with_price(mut self, price: PriceField) -> Self {
+        self.price = price;
+        self
+    }
+}
+
+impl Indicator for LinearReg {
+    type Output = f64;
+    fn lookback(&self) -> usize {
+        self.period - 1
+    }
+    #[inline]
+    fn update(&mut self, bar: &Bar) -> Option<f64> {
+        let p = self.period;
+        self.ring.push(self.price.get(bar));
+        if self.ring.len() < p {
+            return None;
+        }
+        let pf = fp(p);
+        let sum_x = fp(p * (p - 1)) * 0.5;
+        let sum_x_sqr = fp(p * (p - 1) * (2 * p - 1) / 6);
+        let divisor = sum_x * sum_x - pf * sum_x_sqr;
+        let (mut sum_xy, mut sum_y) = (0.0, 0.0);
+        for i in (0..p).rev() {
+            let v = self.ring.back(i);
+            sum_y += v;
+            sum_xy += fp(i) * v;
+        }
+        let m = (pf * sum_xy - sum_x * sum_y) / divisor;
+        let b = (sum_y - m * sum_x) / pf;
+        Some(match self.kind {
+            RegKind::Value => b + m * fp(p - 1),
+            RegKind::Angle => m.atan() * (180.0 / std::f64::consts::PI),
+            RegKind::Intercept => b,
+            RegKind::Slope => m,
+            RegKind::Forecast => b + m * pf,
+        })
+    }
+    fn reset(&mut self) {
+        self.ring.clear();
+    }
+}
+
+/// CORREL: Pearson correlation of two series over `timeperiod` bars (TA-Lib `CORREL`,
+/// default 30; inputs `price0` high and `price1` low by default, as TA-Lib's abstract API).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Correl {
+    price0: PriceField,
+    price1: PriceField,
+    period: usize,
+    rx: Ring,
+    ry: Ring,
+    n: usize,
+    sx: f64,
+    sy: f64,
+    sxx: f64,
+    syy: f64,
+    sxy: f64,
+}
+
+impl Correl {
+    /// A new instance over (high, low).
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] for `timeperiod` outside 1..=100000.
+    pub fn new(period: usize) -> Result<Self> {
+        check_range("timeperiod", period, 1, MAX_PERIOD)?;
+        Ok(Self {
+            price0: PriceField::High,
+            price1: PriceField::Low,
+            period,
+            rx: Ring::new(period),
+            ry: Ring::new(period),
+            n: 0,
+            sx: 0.0,
+            sy: 0.0,
+            sxx: 0.0,
+            syy: 0.0,
+            sxy: 0.0,
+        })
+    }
+    /// Chooses the two input fields.
+    #[must_use]
+    pub fn with_prices(mut self, price0: PriceField, price1: PriceField) -> Self {
+        self.price0 = price0;
+        self.price1 = price1;
+        self
+    }
+}
+
+impl Indicator for Correl {
+    type Output = f64;
+    fn lookback(&self) -> usize {
+        self.period - 1
+    }
+    #[inline]
+    fn update(&mut self, bar: &Bar) -> Option<f64> {
+        let p = self.period;
+        let (x, y) = (self.price0.get(bar), self.price1.get(bar));
+        self.rx.push(x);
+        self.ry.push(y);
+        self.sx += x;
+        self.sxx += x * x;
+        self.sxy += x * y;
+        self.sy += y;
+        self.syy += y * y;
+        if self.n + 1 < p {
+            self.n += 1;
+            return None;
+        }
+        let pf = fp(p);
+        let t = (self.sxx - ((self.sx * self.sx) / pf)) * (self.syy - ((self.sy * self.sy) / pf));
+        let out = if is_zero_or_neg(t) {
+            0.0
+        } else {
+            (self.sxy - ((self.sx * self.sy) / pf)) / t.sqrt()
+        };
+        let (tx, ty) = (self.rx.back(p - 1), self.ry.back(p - 1));
+        self.sx -= tx;
+        self.sxx -= tx * tx;
+        self.sxy -= tx * ty;
+        self.sy -= ty;
+        self.syy -= ty * ty;
+        Some(out)
+    }
+    fn reset(&mut self) {
+        *self = Self::new(self.period)
+            .unwrap_or_else(|_| self.clone())
+            .with_prices(self.price0, self.price1);
+    }
+}
+
+/// BETA: regression beta of `price0`'s returns on `price1`'s returns over `timeperiod`
+/// returns (TA-Lib `BETA`, default 5; lookback = period; default inputs high and low).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Beta {
+    price0: PriceField,
+    price1: PriceField,
+    period: usize,
+    t: usize,
+    last_x: f64,
+    last_y: f64,
+    rx: Ring,
+    ry: Ring,
+    sxx: f64,
+    sx: f64,
+    sxy: f64,
+    sy: f64,
+}
+
+impl Beta {
+    /// A new instance over (high, low).
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] for `timeperiod` outside 1..=100000.
+    pub fn new(period: usize) -> Result<Self> {
+        check_range("timeperiod", period, 1, MAX_PERIOD)?;
+        Ok(Self {
+            price0: PriceField::High,
+            price1: PriceField::Low,
+            period,
+            t: 0,
+            last_x: 0.0,
+            last_y: 0.0,
+            rx: Ring::new(period),
+            ry: Ring::new(period),
+            sxx: 0.0,
+            sx: 0.0,
+            sxy: 0.0,
+            sy: 0.0,
+        })
+    }
+    /// Chooses the two input fields.
+    #[must_use]
+    pub fn with_prices(mut self, price0: PriceField, price1: PriceField) -> Self {
+        self.price0 = price0;
+        self.price1 = price1;
+        self
+    }
+}
+
+impl Indicator for Beta {
+    type Output = f64;
+    fn lookback(&self) -> usize {
+        self.period
+    }
+    #[inline]
+    fn update(&mut self, bar: &Bar) -> Option<f64> {
+        let (px, py) = (self.price0.get(bar), self.price1.get(bar));
+        let t = self.t;
+        self.t += 1;
+        if t == 0 {
+            self.last_x = px;
+            self.last_y = py;
+            return None;
+        }
+        let x = if is_zero(self.last_x) {
+            0.0
+        } else {
+            (px - self.last_x) / self.last_x
+        };
+        self.last_x = px;
+        let y = if is_zero(self.last_y) {
+            0.0
+        } else {
+            (py - self.last_y) / self.last_y
+        };
+        self.last_y = py;
+        self.rx.push(x);
+        self.ry.push(y);
+        self.sxx += x * x;
+        self.sx += x;
+        self.sxy += x * y;
+        self.sy += y;
+        let p = self.period;
+        if t < p {
+            return None;
+        }
+        let n = fp(p);
+        let tmp = (n * self.sxx) - (self.sx * self.sx);
+        let out = if is_zero(tmp) {
+            0.0
+        } else {
+            ((n * self.sxy) - (self.sx * self.sy)) / tmp
+        };
+        let (ox, oy) = (self.rx.back(p - 1), self.ry.back(p - 1));
+        self.sxx -= ox * ox;
+        self.sx -= ox;
+        self.sxy -= ox * oy;
+        self.sy -= oy;
+        Some(out)
+    }
+    fn reset(&mut self) {
+        *self = Self::new(self.period)
+            .unwrap_or_else(|_| self.clone())
+            .with_prices(self.price0, self.price1);
+    }
+}

@@ -1,0 +1,158 @@
+//! Volume: AD (Chaikin accumulation/distribution), ADOSC, OBV.
+
+use aaiti_core::Bar;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::indicator::{Indicator, PriceField};
+use crate::overlap::ma::fp;
+use crate::overlap::{MAX_PERIOD, check_range};
+
+/// One step of the accumulation/distribution line (bars with `high == low` add nothing).
+#[inline]
+pub(crate) fn ad_step(ad: f64, bar: &Bar) -> f64 {
+    let tmp = bar.high - bar.low;
+    if tmp > 0.0 {
+        ad + (((bar.close - bar.low) - (bar.high - bar.close)) / tmp) * bar.volume
+    } else {
+        ad
+    }
+}
+
+/// AD: Chaikin accumulation/distribution line, cumulative from the first bar (TA-Lib `AD`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Ad {
+    ad: f64,
+}
+
+impl Ad {
+    /// A new instance.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Indicator for Ad {
+    type Output = f64;
+    fn lookback(&self) -> usize {
+        0
+    }
+    #[inline]
+    fn update(&mut self, bar: &Bar) -> Option<f64> {
+        self.ad = ad_step(self.ad, bar);
+        Some(self.ad)
+    }
+    fn reset(&mut self) {
+        self.ad = 0.0;
+    }
+}
+
+/// ADOSC: Chaikin A/D oscillator, `EMA(fast) - EMA(slow)` of the AD line with both EMAs
+/// seeded with the first AD value (TA-Lib `ADOSC`, defaults 3 and 10; lookback
+/// `max(fast, slow) - 1`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdOsc {
+    fast: usize,
+    slow: usize,
+    t: usize,
+    ad: f64,
+    fast_ema: f64,
+    slow_ema: f64,
+}
+
+impl AdOsc {
+    /// A new instance.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] for periods outside 2..=100000.
+    pub fn new(fast: usize, slow: usize) -> Result<Self> {
+        check_range("fastperiod", fast, 2, MAX_PERIOD)?;
+        check_range("slowperiod", slow, 2, MAX_PERIOD)?;
+        Ok(Self {
+            fast,
+            slow,
+            t: 0,
+            ad: 0.0,
+            fast_ema: 0.0,
+            slow_ema: 0.0,
+        })
+    }
+}
+
+impl Indicator for AdOsc {
+    type Output = f64;
+    fn lookback(&self) -> usize {
+        self.fast.max(self.slow) - 1
+    }
+    #[inline]
+    fn update(&mut self, bar: &Bar) -> Option<f64> {
+        self.ad = ad_step(self.ad, bar);
+        let t = self.t;
+        self.t += 1;
+        if t == 0 {
+            self.fast_ema = self.ad;
+            self.slow_ema = self.ad;
+        } else {
+            let fk = 2.0 / fp(self.fast + 1);
+            let sk = 2.0 / fp(self.slow + 1);
+            self.fast_ema = (fk * self.ad) + ((1.0 - fk) * self.fast_ema);
+            self.slow_ema = (sk * self.ad) + ((1.0 - sk) * self.slow_ema);
+        }
+        (t >= self.lookback()).then_some(self.fast_ema - self.slow_ema)
+    }
+    fn reset(&mut self) {
+        self.t = 0;
+        self.ad = 0.0;
+    }
+}
+
+/// OBV: on-balance volume; OBV[0] = volume[0], then ± volume as `price` (default close)
+/// rises or falls (TA-Lib `OBV`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Obv {
+    price: PriceField,
+    prev: Option<(f64, f64)>,
+}
+
+impl Obv {
+    /// A new instance over the close.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Compares `price` instead of the close.
+    #[must_use]
+    pub fn with_price(mut self, price: PriceField) -> Self {
+        self.price = price;
+        self
+    }
+}
+
+impl Indicator for Obv {
+    type Output = f64;
+    fn lookback(&self) -> usize {
+        0
+    }
+    #[inline]
+    fn update(&mut self, bar: &Bar) -> Option<f64> {
+        let x = self.price.get(bar);
+        let obv = match self.prev {
+            None => bar.volume,
+            Some((px, obv)) => {
+                if x > px {
+                    obv + bar.volume
+                } else if x < px {
+                    obv - bar.volume
+                } else {
+                    obv
+                }
+            }
+        };
+        self.prev = Some((x, obv));
+        Some(obv)
+    }
+    fn reset(&mut self) {
+        self.prev = None;
+    }
+}
