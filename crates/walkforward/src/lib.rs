@@ -52,6 +52,7 @@ mod cpcv;
 mod error;
 mod purge;
 mod split;
+mod stats;
 mod walk;
 
 pub use crate::{
@@ -60,5 +61,10 @@ pub use crate::{
     error::{Error, Result},
     purge::{Boundary, Embargo, LabelTimes, Leak, Purger, audit},
     split::{Size, Split},
+    stats::{
+        BlockRule, MedianRule, PboConfig, PboResult, SharpeMoments, deflated_sharpe_ratio,
+        expected_max_sharpe_ratio, norm_cdf, norm_ppf, pbo, pbo_with_metric,
+        probabilistic_sharpe_ratio, sharpe_moments,
+    },
     walk::{PartialFold, Placement, Splitter, TestWindow, TrainWindow, WalkForward},
 };

@@ -1,0 +1,553 @@
+//! Overfitting statistics: PSR, DSR, expected maximum Sharpe, MinTRL, and PBO by CSCV.
+//!
+//! Moment convention (skfolio 1.12): the Sharpe ratio uses the sample standard
+//! deviation (ddof = 1); skewness and (Pearson, non-excess) kurtosis are the
+//! biased population moments `m3 / m2^1.5`, `m4 / m2^2`. All quantities are
+//! per period (never annualise before plugging in).
+
+use ndarray::ArrayView2;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use statrs::function::erf::erfc_inv;
+
+use crate::error::{Error, Result, invalid};
+
+const EULER_GAMMA: f64 = 0.577_215_664_901_532_9;
+
+/// Standard normal CDF, computed like scipy's `ndtr` (Cephes) on top of the
+/// `libm` (musl) `erf`/`erfc`, which are accurate to about 1 ulp; `statrs`'s
+/// `erfc` is only good to ~1e-11, too coarse for 1e-12 parity with skfolio.
+#[must_use]
+pub fn norm_cdf(a: f64) -> f64 {
+    let x = a * std::f64::consts::FRAC_1_SQRT_2;
+    let z = x.abs();
+    if z < std::f64::consts::FRAC_1_SQRT_2 {
+        0.5 + 0.5 * libm::erf(x)
+    } else {
+        let y = 0.5 * libm::erfc(z);
+        if x > 0.0 { 1.0 - y } else { y }
+    }
+}
+
+/// Standard normal quantile (inverse CDF), `p` in `(0, 1)`.
+#[must_use]
+pub fn norm_ppf(p: f64) -> f64 {
+    -std::f64::consts::SQRT_2 * erfc_inv(2.0 * p)
+}
+
+/// Per-period Sharpe ratio and the higher moments PSR needs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SharpeMoments {
+    /// Number of observations `T`.
+    pub n: usize,
+    /// `(mean - risk_free) / std(ddof=1)`.
+    pub sharpe: f64,
+    /// Skewness `γ3` (biased).
+    pub skew: f64,
+    /// Pearson kurtosis `γ4` (biased, normal = 3).
+    pub kurtosis: f64,
+}
+
+fn mean(x: &[f64]) -> f64 {
+    #[allow(clippy::cast_precision_loss, reason = "row counts")]
+    let n = x.len() as f64;
+    x.iter().sum::<f64>() / n
+}
+
+/// Sharpe ratio and moments of a return series (skfolio convention).
+///
+/// # Errors
+/// [`Error::InsufficientData`] for `T < 3`, [`Error::NonFinite`] for NaN/inf,
+/// [`Error::Undefined`] for zero dispersion.
+pub fn sharpe_moments(returns: &[f64], risk_free: f64) -> Result<SharpeMoments> {
+    let n = returns.len();
+    if n < 3 {
+        return Err(Error::InsufficientData {
+            what: "returns for the probabilistic Sharpe ratio",
+            got: n,
+            need: 3,
+        });
+    }
+    if let Some(i) = returns.iter().position(|x| !x.is_finite()) {
+        return Err(Error::NonFinite {
+            what: "returns",
+            index: i,
+        });
+    }
+    let m = mean(returns);
+    #[allow(clippy::cast_precision_loss, reason = "row counts")]
+    let nf = n as f64;
+    let mut dev: Vec<f64> = returns.iter().map(|x| x - m).collect();
+    let var1 = dev.iter().map(|d| d * d).sum::<f64>() / (nf - 1.0);
+    let std = var1.sqrt();
+    if std == 0.0 {
+        return Err(Error::Undefined(
+            "returns have zero standard deviation".into(),
+        ));
+    }
+    let sharpe = (m - risk_free) / std;
+    let md = mean(&dev);
+    for d in &mut dev {
+        *d -= md;
+    }
+    let m2 = dev.iter().map(|d| d * d).sum::<f64>() / nf;
+    let m3 = dev.iter().map(|d| d * d * d).sum::<f64>() / nf;
+    let m4 = dev.iter().map(|d| (d * d) * (d * d)).sum::<f64>() / nf;
+    if m2 <= (f64::EPSILON * m) * (f64::EPSILON * m) {
+        return Err(Error::Undefined("second moment is numerically zero".into()));
+    }
+    Ok(SharpeMoments {
+        n,
+        sharpe,
+        skew: m3 / m2.powf(1.5),
+        kurtosis: m4 / (m2 * m2),
+    })
+}
+
+impl SharpeMoments {
+    /// `1 - γ3·SR + (γ4 - 1)/4·SR²`, the variance adjustment of the Sharpe estimator.
+    #[must_use]
+    pub fn variance_adjustment(&self) -> f64 {
+        1.0 - self.skew * self.sharpe + (self.kurtosis - 1.0) / 4.0 * self.sharpe * self.sharpe
+    }
+
+    /// Probabilistic Sharpe ratio against `benchmark` (per period):
+    /// `Φ((SR - SR*)·sqrt(T-1) / sqrt(1 - γ3·SR + (γ4-1)/4·SR²))`
+    /// (Bailey & López de Prado 2012).
+    ///
+    /// # Errors
+    /// [`Error::Undefined`] if the variance adjustment is not positive.
+    pub fn psr(&self, benchmark: f64) -> Result<f64> {
+        let adj = self.variance_adjustment();
+        if adj.is_nan() || adj <= 0.0 {
+            return Err(Error::Undefined(format!(
+                "PSR variance adjustment 1 - skew*SR + (kurt-1)/4*SR^2 = {adj} is not positive"
+            )));
+        }
+        #[allow(clippy::cast_precision_loss, reason = "row counts")]
+        let t1 = (self.n - 1) as f64;
+        Ok(norm_cdf((self.sharpe - benchmark) * t1.sqrt() / adj.sqrt()))
+    }
+
+    /// Minimum track record length (in periods) for `P[SR > benchmark] >= prob`:
+    /// `1 + (1 - γ3·SR + (γ4-1)/4·SR²)·(Φ⁻¹(prob)/(SR - SR*))²`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] unless `0 < prob < 1`; [`Error::Undefined`] if `SR <= SR*`.
+    pub fn min_track_record_length(&self, benchmark: f64, prob: f64) -> Result<f64> {
+        if !(prob > 0.0 && prob < 1.0) {
+            return Err(invalid("prob", format!("{prob} is not in (0, 1)")));
+        }
+        if self.sharpe <= benchmark {
+            return Err(Error::Undefined(format!(
+                "MinTRL needs SR > benchmark (SR={}, benchmark={benchmark})",
+                self.sharpe
+            )));
+        }
+        let z = norm_ppf(prob) / (self.sharpe - benchmark);
+        Ok(1.0 + self.variance_adjustment() * z * z)
+    }
+}
+
+/// Probabilistic Sharpe ratio of `returns` against a per-period benchmark
+/// Sharpe ratio (skfolio `probabilistic_sharpe_ratio`).
+///
+/// # Errors
+/// As [`sharpe_moments`] and [`SharpeMoments::psr`].
+pub fn probabilistic_sharpe_ratio(returns: &[f64], benchmark: f64, risk_free: f64) -> Result<f64> {
+    sharpe_moments(returns, risk_free)?.psr(benchmark)
+}
+
+/// Expected maximum Sharpe ratio of `n_trials` independent trials whose Sharpe
+/// ratios have standard deviation `std` and mean `mean`
+/// (Bailey et al. 2014): `mean + std·((1-γ)Φ⁻¹(1-1/N) + γΦ⁻¹(1-1/(N e)))`.
+/// Returns `mean` when `N = 1` or `std = 0`.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] unless `N >= 1` and `std >= 0` are finite.
+pub fn expected_max_sharpe_ratio(n_trials: f64, std: f64, mean: f64) -> Result<f64> {
+    if !(n_trials.is_finite() && n_trials >= 1.0) {
+        return Err(invalid(
+            "n_trials",
+            format!("{n_trials} must be finite and >= 1"),
+        ));
+    }
+    if !(std.is_finite() && std >= 0.0) {
+        return Err(invalid(
+            "trial_sharpe_ratio_std",
+            format!("{std} must be finite and >= 0"),
+        ));
+    }
+    #[allow(clippy::float_cmp, reason = "exact special case as in skfolio")]
+    if n_trials == 1.0 || std == 0.0 {
+        return Ok(mean);
+    }
+    Ok(mean
+        + std
+            * ((1.0 - EULER_GAMMA) * norm_ppf(1.0 - 1.0 / n_trials)
+                + EULER_GAMMA * norm_ppf(1.0 - 1.0 / (n_trials * std::f64::consts::E))))
+}
+
+/// Deflated Sharpe ratio (skfolio `deflated_sharpe_ratio`): the PSR of the
+/// selected strategy's `returns` against `SR0 = expected_max_sharpe_ratio(N,
+/// std(trial SRs, ddof=1), 0)` where `N` is the number of trials. Pass
+/// `n_trials_override` to use an effective number of independent trials
+/// instead of `trial_sharpes.len()` (e.g. the count the registry knows).
+///
+/// # Errors
+/// As [`probabilistic_sharpe_ratio`]; [`Error::InsufficientData`] for no trials;
+/// [`Error::NonFinite`] for a non-finite trial Sharpe ratio.
+pub fn deflated_sharpe_ratio(
+    returns: &[f64],
+    trial_sharpes: &[f64],
+    risk_free: f64,
+    n_trials_override: Option<f64>,
+) -> Result<f64> {
+    if trial_sharpes.is_empty() {
+        return Err(Error::InsufficientData {
+            what: "trial Sharpe ratios",
+            got: 0,
+            need: 1,
+        });
+    }
+    if let Some(i) = trial_sharpes.iter().position(|x| !x.is_finite()) {
+        return Err(Error::NonFinite {
+            what: "trial Sharpe ratios",
+            index: i,
+        });
+    }
+    let k = trial_sharpes.len();
+    let std = if k > 1 {
+        let m = mean(trial_sharpes);
+        #[allow(clippy::cast_precision_loss, reason = "trial counts")]
+        let v = trial_sharpes.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (k as f64 - 1.0);
+        v.sqrt()
+    } else {
+        0.0
+    };
+    #[allow(clippy::cast_precision_loss, reason = "trial counts")]
+    let n = n_trials_override.unwrap_or(k as f64);
+    let sr0 = expected_max_sharpe_ratio(n, std, 0.0)?;
+    probabilistic_sharpe_ratio(returns, sr0, risk_free)
+}
+
+/// How CSCV cuts `T` rows into `S` blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum BlockRule {
+    /// Drop the first `T mod S` rows, then `S` equal blocks (pypbo; the paper's equal blocks).
+    #[default]
+    DropHead,
+    /// Keep every row; the first `T mod S` blocks are one row longer (purgedcv, `np.array_split`).
+    Spread,
+}
+
+/// Which logits count as overfit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum MedianRule {
+    /// `λ <= 0`: the IS-best at or below the OOS median (Bailey et al.'s `χ[-∞, 0]`).
+    #[default]
+    AtOrBelow,
+    /// `λ < 0`: strictly below the median (purgedcv 0.1.11).
+    Below,
+}
+
+/// PBO settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PboConfig {
+    /// Number of blocks `S` (even, >= 2; 16 is standard).
+    pub n_blocks: usize,
+    /// Block construction.
+    pub blocks: BlockRule,
+    /// Overfit criterion.
+    pub median: MedianRule,
+}
+
+impl Default for PboConfig {
+    fn default() -> Self {
+        Self {
+            n_blocks: 16,
+            blocks: BlockRule::DropHead,
+            median: MedianRule::AtOrBelow,
+        }
+    }
+}
+
+/// Result of [`pbo`] / [`pbo_with_metric`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PboResult {
+    /// Probability of backtest overfitting.
+    pub pbo: f64,
+    /// `λ_c` per combination, in `combinations(0..S, S/2)` order of the OOS blocks.
+    pub logits: Vec<f64>,
+    /// IS metric of the IS-best configuration, per combination.
+    pub is_best: Vec<f64>,
+    /// OOS metric of the IS-best configuration, per combination.
+    pub oos_of_best: Vec<f64>,
+    /// `P[OOS metric of the IS-best < 0]`.
+    pub prob_oos_loss: f64,
+    /// Degradation OLS `oos = intercept + slope·is` (NaN when IS has no variance).
+    pub slope: f64,
+    /// Intercept of the degradation regression.
+    pub intercept: f64,
+    /// Number of combinations `C(S, S/2)`.
+    pub n_combinations: usize,
+}
+
+fn combos(s: usize, k: usize) -> Vec<u32> {
+    // bit masks of the OOS blocks, lexicographic order
+    let mut out = Vec::new();
+    let mut c: Vec<usize> = (0..k).collect();
+    loop {
+        out.push(c.iter().fold(0u32, |m, &b| m | (1 << b)));
+        let mut i = k;
+        while i > 0 && c[i - 1] == s - k + i - 1 {
+            i -= 1;
+        }
+        if i == 0 {
+            return out;
+        }
+        c[i - 1] += 1;
+        for j in i..k {
+            c[j] = c[j - 1] + 1;
+        }
+    }
+}
+
+fn block_bounds(t: usize, cfg: &PboConfig) -> Result<Vec<(usize, usize)>> {
+    let s = cfg.n_blocks;
+    if s < 2 || !s.is_multiple_of(2) || s > 30 {
+        return Err(invalid(
+            "n_blocks",
+            format!("{s} must be even and in 2..=30"),
+        ));
+    }
+    if t < s {
+        return Err(Error::InsufficientData {
+            what: "rows for CSCV blocks",
+            got: t,
+            need: s,
+        });
+    }
+    let (size, rem) = (t / s, t % s);
+    Ok(match cfg.blocks {
+        BlockRule::DropHead => (0..s)
+            .map(|b| (rem + b * size, rem + (b + 1) * size))
+            .collect(),
+        BlockRule::Spread => {
+            let mut cur = 0;
+            (0..s)
+                .map(|b| {
+                    let len = size + usize::from(b < rem);
+                    let r = (cur, cur + len);
+                    cur += len;
+                    r
+                })
+                .collect()
+        }
+    })
+}
+
+/// `(logit, is_best, oos_best)` from per-config IS and OOS metrics.
+fn score(is: &[f64], oos: &[f64]) -> (f64, f64, f64) {
+    let mut best = 0;
+    for (j, &v) in is.iter().enumerate() {
+        if v > is[best] {
+            best = j;
+        }
+    }
+    let x = oos[best];
+    let less = oos.iter().filter(|&&v| v < x).count();
+    let eq = oos.iter().filter(|&&v| v == x).count();
+    #[allow(clippy::cast_precision_loss, reason = "config counts")]
+    let rank = less as f64 + (eq as f64 + 1.0) / 2.0;
+    #[allow(clippy::cast_precision_loss, reason = "config counts")]
+    let omega = rank / (oos.len() as f64 + 1.0);
+    ((omega / (1.0 - omega)).ln(), is[best], x)
+}
+
+fn finish(scored: Vec<(f64, f64, f64)>, median: MedianRule) -> PboResult {
+    let n = scored.len();
+    #[allow(clippy::cast_precision_loss, reason = "combination counts")]
+    let nf = n as f64;
+    let logits: Vec<f64> = scored.iter().map(|s| s.0).collect();
+    let is_best: Vec<f64> = scored.iter().map(|s| s.1).collect();
+    let oos_of_best: Vec<f64> = scored.iter().map(|s| s.2).collect();
+    let over = logits
+        .iter()
+        .filter(|&&l| match median {
+            MedianRule::AtOrBelow => l <= 0.0,
+            MedianRule::Below => l < 0.0,
+        })
+        .count();
+    #[allow(clippy::cast_precision_loss, reason = "combination counts")]
+    let loss = oos_of_best.iter().filter(|&&v| v < 0.0).count() as f64 / nf;
+    let mi = mean(&is_best);
+    let mo = mean(&oos_of_best);
+    let var_is = is_best.iter().map(|x| (x - mi) * (x - mi)).sum::<f64>() / nf;
+    let cov = is_best
+        .iter()
+        .zip(&oos_of_best)
+        .map(|(a, b)| (a - mi) * (b - mo))
+        .sum::<f64>()
+        / nf;
+    let slope = if var_is > 0.0 && n > 1 {
+        cov / var_is
+    } else {
+        f64::NAN
+    };
+    #[allow(clippy::cast_precision_loss, reason = "combination counts")]
+    PboResult {
+        pbo: over as f64 / nf,
+        logits,
+        is_best,
+        oos_of_best,
+        prob_oos_loss: loss,
+        slope,
+        intercept: mo - slope * mi,
+        n_combinations: n,
+    }
+}
+
+fn check_matrix(m: &ArrayView2<'_, f64>) -> Result<()> {
+    if m.ncols() < 2 {
+        return Err(Error::InsufficientData {
+            what: "configurations (columns) for PBO",
+            got: m.ncols(),
+            need: 2,
+        });
+    }
+    if let Some((i, _)) = m.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+        return Err(Error::NonFinite {
+            what: "PBO returns matrix (row-major position)",
+            index: i,
+        });
+    }
+    Ok(())
+}
+
+/// PBO by CSCV with the Sharpe ratio (`mean / std(ddof=1)`; 0 for a constant
+/// or single-row slice, as purgedcv) of a `T × N` matrix of per-period
+/// returns (rows = periods, columns = configurations).
+///
+/// Fast path: per-block sufficient statistics (count, mean, M2, min, max) are
+/// combined with Chan's formula, so each IS/OOS Sharpe costs `O(S)`; the
+/// `C(S, S/2)` combinations run in parallel with rayon and are collected in
+/// order, so the result does not depend on the thread count.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for an odd/too large `S`, [`Error::InsufficientData`]
+/// for `N < 2` or `T < S`, [`Error::NonFinite`] for NaN/inf.
+pub fn pbo(returns: ArrayView2<'_, f64>, cfg: &PboConfig) -> Result<PboResult> {
+    check_matrix(&returns)?;
+    let bounds = block_bounds(returns.nrows(), cfg)?;
+    let s = cfg.n_blocks;
+    let nc = returns.ncols();
+    // stats[b * nc + j] = (count, mean, m2, min, max)
+    let mut stats = vec![(0.0f64, 0.0f64, 0.0f64, 0.0f64, 0.0f64); s * nc];
+    stats.par_chunks_mut(nc).enumerate().for_each(|(b, row)| {
+        let (lo, hi) = bounds[b];
+        for (j, st) in row.iter_mut().enumerate() {
+            let col = returns.slice(ndarray::s![lo..hi, j]);
+            #[allow(clippy::cast_precision_loss, reason = "row counts")]
+            let cnt = (hi - lo) as f64;
+            let m = col.sum() / cnt;
+            let m2 = col.iter().map(|x| (x - m) * (x - m)).sum::<f64>();
+            let mn = col.iter().copied().fold(f64::INFINITY, f64::min);
+            let mx = col.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            *st = (cnt, m, m2, mn, mx);
+        }
+    });
+    let masks = combos(s, s / 2);
+    let sharpe_of = |mask: u32, j: usize, inside: bool| -> f64 {
+        let mut cnt = 0.0;
+        let mut sum = 0.0;
+        let (mut mn, mut mx) = (f64::INFINITY, f64::NEG_INFINITY);
+        for b in 0..s {
+            if ((mask >> b) & 1 == 1) == inside {
+                let st = stats[b * nc + j];
+                cnt += st.0;
+                sum += st.0 * st.1;
+                mn = mn.min(st.3);
+                mx = mx.max(st.4);
+            }
+        }
+        if cnt < 2.0 || mn == mx {
+            return 0.0;
+        }
+        let m = sum / cnt;
+        let mut m2 = 0.0;
+        for b in 0..s {
+            if ((mask >> b) & 1 == 1) == inside {
+                let st = stats[b * nc + j];
+                m2 += st.2 + st.0 * (st.1 - m) * (st.1 - m);
+            }
+        }
+        let sd = (m2 / (cnt - 1.0)).sqrt();
+        if sd == 0.0 || !sd.is_finite() {
+            0.0
+        } else {
+            m / sd
+        }
+    };
+    let scored: Vec<(f64, f64, f64)> = masks
+        .par_iter()
+        .map(|&mask| {
+            let is: Vec<f64> = (0..nc).map(|j| sharpe_of(mask, j, false)).collect();
+            let oos: Vec<f64> = (0..nc).map(|j| sharpe_of(mask, j, true)).collect();
+            score(&is, &oos)
+        })
+        .collect();
+    Ok(finish(scored, cfg.median))
+}
+
+/// PBO by CSCV with any metric (larger is better) applied to each
+/// configuration's IS and OOS rows, concatenated in time order.
+///
+/// # Errors
+/// As [`pbo`]; [`Error::NonFinite`] if the metric returns NaN/inf.
+pub fn pbo_with_metric<F>(
+    returns: ArrayView2<'_, f64>,
+    cfg: &PboConfig,
+    metric: F,
+) -> Result<PboResult>
+where
+    F: Fn(&[f64]) -> f64 + Sync,
+{
+    check_matrix(&returns)?;
+    let bounds = block_bounds(returns.nrows(), cfg)?;
+    let s = cfg.n_blocks;
+    let nc = returns.ncols();
+    let cols: Vec<Vec<f64>> = (0..nc).map(|j| returns.column(j).to_vec()).collect();
+    let masks = combos(s, s / 2);
+    let scored: Result<Vec<(f64, f64, f64)>> = masks
+        .par_iter()
+        .map(|&mask| {
+            let mut is = Vec::with_capacity(nc);
+            let mut oos = Vec::with_capacity(nc);
+            let mut buf_i = Vec::new();
+            let mut buf_o = Vec::new();
+            for col in &cols {
+                buf_i.clear();
+                buf_o.clear();
+                for (b, &(lo, hi)) in bounds.iter().enumerate() {
+                    if (mask >> b) & 1 == 1 {
+                        buf_o.extend_from_slice(&col[lo..hi]);
+                    } else {
+                        buf_i.extend_from_slice(&col[lo..hi]);
+                    }
+                }
+                let (a, o) = (metric(&buf_i), metric(&buf_o));
+                if !a.is_finite() || !o.is_finite() {
+                    return Err(Error::NonFinite {
+                        what: "PBO metric output (combination index)",
+                        index: mask as usize,
+                    });
+                }
+                is.push(a);
+                oos.push(o);
+            }
+            Ok(score(&is, &oos))
+        })
+        .collect();
+    Ok(finish(scored?, cfg.median))
+}
