@@ -1,0 +1,168 @@
+//! The streaming-detector trait and the state every update reports.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// What a streaming detector concluded after one update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum DriftState {
+    /// No evidence of change.
+    #[default]
+    Stable,
+    /// Early evidence of change (only the binary detectors DDM, EDDM, HDDM_A, HDDM_W and
+    /// [`crate::Cusum`] with a warning threshold emit it).
+    Warning,
+    /// Change detected. As in river, the detector discards its whole state on the *next* update.
+    Drift,
+}
+
+impl DriftState {
+    /// `true` for [`DriftState::Drift`].
+    #[must_use]
+    pub fn is_drift(self) -> bool {
+        matches!(self, Self::Drift)
+    }
+    /// `true` for [`DriftState::Warning`].
+    #[must_use]
+    pub fn is_warning(self) -> bool {
+        matches!(self, Self::Warning)
+    }
+}
+
+/// A univariate streaming change detector.
+///
+/// Conventions shared by every implementation (they follow river 0.26.1):
+/// * `update` consumes one value and says whether this value completed a detection.
+///   Indices are 0-based positions of the value whose update raised the flag.
+/// * After a `Drift`, the next `update` first resets the detector completely (river's
+///   behaviour; MOA keeps ADWIN's shrunken window instead).
+/// * Non-finite input is rejected with [`Error::NonFinite`] and leaves the state untouched;
+///   binary detectors reject values outside their domain with [`Error::OutOfDomain`].
+/// * Implementations are plain data: `Clone`, and `serde` round-trips their full state, so a
+///   service can checkpoint a detector and resume it bit-for-bit.
+pub trait DriftDetector: std::fmt::Debug + Send {
+    /// Feeds one value.
+    ///
+    /// # Errors
+    /// [`Error::NonFinite`] for NaN/inf, [`Error::OutOfDomain`] for values a binary
+    /// detector cannot interpret. The detector's state is unchanged on error.
+    fn update(&mut self, value: f64) -> Result<DriftState>;
+    /// Discards all learned state (parameters are kept).
+    fn reset(&mut self);
+    /// Short, stable name ("adwin", "page_hinkley", ...), used in explanation records.
+    fn name(&self) -> &'static str;
+    /// Values consumed since the last reset (explicit or automatic after a drift).
+    fn n_seen(&self) -> u64;
+}
+
+impl<D: DriftDetector + ?Sized> DriftDetector for Box<D> {
+    fn update(&mut self, value: f64) -> Result<DriftState> {
+        (**self).update(value)
+    }
+    fn reset(&mut self) {
+        (**self).reset();
+    }
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+    fn n_seen(&self) -> u64 {
+        (**self).n_seen()
+    }
+}
+
+/// Drift and warning indices found by running a detector over a whole series.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Detections {
+    /// 0-based indices whose update returned [`DriftState::Drift`].
+    pub drifts: Vec<usize>,
+    /// 0-based indices whose update returned [`DriftState::Warning`].
+    pub warnings: Vec<usize>,
+}
+
+/// Runs `detector` over `values` and collects drift and warning indices.
+///
+/// # Errors
+/// The first error of [`DriftDetector::update`], re-labelled with the index in `values`.
+pub fn detect<D: DriftDetector + ?Sized>(detector: &mut D, values: &[f64]) -> Result<Detections> {
+    let mut out = Detections::default();
+    for (i, &v) in values.iter().enumerate() {
+        match detector.update(v) {
+            Ok(DriftState::Drift) => out.drifts.push(i),
+            Ok(DriftState::Warning) => out.warnings.push(i),
+            Ok(DriftState::Stable) => {}
+            Err(Error::NonFinite { what, value, .. }) => {
+                return Err(Error::NonFinite {
+                    what,
+                    index: i,
+                    value,
+                });
+            }
+            Err(Error::OutOfDomain {
+                detector,
+                expected,
+                value,
+                ..
+            }) => {
+                return Err(Error::OutOfDomain {
+                    detector,
+                    expected,
+                    index: i,
+                    value,
+                });
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+/// Rejects NaN/inf with an error naming the stream position.
+#[inline]
+pub(crate) fn finite(value: f64, index: u64) -> Result<()> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(non_finite(value, index))
+    }
+}
+
+#[cold]
+fn non_finite(value: f64, index: u64) -> Error {
+    Error::NonFinite {
+        what: "stream".to_string(),
+        index: usize::try_from(index).unwrap_or(usize::MAX),
+        value,
+    }
+}
+
+/// Rejects values outside `[0, 1]` (and NaN/inf).
+#[inline]
+pub(crate) fn unit_interval(detector: &'static str, value: f64, index: u64) -> Result<()> {
+    finite(value, index)?;
+    if (0.0..=1.0).contains(&value) {
+        Ok(())
+    } else {
+        Err(Error::OutOfDomain {
+            detector,
+            expected: "[0, 1]",
+            index: usize::try_from(index).unwrap_or(usize::MAX),
+            value,
+        })
+    }
+}
+
+/// Running mean with river's `stats.Mean` update order (`mean += (1/n)·(x − mean)`).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub(crate) struct RunningMean {
+    pub(crate) n: f64,
+    pub(crate) mean: f64,
+}
+
+impl RunningMean {
+    #[inline]
+    pub(crate) fn update(&mut self, x: f64) {
+        self.n += 1.0;
+        self.mean += (1.0 / self.n) * (x - self.mean);
+    }
+}
