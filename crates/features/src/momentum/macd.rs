@@ -1,0 +1,549 @@
+//! Moving-average oscillators: MACD, MACDFIX, MACDEXT, APO, PPO, TRIX.
+//!
+//! MACD, MACDFIX and TRIX carry their own EMA recursions, as TA-Lib's C does: MACD seeds
+//! the fast EMA over the *tail* of the slow EMA's seed window (so `MACD != EMA12 − EMA26`
+//! early on), and TA-Lib 0.8.1 evaluates each step `(x − prev)·k + prev` as one fused
+//! multiply-add. APO, PPO and MACDEXT use the shared MA cores of [`crate::overlap`].
+
+use aaiti_core::Bar;
+use serde::{Deserialize, Serialize};
+
+use super::util::{MAX_PERIOD, check_period, ema_step, is_zero};
+use crate::error::Result;
+use crate::indicator::{Indicator, PriceField};
+use crate::overlap::ma::MaCore;
+use crate::params::MaType;
+
+crate::indicator_output! {
+    /// MACD-style outputs, named as TA-Lib's abstract API.
+    pub struct MacdOutput {
+        /// Fast MA − slow MA.
+        macd,
+        /// MA of `macd`.
+        macdsignal,
+        /// `macd − macdsignal`.
+        macdhist,
+    }
+}
+
+/// TA-Lib's MACD recursion (shared by MACD and MACDFIX).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct MacdCore {
+    fast: usize,
+    slow: usize,
+    signal: usize,
+    fast_k: f64,
+    slow_k: f64,
+    signal_k: f64,
+    n: usize,
+    fast_sum: f64,
+    slow_sum: f64,
+    prev_fast: f64,
+    prev_slow: f64,
+    sig_n: usize,
+    prev_signal: f64,
+}
+
+impl MacdCore {
+    /// `fast <= slow` already ordered.
+    fn new(fast: usize, slow: usize, signal: usize, fast_k: f64, slow_k: f64) -> Self {
+        #[allow(clippy::cast_precision_loss, reason = "periods are at most 100000")]
+        let signal_k = 2.0 / (signal + 1) as f64;
+        Self {
+            fast,
+            slow,
+            signal,
+            fast_k,
+            slow_k,
+            signal_k,
+            n: 0,
+            fast_sum: 0.0,
+            slow_sum: 0.0,
+            prev_fast: 0.0,
+            prev_slow: 0.0,
+            sig_n: 0,
+            prev_signal: 0.0,
+        }
+    }
+
+    fn lookback(&self) -> usize {
+        (self.slow - 1) + (self.signal - 1)
+    }
+
+    #[inline]
+    fn update(&mut self, x: f64) -> Option<MacdOutput> {
+        let n = self.n;
+        self.n = n.saturating_add(1);
+        if n < self.slow {
+            self.slow_sum += x;
+            if n >= self.slow - self.fast {
+                self.fast_sum += x;
+            }
+            if n + 1 < self.slow {
+                return None;
+            }
+            #[allow(clippy::cast_precision_loss, reason = "periods are at most 100000")]
+            {
+                self.prev_slow = self.slow_sum / self.slow as f64;
+                self.prev_fast = self.fast_sum / self.fast as f64;
+            }
+        } else {
+            self.prev_fast = ema_step(self.prev_fast, x, self.fast_k);
+            self.prev_slow = ema_step(self.prev_slow, x, self.slow_k);
+        }
+        let macd = self.prev_fast - self.prev_slow;
+        if self.sig_n < self.signal {
+            self.prev_signal += macd;
+            self.sig_n += 1;
+            if self.sig_n < self.signal {
+                return None;
+            }
+            #[allow(clippy::cast_precision_loss, reason = "periods are at most 100000")]
+            {
+                self.prev_signal /= self.signal as f64;
+            }
+        } else {
+            self.prev_signal = ema_step(self.prev_signal, macd, self.signal_k);
+        }
+        Some(MacdOutput {
+            macd,
+            macdsignal: self.prev_signal,
+            macdhist: macd - self.prev_signal,
+        })
+    }
+
+    fn reset(&mut self) {
+        *self = Self::new(self.fast, self.slow, self.signal, self.fast_k, self.slow_k);
+    }
+}
+
+/// MACD (TA-Lib `MACD`): EMA(fast) − EMA(slow), its EMA(signal) and the histogram.
+/// Periods are swapped when `slowperiod < fastperiod`. Lookback
+/// `slowperiod − 1 + signalperiod − 1` (33 for the defaults).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Macd {
+    price: PriceField,
+    core: MacdCore,
+}
+
+impl Macd {
+    /// MACD with `fastperiod`, `slowperiod` (2..=100000) and `signalperiod` (1..=100000).
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] naming the first period out of range.
+    pub fn new(fastperiod: usize, slowperiod: usize, signalperiod: usize) -> Result<Self> {
+        check_period("MACD", "fastperiod", fastperiod, 2, MAX_PERIOD)?;
+        check_period("MACD", "slowperiod", slowperiod, 2, MAX_PERIOD)?;
+        check_period("MACD", "signalperiod", signalperiod, 1, MAX_PERIOD)?;
+        let (fast, slow) = if slowperiod < fastperiod {
+            (slowperiod, fastperiod)
+        } else {
+            (fastperiod, slowperiod)
+        };
+        #[allow(clippy::cast_precision_loss, reason = "periods are at most 100000")]
+        let (fk, sk) = (2.0 / (fast + 1) as f64, 2.0 / (slow + 1) as f64);
+        Ok(Self {
+            price: PriceField::Close,
+            core: MacdCore::new(fast, slow, signalperiod, fk, sk),
+        })
+    }
+
+    /// Reads `price` instead of the close.
+    #[must_use]
+    pub fn with_price(mut self, price: PriceField) -> Self {
+        self.price = price;
+        self
+    }
+}
+
+impl Indicator for Macd {
+    type Output = MacdOutput;
+    fn lookback(&self) -> usize {
+        self.core.lookback()
+    }
+    #[inline]
+    fn update(&mut self, bar: &Bar) -> Option<MacdOutput> {
+        self.core.update(self.price.get(bar))
+    }
+    fn reset(&mut self) {
+        self.core.reset();
+    }
+}
+
+/// MACDFIX (TA-Lib `MACDFIX`): MACD 12/26 with TA-Lib's fixed smoothing factors 0.15 and
+/// 0.075 (not `2/(n+1)`). Lookback `25 + signalperiod − 1`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MacdFix {
+    price: PriceField,
+    core: MacdCore,
+}
+
+impl MacdFix {
+    /// MACDFIX with `signalperiod` (1..=100000).
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] when `signalperiod` is out of range.
+    pub fn new(signalperiod: usize) -> Result<Self> {
+        check_period("MACDFIX", "signalperiod", signalperiod, 1, MAX_PERIOD)?;
+        Ok(Self {
+            price: PriceField::Close,
+            core: MacdCore::new(12, 26, signalperiod, 0.15, 0.075),
+        })
+    }
+
+    /// Reads `price` instead of the close.
+    #[must_use]
+    pub fn with_price(mut self, price: PriceField) -> Self {
+        self.price = price;
+        self
+    }
+}
+
+impl Indicator for MacdFix {
+    type Output = MacdOutput;
+    fn lookback(&self) -> usize {
+        self.core.lookback()
+    }
+    #[inline]
+    fn update(&mut self, bar: &Bar) -> Option<MacdOutput> {
+        self.core.update(self.price.get(bar))
+    }
+    fn reset(&mut self) {
+        self.core.reset();
+    }
+}
+
+/// MACDEXT (TA-Lib `MACDEXT`): MACD with a TA-Lib MA type for each of the three averages.
+///
+/// As in TA-Lib, both price MAs start at bar `largest lookback − own lookback`, so all of
+/// them produce their first value on the same bar. Lookback
+/// `max(lookback(fast), lookback(slow)) + lookback(signal)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MacdExt {
+    price: PriceField,
+    params: (usize, MaType, usize, MaType, usize, MaType),
+    fast: MaCore,
+    slow: MaCore,
+    signal: MaCore,
+    largest: usize,
+    n: usize,
+}
+
+impl MacdExt {
+    /// MACDEXT with `fastperiod`, `slowperiod` (2..=100000), `signalperiod` (1..=100000) and
+    /// their MA types.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] naming the first period out of range;
+    /// [`crate::Error::Unsupported`] for an MA type not available in this build.
+    pub fn new(
+        fastperiod: usize,
+        fastmatype: MaType,
+        slowperiod: usize,
+        slowmatype: MaType,
+        signalperiod: usize,
+        signalmatype: MaType,
+    ) -> Result<Self> {
+        check_period("MACDEXT", "fastperiod", fastperiod, 2, MAX_PERIOD)?;
+        check_period("MACDEXT", "slowperiod", slowperiod, 2, MAX_PERIOD)?;
+        check_period("MACDEXT", "signalperiod", signalperiod, 1, MAX_PERIOD)?;
+        let params = (
+            fastperiod,
+            fastmatype,
+            slowperiod,
+            slowmatype,
+            signalperiod,
+            signalmatype,
+        );
+        let ((fp, ft), (sp, st)) = if slowperiod < fastperiod {
+            ((slowperiod, slowmatype), (fastperiod, fastmatype))
+        } else {
+            ((fastperiod, fastmatype), (slowperiod, slowmatype))
+        };
+        let fast = MaCore::new(ft, fp)?;
+        let slow = MaCore::new(st, sp)?;
+        let signal = MaCore::new(signalmatype, signalperiod)?;
+        let largest = fast.lookback().max(slow.lookback());
+        Ok(Self {
+            price: PriceField::Close,
+            params,
+            fast,
+            slow,
+            signal,
+            largest,
+            n: 0,
+        })
+    }
+
+    /// Reads `price` instead of the close.
+    #[must_use]
+    pub fn with_price(mut self, price: PriceField) -> Self {
+        self.price = price;
+        self
+    }
+}
+
+impl Indicator for MacdExt {
+    type Output = MacdOutput;
+    fn lookback(&self) -> usize {
+        self.largest + self.signal.lookback()
+    }
+    fn update(&mut self, bar: &Bar) -> Option<MacdOutput> {
+        let x = self.price.get(bar);
+        let n = self.n;
+        self.n = n.saturating_add(1);
+        let f = if n + self.fast.lookback() >= self.largest {
+            self.fast.update(x)
+        } else {
+            None
+        };
+        let s = if n + self.slow.lookback() >= self.largest {
+            self.slow.update(x)
+        } else {
+            None
+        };
+        let (f, s) = (f?, s?);
+        let macd = f - s;
+        let sig = self.signal.update(macd)?;
+        Some(MacdOutput {
+            macd,
+            macdsignal: sig,
+            macdhist: macd - sig,
+        })
+    }
+    fn reset(&mut self) {
+        self.fast.reset();
+        self.slow.reset();
+        self.signal.reset();
+        self.n = 0;
+    }
+}
+
+/// APO and PPO's shared core: two MAs of one type, fast and slow (swapped if needed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct PoCore {
+    fast: MaCore,
+    slow: MaCore,
+}
+
+impl PoCore {
+    fn new(func: &str, fastperiod: usize, slowperiod: usize, matype: MaType) -> Result<Self> {
+        check_period(func, "fastperiod", fastperiod, 2, MAX_PERIOD)?;
+        check_period(func, "slowperiod", slowperiod, 2, MAX_PERIOD)?;
+        let (f, s) = if slowperiod < fastperiod {
+            (slowperiod, fastperiod)
+        } else {
+            (fastperiod, slowperiod)
+        };
+        Ok(Self {
+            fast: MaCore::new(matype, f)?,
+            slow: MaCore::new(matype, s)?,
+        })
+    }
+
+    #[inline]
+    fn update(&mut self, x: f64) -> Option<(f64, f64)> {
+        let f = self.fast.update(x);
+        let s = self.slow.update(x);
+        Some((f?, s?))
+    }
+
+    fn lookback(&self) -> usize {
+        self.slow.lookback().max(self.fast.lookback())
+    }
+
+    fn reset(&mut self) {
+        self.fast.reset();
+        self.slow.reset();
+    }
+}
+
+/// APO, absolute price oscillator (TA-Lib `APO`): `MA(fast) − MA(slow)`, both MAs started
+/// at bar 0. TA-Lib 0.8.1's default MA type is EMA (`matype = 1`; classic 0.4 used SMA).
+/// Lookback = the slow MA's lookback.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Apo {
+    price: PriceField,
+    core: PoCore,
+}
+
+impl Apo {
+    /// APO with `fastperiod`, `slowperiod` (2..=100000) and `matype`.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] naming the period out of range;
+    /// [`crate::Error::Unsupported`] for an MA type not available in this build.
+    pub fn new(fastperiod: usize, slowperiod: usize, matype: MaType) -> Result<Self> {
+        Ok(Self {
+            price: PriceField::Close,
+            core: PoCore::new("APO", fastperiod, slowperiod, matype)?,
+        })
+    }
+
+    /// Reads `price` instead of the close.
+    #[must_use]
+    pub fn with_price(mut self, price: PriceField) -> Self {
+        self.price = price;
+        self
+    }
+}
+
+impl Indicator for Apo {
+    type Output = f64;
+    fn lookback(&self) -> usize {
+        self.core.lookback()
+    }
+    #[inline]
+    fn update(&mut self, bar: &Bar) -> Option<f64> {
+        let (f, s) = self.core.update(self.price.get(bar))?;
+        Some(f - s)
+    }
+    fn reset(&mut self) {
+        self.core.reset();
+    }
+}
+
+/// PPO, percentage price oscillator (TA-Lib `PPO`): `(MA(fast) − MA(slow)) / MA(slow) · 100`;
+/// 0 when the slow MA is (TA-Lib-)zero. Default MA type EMA, as TA-Lib 0.8.1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ppo {
+    price: PriceField,
+    core: PoCore,
+}
+
+impl Ppo {
+    /// PPO with `fastperiod`, `slowperiod` (2..=100000) and `matype`.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] naming the period out of range;
+    /// [`crate::Error::Unsupported`] for an MA type not available in this build.
+    pub fn new(fastperiod: usize, slowperiod: usize, matype: MaType) -> Result<Self> {
+        Ok(Self {
+            price: PriceField::Close,
+            core: PoCore::new("PPO", fastperiod, slowperiod, matype)?,
+        })
+    }
+
+    /// Reads `price` instead of the close.
+    #[must_use]
+    pub fn with_price(mut self, price: PriceField) -> Self {
+        self.price = price;
+        self
+    }
+}
+
+impl Indicator for Ppo {
+    type Output = f64;
+    fn lookback(&self) -> usize {
+        self.core.lookback()
+    }
+    #[inline]
+    fn update(&mut self, bar: &Bar) -> Option<f64> {
+        let (f, s) = self.core.update(self.price.get(bar))?;
+        Some(if is_zero(s) {
+            0.0
+        } else {
+            ((f - s) / s) * 100.0
+        })
+    }
+    fn reset(&mut self) {
+        self.core.reset();
+    }
+}
+
+/// One SMA-seeded EMA stage with TA-Lib 0.8.1's fused step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct FusedEma {
+    period: usize,
+    k: f64,
+    n: usize,
+    v: f64,
+}
+
+impl FusedEma {
+    fn new(period: usize) -> Self {
+        #[allow(clippy::cast_precision_loss, reason = "periods are at most 100000")]
+        let k = 2.0 / (period + 1) as f64;
+        Self {
+            period,
+            k,
+            n: 0,
+            v: 0.0,
+        }
+    }
+
+    #[inline]
+    fn update(&mut self, x: f64) -> Option<f64> {
+        if self.n < self.period {
+            self.v += x;
+            self.n += 1;
+            if self.n < self.period {
+                return None;
+            }
+            #[allow(clippy::cast_precision_loss, reason = "periods are at most 100000")]
+            {
+                self.v /= self.period as f64;
+            }
+            return Some(self.v);
+        }
+        self.v = ema_step(self.v, x, self.k);
+        Some(self.v)
+    }
+}
+
+/// TRIX (TA-Lib `TRIX`): one-bar rate of change (×100) of a triple EMA.
+/// Lookback `3 · (timeperiod − 1) + 1`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trix {
+    price: PriceField,
+    period: usize,
+    e: [FusedEma; 3],
+    prev: Option<f64>,
+}
+
+impl Trix {
+    /// TRIX over `timeperiod` (1..=100000).
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] when `timeperiod` is out of range.
+    pub fn new(timeperiod: usize) -> Result<Self> {
+        check_period("TRIX", "timeperiod", timeperiod, 1, MAX_PERIOD)?;
+        let e = FusedEma::new(timeperiod);
+        Ok(Self {
+            price: PriceField::Close,
+            period: timeperiod,
+            e: [e.clone(), e.clone(), e],
+            prev: None,
+        })
+    }
+
+    /// Reads `price` instead of the close.
+    #[must_use]
+    pub fn with_price(mut self, price: PriceField) -> Self {
+        self.price = price;
+        self
+    }
+}
+
+impl Indicator for Trix {
+    type Output = f64;
+    fn lookback(&self) -> usize {
+        3 * (self.period - 1) + 1
+    }
+    #[inline]
+    fn update(&mut self, bar: &Bar) -> Option<f64> {
+        let [a, b, c] = &mut self.e;
+        let x = c.update(b.update(a.update(self.price.get(bar))?)?)?;
+        let prev = self.prev.replace(x)?;
+        Some(if prev == 0.0 {
+            0.0
+        } else {
+            ((x / prev) - 1.0) * 100.0
+        })
+    }
+    fn reset(&mut self) {
+        if let Ok(t) = Self::new(self.period) {
+            *self = t.with_price(self.price);
+        }
+    }
+}

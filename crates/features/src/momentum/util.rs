@@ -1,0 +1,144 @@
+//! Small shared pieces of the momentum and cycle functions: TA-Lib's zero test,
+//! parameter checks, rolling-extreme deques and TA-Lib's fused EMA step.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// TA-Lib's `TA_EPSILON` (C library 0.8.1): `TA_IS_ZERO(v)` is `-EPS < v < EPS`.
+pub(crate) const TA_EPSILON: f64 = 0.000_000_000_000_01;
+
+/// TA-Lib's `TA_IS_ZERO`.
+#[inline]
+pub(crate) fn is_zero(v: f64) -> bool {
+    -TA_EPSILON < v && v < TA_EPSILON
+}
+
+/// TA-Lib's `TA_IS_ZERO_SCALED(v, scale)`: `|v| <= EPS * scale`, a relative dead zone for a
+/// difference `v` of operands whose magnitudes sum to `scale`.
+#[inline]
+pub(crate) fn is_zero_scaled(v: f64, scale: f64) -> bool {
+    v.abs() <= TA_EPSILON * scale
+}
+
+/// TA-Lib 0.8.1's EMA step `((x - prev) * k) + prev`, which the library evaluates as one
+/// fused multiply-add (its FMA numerical contract; `fma` is correctly rounded everywhere).
+#[inline]
+pub(crate) fn ema_step(prev: f64, x: f64, k: f64) -> f64 {
+    (x - prev).mul_add(k, prev)
+}
+
+/// `Error::InvalidParameter` for an integer parameter outside `min..=max`.
+pub(crate) fn check_period(
+    function: &str,
+    name: &str,
+    value: usize,
+    min: usize,
+    max: usize,
+) -> Result<usize> {
+    if value < min || value > max {
+        return Err(Error::InvalidParameter {
+            function: function.to_owned(),
+            name: name.to_owned(),
+            value: value.to_string(),
+            expected: format!("an integer in {min}..={max}"),
+        });
+    }
+    Ok(value)
+}
+
+/// TA-Lib's upper bound for periods.
+pub(crate) const MAX_PERIOD: usize = 100_000;
+
+/// Rolling extreme over the last `window` values with a monotonic deque (amortised O(1)).
+///
+/// Ties keep the most recent index (TA-Lib's `>=` / `<=` rescans), which AROON's
+/// "bars since the extreme" depends on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Extreme {
+    window: usize,
+    max: bool,
+    q: VecDeque<(u64, f64)>,
+}
+
+impl Extreme {
+    /// A rolling maximum (`max = true`) or minimum over `window >= 1` values.
+    pub(crate) fn new(window: usize, max: bool) -> Self {
+        Self {
+            window: window.max(1),
+            max,
+            q: VecDeque::with_capacity(window.max(1) + 1),
+        }
+    }
+
+    /// Pushes value `x` at time `t` (strictly increasing) and returns `(index, value)` of the
+    /// extreme over the times `t - window + 1 ..= t`.
+    #[inline]
+    pub(crate) fn push(&mut self, t: u64, x: f64) -> (u64, f64) {
+        if self.max {
+            while self.q.back().is_some_and(|&(_, v)| v <= x) {
+                self.q.pop_back();
+            }
+        } else {
+            while self.q.back().is_some_and(|&(_, v)| v >= x) {
+                self.q.pop_back();
+            }
+        }
+        self.q.push_back((t, x));
+        let first = (t + 1).saturating_sub(self.window as u64);
+        while self.q.front().is_some_and(|&(i, _)| i < first) {
+            self.q.pop_front();
+        }
+        self.q.front().copied().unwrap_or((t, x))
+    }
+}
+
+/// A circular buffer with TA-Lib's physical layout (`CIRCBUF` macros): slot `i` is written at
+/// the i-th push modulo the capacity, and sums iterate over slots `0..cap` in order, exactly
+/// as TA-Lib's loops do (so even the rounding of the sums matches).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct CircBuf {
+    pub(crate) buf: Vec<f64>,
+    pub(crate) idx: usize,
+}
+
+impl CircBuf {
+    /// `cap >= 1` zeroed slots.
+    pub(crate) fn new(cap: usize) -> Self {
+        Self {
+            buf: vec![0.0; cap.max(1)],
+            idx: 0,
+        }
+    }
+
+    /// The value in the slot about to be overwritten (the oldest once full).
+    #[inline]
+    pub(crate) fn current(&self) -> f64 {
+        self.buf.get(self.idx).copied().unwrap_or(0.0)
+    }
+
+    /// Writes `x` into the current slot without advancing.
+    #[inline]
+    pub(crate) fn set_current(&mut self, x: f64) {
+        if let Some(s) = self.buf.get_mut(self.idx) {
+            *s = x;
+        }
+    }
+
+    /// Advances to the next slot.
+    #[inline]
+    pub(crate) fn advance(&mut self) {
+        self.idx += 1;
+        if self.idx >= self.buf.len() {
+            self.idx = 0;
+        }
+    }
+
+    /// Zeroes the buffer.
+    pub(crate) fn clear(&mut self) {
+        self.buf.iter_mut().for_each(|x| *x = 0.0);
+        self.idx = 0;
+    }
+}

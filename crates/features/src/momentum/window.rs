@@ -1,0 +1,486 @@
+//! Window-scan momentum: AROON, AROONOSC, WILLR, CCI, MFI, ULTOSC.
+//!
+//! Rolling extremes use monotonic deques (amortised O(1) per bar instead of TA-Lib's
+//! rescans) with TA-Lib's tie rule (the most recent extreme wins).
+
+use aaiti_core::Bar;
+use serde::{Deserialize, Serialize};
+
+use super::util::{CircBuf, Extreme, MAX_PERIOD, check_period, is_zero, is_zero_scaled};
+use crate::error::Result;
+use crate::indicator::Indicator;
+
+crate::indicator_output! {
+    /// AROON's outputs, named as TA-Lib's abstract API.
+    pub struct AroonOutput {
+        /// `100 · (period − bars since the lowest low) / period`.
+        aroondown,
+        /// `100 · (period − bars since the highest high) / period`.
+        aroonup,
+    }
+}
+
+/// Shared state of AROON and AROONOSC: extremes over the last `period + 1` bars.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct AroonCore {
+    period: usize,
+    t: u64,
+    hi: Extreme,
+    lo: Extreme,
+}
+
+impl AroonCore {
+    fn new(period: usize) -> Self {
+        Self {
+            period,
+            t: 0,
+            hi: Extreme::new(period + 1, true),
+            lo: Extreme::new(period + 1, false),
+        }
+    }
+
+    /// `(t, highest index, lowest index)` once `period + 1` bars were seen.
+    #[inline]
+    fn step(&mut self, bar: &Bar) -> Option<(u64, u64, u64)> {
+        let t = self.t;
+        self.t += 1;
+        let (hi, _) = self.hi.push(t, bar.high);
+        let (lo, _) = self.lo.push(t, bar.low);
+        (t >= self.period as u64).then_some((t, hi, lo))
+    }
+
+    #[allow(clippy::cast_precision_loss, reason = "periods are at most 100000")]
+    fn factor(&self) -> f64 {
+        100.0 / self.period as f64
+    }
+}
+
+/// AROON (TA-Lib `AROON`): how recently the window of `timeperiod + 1` bars made its high
+/// and its low. Lookback `timeperiod`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Aroon {
+    core: AroonCore,
+}
+
+impl Aroon {
+    /// AROON over `timeperiod` (2..=100000).
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] when `timeperiod` is out of range.
+    pub fn new(timeperiod: usize) -> Result<Self> {
+        check_period("AROON", "timeperiod", timeperiod, 2, MAX_PERIOD)?;
+        Ok(Self {
+            core: AroonCore::new(timeperiod),
+        })
+    }
+}
+
+impl Indicator for Aroon {
+    type Output = AroonOutput;
+    fn lookback(&self) -> usize {
+        self.core.period
+    }
+    #[inline]
+    fn update(&mut self, bar: &Bar) -> Option<AroonOutput> {
+        let (t, hi, lo) = self.core.step(bar)?;
+        let f = self.core.factor();
+        let p = self.core.period as u64;
+        #[allow(clippy::cast_precision_loss, reason = "small integers")]
+        let up = f * (p - (t - hi)) as f64;
+        #[allow(clippy::cast_precision_loss, reason = "small integers")]
+        let down = f * (p - (t - lo)) as f64;
+        Some(AroonOutput {
+            aroondown: down,
+            aroonup: up,
+        })
+    }
+    fn reset(&mut self) {
+        self.core = AroonCore::new(self.core.period);
+    }
+}
+
+/// AROONOSC (TA-Lib `AROONOSC`): `aroonup − aroondown`, computed as TA-Lib does,
+/// `100 / period · (highest index − lowest index)`. Lookback `timeperiod`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AroonOsc {
+    core: AroonCore,
+}
+
+impl AroonOsc {
+    /// AROONOSC over `timeperiod` (2..=100000).
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] when `timeperiod` is out of range.
+    pub fn new(timeperiod: usize) -> Result<Self> {
+        check_period("AROONOSC", "timeperiod", timeperiod, 2, MAX_PERIOD)?;
+        Ok(Self {
+            core: AroonCore::new(timeperiod),
+        })
+    }
+}
+
+impl Indicator for AroonOsc {
+    type Output = f64;
+    fn lookback(&self) -> usize {
+        self.core.period
+    }
+    #[inline]
+    fn update(&mut self, bar: &Bar) -> Option<f64> {
+        let (_, hi, lo) = self.core.step(bar)?;
+        #[allow(clippy::cast_precision_loss, reason = "small integers")]
+        let d = if hi >= lo {
+            (hi - lo) as f64
+        } else {
+            -((lo - hi) as f64)
+        };
+        Some(self.core.factor() * d)
+    }
+    fn reset(&mut self) {
+        self.core = AroonCore::new(self.core.period);
+    }
+}
+
+/// WILLR, Williams' %R (TA-Lib `WILLR`): `−100 · (HH − close) / (HH − LL)` over
+/// `timeperiod` bars; 0 when the range is 0. Lookback `timeperiod − 1`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Willr {
+    period: usize,
+    t: u64,
+    hi: Extreme,
+    lo: Extreme,
+}
+
+impl Willr {
+    /// WILLR over `timeperiod` (2..=100000).
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] when `timeperiod` is out of range.
+    pub fn new(timeperiod: usize) -> Result<Self> {
+        check_period("WILLR", "timeperiod", timeperiod, 2, MAX_PERIOD)?;
+        Ok(Self {
+            period: timeperiod,
+            t: 0,
+            hi: Extreme::new(timeperiod, true),
+            lo: Extreme::new(timeperiod, false),
+        })
+    }
+}
+
+impl Indicator for Willr {
+    type Output = f64;
+    fn lookback(&self) -> usize {
+        self.period - 1
+    }
+    #[inline]
+    fn update(&mut self, bar: &Bar) -> Option<f64> {
+        let t = self.t;
+        self.t += 1;
+        let (_, hh) = self.hi.push(t, bar.high);
+        let (_, ll) = self.lo.push(t, bar.low);
+        if t + 1 < self.period as u64 {
+            return None;
+        }
+        let diff = hh - ll;
+        Some(if is_zero_scaled(diff, hh.abs() + ll.abs()) {
+            0.0
+        } else {
+            -100.0 * ((hh - bar.close) / diff)
+        })
+    }
+    fn reset(&mut self) {
+        *self = Self {
+            period: self.period,
+            t: 0,
+            hi: Extreme::new(self.period, true),
+            lo: Extreme::new(self.period, false),
+        };
+    }
+}
+
+/// CCI, Commodity Channel Index (TA-Lib `CCI`): `(tp − mean) / (0.015 · meanAbsDev)` of the
+/// typical price `(h + l + c) / 3` over `timeperiod` bars; 0 when either term is zero.
+///
+/// Like TA-Lib, the mean and the mean absolute deviation are recomputed over the window
+/// each bar (O(timeperiod)), summing the circular buffer in TA-Lib's slot order so the
+/// result matches bit for bit. Lookback `timeperiod − 1`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cci {
+    period: usize,
+    n: usize,
+    buf: CircBuf,
+}
+
+impl Cci {
+    /// CCI over `timeperiod` (2..=100000).
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] when `timeperiod` is out of range.
+    pub fn new(timeperiod: usize) -> Result<Self> {
+        check_period("CCI", "timeperiod", timeperiod, 2, MAX_PERIOD)?;
+        Ok(Self {
+            period: timeperiod,
+            n: 0,
+            buf: CircBuf::new(timeperiod),
+        })
+    }
+}
+
+impl Indicator for Cci {
+    type Output = f64;
+    fn lookback(&self) -> usize {
+        self.period - 1
+    }
+    fn update(&mut self, bar: &Bar) -> Option<f64> {
+        let last = (bar.high + bar.low + bar.close) / 3.0;
+        self.buf.set_current(last);
+        self.n = self.n.saturating_add(1);
+        if self.n < self.period {
+            self.buf.advance();
+            return None;
+        }
+        #[allow(clippy::cast_precision_loss, reason = "periods are at most 100000")]
+        let p = self.period as f64;
+        let mut avg = 0.0;
+        for &x in &self.buf.buf {
+            avg += x;
+        }
+        avg /= p;
+        let mut dev = 0.0;
+        for &x in &self.buf.buf {
+            dev += (x - avg).abs();
+        }
+        let num = last - avg;
+        self.buf.advance();
+        Some(
+            if !is_zero_scaled(num, last.abs() + avg.abs()) && !is_zero(dev) {
+                num / (0.015 * (dev / p))
+            } else {
+                0.0
+            },
+        )
+    }
+    fn reset(&mut self) {
+        self.n = 0;
+        self.buf.clear();
+    }
+}
+
+/// MFI, Money Flow Index (TA-Lib `MFI`): `100 · posMF / (posMF + negMF)` over `timeperiod`
+/// bars, where the money flow is `typical price · volume` signed by the typical price's
+/// change; 0 when the total flow is below 1 (TA-Lib's guard). Lookback `timeperiod`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mfi {
+    period: usize,
+    n: usize,
+    prev: f64,
+    pos: CircBuf,
+    neg: CircBuf,
+    pos_sum: f64,
+    neg_sum: f64,
+}
+
+impl Mfi {
+    /// MFI over `timeperiod` (2..=100000).
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] when `timeperiod` is out of range.
+    pub fn new(timeperiod: usize) -> Result<Self> {
+        check_period("MFI", "timeperiod", timeperiod, 2, MAX_PERIOD)?;
+        Ok(Self {
+            period: timeperiod,
+            n: 0,
+            prev: 0.0,
+            pos: CircBuf::new(timeperiod),
+            neg: CircBuf::new(timeperiod),
+            pos_sum: 0.0,
+            neg_sum: 0.0,
+        })
+    }
+}
+
+impl Indicator for Mfi {
+    type Output = f64;
+    fn lookback(&self) -> usize {
+        self.period
+    }
+    fn update(&mut self, bar: &Bar) -> Option<f64> {
+        let n = self.n;
+        self.n = n.saturating_add(1);
+        let tp = (bar.high + bar.low + bar.close) / 3.0;
+        if n == 0 {
+            self.prev = tp;
+            return None;
+        }
+        if n > self.period {
+            self.pos_sum -= self.pos.current();
+            self.neg_sum -= self.neg.current();
+        }
+        let diff = tp - self.prev;
+        self.prev = tp;
+        let mf = tp * bar.volume;
+        if diff < 0.0 {
+            self.neg.set_current(mf);
+            self.neg_sum += mf;
+            self.pos.set_current(0.0);
+        } else if diff > 0.0 {
+            self.pos.set_current(mf);
+            self.pos_sum += mf;
+            self.neg.set_current(0.0);
+        } else {
+            self.pos.set_current(0.0);
+            self.neg.set_current(0.0);
+        }
+        self.pos.advance();
+        self.neg.advance();
+        if n < self.period {
+            return None;
+        }
+        // TA-Lib 0.8.1 clamps the running sums' negative rounding residue at zero.
+        let pos = if self.pos_sum < 0.0 {
+            0.0
+        } else {
+            self.pos_sum
+        };
+        let neg = if self.neg_sum < 0.0 {
+            0.0
+        } else {
+            self.neg_sum
+        };
+        let s = pos + neg;
+        Some(if s < 1.0 { 0.0 } else { 100.0 * (pos / s) })
+    }
+    fn reset(&mut self) {
+        self.n = 0;
+        self.prev = 0.0;
+        self.pos.clear();
+        self.neg.clear();
+        self.pos_sum = 0.0;
+        self.neg_sum = 0.0;
+    }
+}
+
+/// ULTOSC, Ultimate Oscillator (TA-Lib `ULTOSC`): `100 · (4·A1/B1 + 2·A2/B2 + A3/B3) / 7`
+/// with buying pressure `A` and true range `B` summed over three periods. Like TA-Lib the
+/// periods are sorted, so the weight 4 goes to the shortest. Lookback = longest period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UltOsc {
+    periods: [usize; 3],
+    /// Sorted shortest first.
+    sorted: [usize; 3],
+    n: usize,
+    prev_close: f64,
+    /// Buying pressure and true range of the last `longest` bars.
+    bp: Vec<f64>,
+    tr: Vec<f64>,
+    head: usize,
+    a: [f64; 3],
+    b: [f64; 3],
+}
+
+impl UltOsc {
+    /// ULTOSC with `timeperiod1..3` (each 1..=100000).
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] naming the first period out of range.
+    pub fn new(timeperiod1: usize, timeperiod2: usize, timeperiod3: usize) -> Result<Self> {
+        check_period("ULTOSC", "timeperiod1", timeperiod1, 1, MAX_PERIOD)?;
+        check_period("ULTOSC", "timeperiod2", timeperiod2, 1, MAX_PERIOD)?;
+        check_period("ULTOSC", "timeperiod3", timeperiod3, 1, MAX_PERIOD)?;
+        let periods = [timeperiod1, timeperiod2, timeperiod3];
+        let mut sorted = periods;
+        sorted.sort_unstable();
+        let longest = sorted[2];
+        Ok(Self {
+            periods,
+            sorted,
+            n: 0,
+            prev_close: 0.0,
+            bp: vec![0.0; longest],
+            tr: vec![0.0; longest],
+            head: 0,
+            a: [0.0; 3],
+            b: [0.0; 3],
+        })
+    }
+}
+
+impl Indicator for UltOsc {
+    type Output = f64;
+    fn lookback(&self) -> usize {
+        self.sorted[2]
+    }
+    fn update(&mut self, bar: &Bar) -> Option<f64> {
+        let n = self.n;
+        self.n = n.saturating_add(1);
+        if n == 0 {
+            self.prev_close = bar.close;
+            return None;
+        }
+        let yc = self.prev_close;
+        self.prev_close = bar.close;
+        let true_low = if bar.low < yc { bar.low } else { yc };
+        let bp = bar.close - true_low;
+        let mut tr = bar.high - bar.low;
+        let t = (yc - bar.high).abs();
+        if t > tr {
+            tr = t;
+        }
+        let t = (yc - bar.low).abs();
+        if t > tr {
+            tr = t;
+        }
+        let longest = self.sorted[2];
+        let cap = self.bp.len();
+        // Store this bar's terms (slot `head`), keeping the last `longest` bars.
+        if let Some(s) = self.bp.get_mut(self.head) {
+            *s = bp;
+        }
+        if let Some(s) = self.tr.get_mut(self.head) {
+            *s = tr;
+        }
+        let head = self.head;
+        self.head = (self.head + 1) % cap;
+        // Terms of the bar `k` bars ago (k = 0 is this bar).
+        let back = |v: &Vec<f64>, k: usize| v.get((head + cap - k) % cap).copied().unwrap_or(0.0);
+        let sorted = self.sorted;
+        for (j, &p) in sorted.iter().enumerate() {
+            // The sums cover bars `t - p + 1 ..= t`; during the priming phase TA-Lib adds
+            // the bars from `longest - p + 1`.
+            if n + p > longest
+                && let (Some(a), Some(b)) = (self.a.get_mut(j), self.b.get_mut(j))
+            {
+                *a += bp;
+                *b += tr;
+            }
+        }
+        if n < longest {
+            return None;
+        }
+        let mut out = 0.0;
+        let (a, b) = (self.a, self.b);
+        if !is_zero(b[0]) {
+            out += 4.0 * (a[0] / b[0]);
+        }
+        if !is_zero(b[1]) {
+            out += 2.0 * (a[1] / b[1]);
+        }
+        if !is_zero(b[2]) {
+            out += a[2] / b[2];
+        }
+        // Drop the trailing bar of each sum (the bar `p - 1` bars ago).
+        for (j, &p) in sorted.iter().enumerate() {
+            let k = p - 1;
+            if let (Some(a), Some(b)) = (self.a.get_mut(j), self.b.get_mut(j)) {
+                *a -= back(&self.bp, k);
+                *b -= back(&self.tr, k);
+            }
+        }
+        Some(100.0 * (out / 7.0))
+    }
+    fn reset(&mut self) {
+        let [a, b, c] = self.periods;
+        if let Ok(s) = Self::new(a, b, c) {
+            *self = s;
+        }
+    }
+}
