@@ -50,7 +50,9 @@
 mod calendar;
 mod cpcv;
 mod error;
+mod eval;
 mod purge;
+mod report;
 mod split;
 mod stats;
 mod walk;
@@ -59,7 +61,12 @@ pub use crate::{
     calendar::{CalendarTrain, CalendarWalkForward, Freq},
     cpcv::{CombinatorialPurgedCv, MAX_COMBINATIONS},
     error::{Error, Result},
+    eval::{ClassificationMetrics, FoldResult, SplitResult, evaluate, evaluate_with_progress},
     purge::{Boundary, Embargo, LabelTimes, Leak, Purger, audit},
+    report::{
+        EquityPoint, MetricStats, OverfitStats, Recommendation, Report, Summary, Verdict,
+        VerdictConfig, stitch_equity,
+    },
     split::{Size, Split},
     stats::{
         BlockRule, MedianRule, PboConfig, PboResult, SharpeMoments, deflated_sharpe_ratio,
