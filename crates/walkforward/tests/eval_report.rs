@@ -1,6 +1,7 @@
 //! Evaluation engine determinism, metrics, aggregation and verdict.
 
 #![allow(clippy::unwrap_used, reason = "tests")]
+#![allow(clippy::single_range_in_vec_init, reason = "splits are range lists")]
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
