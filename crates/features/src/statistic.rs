@@ -302,12 +302,23 @@ impl Indicator for Correl {
             return None;
         }
         let pf = fp(p);
-        let t = (self.sxx - ((self.sx * self.sx) / pf)) * (self.syy - ((self.sy * self.sy) / pf));
-        let out = if is_zero_or_neg(t) {
-            0.0
-        } else {
-            (self.sxy - ((self.sx * self.sy) / pf)) / t.sqrt()
-        };
+        let (mut mx, mut my) = (0.0, 0.0);
+        for k in (0..p).rev() {
+            mx += self.rx.back(k);
+            my += self.ry.back(k);
+        }
+        mx /= pf;
+        my /= pf;
+        let (mut cxy, mut cxx, mut cyy) = (0.0, 0.0, 0.0);
+        for k in (0..p).rev() {
+            let dx = self.rx.back(k) - mx;
+            let dy = self.ry.back(k) - my;
+            cxy += dx * dy;
+            cxx += dx * dx;
+            cyy += dy * dy;
+        }
+        let t = cxx * cyy;
+        let out = if t <= 0.0 { 0.0 } else { cxy / t.sqrt() };
         let (tx, ty) = (self.rx.back(p - 1), self.ry.back(p - 1));
         self.sx -= tx;
         self.sxx -= tx * tx;
@@ -410,12 +421,20 @@ impl Indicator for Beta {
             return None;
         }
         let n = fp(p);
-        let tmp = (n * self.sxx) - (self.sx * self.sx);
-        let out = if is_zero(tmp) {
-            0.0
-        } else {
-            ((n * self.sxy) - (self.sx * self.sy)) / tmp
-        };
+        let (mut mx, mut my) = (0.0, 0.0);
+        for k in (0..p).rev() {
+            mx += self.rx.back(k);
+            my += self.ry.back(k);
+        }
+        mx /= n;
+        my /= n;
+        let (mut cxy, mut cxx) = (0.0, 0.0);
+        for k in (0..p).rev() {
+            let dx = self.rx.back(k) - mx;
+            cxy += dx * (self.ry.back(k) - my);
+            cxx += dx * dx;
+        }
+        let out = if cxx <= 0.0 { 0.0 } else { cxy / cxx };
         let (ox, oy) = (self.rx.back(p - 1), self.ry.back(p - 1));
         self.sxx -= ox * ox;
         self.sx -= ox;

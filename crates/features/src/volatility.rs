@@ -56,7 +56,7 @@ impl Indicator for TRange {
 /// Wilder-smoothed true range: ATR[n] = mean(TR[1..=n]), then `(prev*(n-1) + tr)/n`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct AtrCore {
-    period: usize,
+    pub(crate) period: usize,
     tr: TRange,
     n: usize,
     sum: f64,
@@ -164,6 +164,10 @@ impl Indicator for Natr {
     #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         let atr = self.core.update(bar)?;
+        if self.core.period == 1 {
+            // TA-Lib 0.8.1 returns the plain true range for NATR(1) (verified on the golden data).
+            return Some(atr);
+        }
         Some(if is_zero(bar.close) {
             0.0
         } else {
