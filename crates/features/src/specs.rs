@@ -5,7 +5,8 @@ use crate::catalog::{Args, ParamInfo, Spec};
 use crate::error::Result;
 use crate::indicator::{DynIndicator, PriceField};
 use crate::overlap::{
-    Bbands, Dema, Ema, Kama, Ma, MidPoint, MidPrice, Sar, SarExt, Sma, T3, Tema, Trima, Wma,
+    AccBands, Bbands, Dema, Donchian, Ema, Hma, Kama, Kc, Ma, MidPoint, MidPrice, Sar, SarExt, Sma,
+    Supertrend, T3, Tema, Trima, Vwap, Wma,
 };
 use crate::params::MaType;
 use crate::price::{PriceKind, PriceTransform};
@@ -344,5 +345,77 @@ pub(crate) static SPECS: &[Spec] = &[
         build: |a| {
             boxed(Var::new(a.int("timeperiod")?, a.real("nbdev")?)?.with_price(a.price("price")?))
         },
+    },
+    Spec {
+        name: "VWAP",
+        group: VOLU,
+        description: "Volume Weighted Average Price (cumulative, typical price)",
+        inputs: IN_HLCV,
+        params: &[],
+        outputs: REAL,
+        build: |_a| boxed(Vwap::new()),
+    },
+    Spec {
+        name: "KC",
+        group: OV,
+        description: "Keltner Channels (EMA of typical price ± nbdev × ATR)",
+        inputs: IN_HLC,
+        params: &[
+            ParamInfo::int("timeperiod", 20, 2, M),
+            ParamInfo::int("atrperiod", 10, 1, M),
+            ParamInfo::real("nbdev", 2.0, -RMAX, RMAX),
+        ],
+        outputs: BANDS,
+        build: |a| {
+            boxed(Kc::new(
+                a.int("timeperiod")?,
+                a.int("atrperiod")?,
+                a.real("nbdev")?,
+            )?)
+        },
+    },
+    Spec {
+        name: "DONCHIAN",
+        group: OV,
+        description: "Donchian Channels",
+        inputs: IN_HL,
+        params: &[ParamInfo::int("timeperiod", 20, 2, M)],
+        outputs: BANDS,
+        build: |a| boxed(Donchian::new(a.int("timeperiod")?)?),
+    },
+    Spec {
+        name: "SUPERTREND",
+        group: OV,
+        description: "Supertrend (ATR stop line and trend)",
+        inputs: IN_HLC,
+        params: &[
+            ParamInfo::int("timeperiod", 10, 2, M),
+            ParamInfo::real("multiplier", 3.0, -RMAX, RMAX),
+        ],
+        outputs: &["supertrend", "trend"],
+        build: |a| {
+            boxed(Supertrend::new(
+                a.int("timeperiod")?,
+                a.real("multiplier")?,
+            )?)
+        },
+    },
+    Spec {
+        name: "HMA",
+        group: OV,
+        description: "Hull Moving Average",
+        inputs: IN_P,
+        params: &[ParamInfo::int("timeperiod", 20, 1, M), CLOSE],
+        outputs: REAL,
+        build: |a| boxed(Hma::new(a.int("timeperiod")?)?.with_price(a.price("price")?)),
+    },
+    Spec {
+        name: "ACCBANDS",
+        group: OV,
+        description: "Acceleration Bands",
+        inputs: IN_HLC,
+        params: &[ParamInfo::int("timeperiod", 20, 2, M)],
+        outputs: BANDS,
+        build: |a| boxed(AccBands::new(a.int("timeperiod")?)?),
     },
 ];

@@ -2,6 +2,7 @@
 //! newer channel/trend overlays.
 
 pub(crate) mod ma;
+mod newer;
 mod sar;
 
 use aaiti_core::Bar;
@@ -17,6 +18,7 @@ use ma::{
     is_zero_or_neg,
 };
 
+pub use newer::{AccBands, Donchian, Hma, Kc, Supertrend, SupertrendOutput, Vwap};
 pub use sar::{Sar, SarExt};
 
 /// Largest period TA-Lib accepts.
