@@ -1,7 +1,10 @@
 //! Detection indices identical to river 0.26.1 (golden values made by
 //! `tests/golden/drift/gen_detectors.py`). Tolerance: exact index equality.
 
-#![allow(clippy::unwrap_used, reason = "test code: a panic is the failure report")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code: a panic is the failure report"
+)]
 use aaiti_drift::{build_detector, detect};
 use serde_json::Value;
 

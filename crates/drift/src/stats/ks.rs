@@ -24,7 +24,8 @@ pub struct KsResult {
     /// `D = sup |F1 − F2|` (with the exact method, rounded to a multiple of `1/lcm(n1, n2)` as
     /// scipy does).
     pub statistic: f64,
-    /// Two-sided p-value.
+    /// Two-sided p-value. NaN only in scipy's degenerate case `n1 = n2 = 1` with the
+    /// asymptotic method (`kstwo` with `n = round(0.5) = 0`).
     pub pvalue: f64,
     /// The data value where `D` is attained (scipy's `statistic_location`).
     pub location: f64,
@@ -253,15 +254,22 @@ pub(crate) fn ks_2samp_sorted(a: &[f64], b: &[f64], method: KsMethod) -> KsResul
         };
         let en = m * n / (m + n);
         let nn = en.round_ties_even() as u64;
-        prob = if d <= 0.0 {
+        // scipy: kstwo with n = 0 (only n1 = n2 = 1) is an invalid shape parameter -> NaN
+        prob = if nn == 0 {
+            f64::NAN
+        } else if d <= 0.0 {
             1.0
         } else {
-            kstwo_sf(nn.max(1), d)
+            kstwo_sf(nn, d)
         };
     }
     KsResult {
         statistic: d,
-        pvalue: prob.clamp(0.0, 1.0),
+        pvalue: if prob.is_nan() {
+            prob
+        } else {
+            prob.clamp(0.0, 1.0)
+        },
         location,
         sign,
         method: mode,
