@@ -6,6 +6,7 @@ mod cmd_data;
 mod cmd_drift;
 mod cmd_features;
 mod cmd_registry;
+mod cmd_train;
 mod cmd_walkforward;
 
 use clap::{Parser, Subcommand};
@@ -28,6 +29,8 @@ enum Commands {
     Data(cmd_data::Command),
     /// Compute TA-Lib-compatible indicators and feature sets.
     Features(cmd_features::Command),
+    /// Train a model from a TOML config (features, labels, splits, model, evaluation).
+    Train(cmd_train::Command),
     /// Query and verify the model registry.
     Registry(cmd_registry::Command),
     /// Plan and run walk-forward validation.
@@ -45,6 +48,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Commands::Data(cmd) => cmd_data::run(cmd),
         Commands::Features(cmd) => cmd_features::run(cmd).map(|()| std::process::ExitCode::SUCCESS),
+        Commands::Train(cmd) => cmd_train::run(cmd).map(|()| std::process::ExitCode::SUCCESS),
         Commands::Registry(cmd) => cmd_registry::run(cmd).map(|()| std::process::ExitCode::SUCCESS),
         Commands::Walkforward(cmd) => {
             cmd_walkforward::run(cmd).map(|()| std::process::ExitCode::SUCCESS)
