@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::indicator::{Indicator, PriceField};
-use crate::overlap::ma::{fp, is_zero, is_zero_or_neg};
+use crate::overlap::ma::{fp, is_zero};
 use crate::overlap::{MAX_PERIOD, check_range, check_real};
 use crate::ring::Ring;
 
@@ -36,18 +36,21 @@ impl VarCore {
     pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
         let p = self.period;
         self.ring.push(x);
-        self.total1 += x;
-        self.total2 += x * x;
-        if self.n + 1 < p {
-            self.n += 1;
+        if self.ring.len() < p {
             return None;
         }
-        let mean1 = self.total1 / fp(p);
-        let mean2 = self.total2 / fp(p);
-        let old = self.ring.back(p - 1);
-        self.total1 -= old;
-        self.total2 -= old * old;
-        Some(mean2 - mean1 * mean1)
+        let pf = fp(p);
+        let mut mean = 0.0;
+        for k in (0..p).rev() {
+            mean += self.ring.back(k);
+        }
+        mean /= pf;
+        let mut ss = 0.0;
+        for k in (0..p).rev() {
+            let d = self.ring.back(k) - mean;
+            ss += d * d;
+        }
+        Some(ss / pf)
     }
     pub(crate) fn reset(&mut self) {
         *self = Self::new(self.period);
@@ -138,11 +141,7 @@ impl Indicator for StdDev {
     #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         let v = self.core.update(self.price.get(bar))?;
-        Some(if is_zero_or_neg(v) {
-            0.0
-        } else {
-            v.sqrt() * self.nbdev
-        })
+        Some(if v <= 0.0 { 0.0 } else { v.sqrt() * self.nbdev })
     }
     fn reset(&mut self) {
         self.core.reset();

@@ -228,6 +228,11 @@ crate::indicator_output!(
     }
 );
 
+/// Classic TA-Lib derives BBANDS' deviation from the SMA (`TA_INT_stddev_using_precalc_ma`);
+/// TA-Lib 0.8.1 matches a two-pass population deviation much more closely (measured), so the
+/// precalc path is kept but disabled.
+const PRECALC_SMA_DEV: bool = false;
+
 /// How BBANDS computes its standard deviation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 enum BandDev {
@@ -263,7 +268,7 @@ impl Bbands {
         check_range("timeperiod", period, 2, MAX_PERIOD)?;
         check_real("nbdevup", nbdevup, -3e37, 3e37)?;
         check_real("nbdevdn", nbdevdn, -3e37, 3e37)?;
-        let dev = if ma_type == MaType::Sma {
+        let dev = if ma_type == MaType::Sma && PRECALC_SMA_DEV {
             BandDev::Precalc {
                 period,
                 ring: crate::ring::Ring::new(period),
@@ -326,7 +331,7 @@ impl Indicator for Bbands {
             BandDev::Var(v) => {
                 let var = v.update(x);
                 let var = var?;
-                if is_zero_or_neg(var) { 0.0 } else { var.sqrt() }
+                if var <= 0.0 { 0.0 } else { var.sqrt() }
             }
         };
         let mid = mid?;

@@ -178,7 +178,7 @@ crate::indicator_output!(
 pub struct Supertrend {
     multiplier: f64,
     atr: AtrCore,
-    prev_close: f64,
+    prev_close: Option<f64>,
     state: Option<(f64, f64, bool)>,
 }
 
@@ -194,7 +194,7 @@ impl Supertrend {
         Ok(Self {
             multiplier,
             atr: AtrCore::new(period),
-            prev_close: f64::NAN,
+            prev_close: None,
             state: None,
         })
     }
@@ -207,8 +207,8 @@ impl Indicator for Supertrend {
     }
     #[inline]
     fn update(&mut self, bar: &Bar) -> Option<SupertrendOutput> {
-        let prev_close = self.prev_close;
-        self.prev_close = bar.close;
+        let prev_close = self.prev_close.unwrap_or(f64::NAN);
+        self.prev_close = Some(bar.close);
         let atr = self.atr.update(bar)?;
         let hl2 = (bar.high + bar.low) / 2.0;
         let bu = hl2 + self.multiplier * atr;
@@ -230,7 +230,7 @@ impl Indicator for Supertrend {
     }
     fn reset(&mut self) {
         self.atr.reset();
-        self.prev_close = f64::NAN;
+        self.prev_close = None;
         self.state = None;
     }
 }
