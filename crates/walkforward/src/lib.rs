@@ -51,6 +51,7 @@ mod calendar;
 mod cpcv;
 mod error;
 mod eval;
+mod plot;
 mod purge;
 mod report;
 mod split;
@@ -62,6 +63,7 @@ pub use crate::{
     cpcv::{CombinatorialPurgedCv, MAX_COMBINATIONS},
     error::{Error, Result},
     eval::{ClassificationMetrics, FoldResult, SplitResult, evaluate, evaluate_with_progress},
+    plot::{equity_svg, metric_per_split_svg, timeline_svg},
     purge::{Boundary, Embargo, LabelTimes, Leak, Purger, audit},
     report::{
         EquityPoint, MetricStats, OverfitStats, Recommendation, Report, Summary, Verdict,

@@ -235,3 +235,28 @@ fn aggregates_and_stitched_equity() {
     let bad = result(0, 0.6, 6, vec![0.01]);
     assert!(Report::new(vec![bad], VerdictConfig::default(), None).is_err());
 }
+
+#[test]
+fn plots_render_svg() {
+    let r = returns(2000);
+    let splits = WalkForward::rolling(400, 200)
+        .with_gap(3)
+        .split(r.len())
+        .unwrap();
+    let res = evaluate(&splits, |s| fold(s, &r)).unwrap();
+    let rep = Report::new(res, VerdictConfig::default(), None).unwrap();
+    let m = aaiti_walkforward::metric_per_split_svg(&rep, "accuracy").unwrap();
+    assert!(m.starts_with("<svg") && m.contains("accuracy per split") && m.contains("<circle"));
+    assert!(
+        aaiti_walkforward::metric_per_split_svg(&rep, "pnl")
+            .unwrap()
+            .contains("<polyline")
+    );
+    assert!(aaiti_walkforward::metric_per_split_svg(&rep, "nope").is_err());
+    let e = aaiti_walkforward::equity_svg(&rep.equity).unwrap();
+    assert!(e.contains("<polyline"));
+    let t = aaiti_walkforward::timeline_svg(&splits, r.len()).unwrap();
+    // one rect per train range, test range and gap, plus the background
+    assert!(t.matches("<rect").count() > 3 * splits.len());
+    assert!(aaiti_walkforward::timeline_svg(&[], 10).is_err());
+}
