@@ -116,11 +116,11 @@ fn resampling_rejects_incompatible_timeframes() {
         Some("7m".parse().unwrap()),
         vec!["2024-01-01T00:07:00Z".parse().unwrap()],
         Ohlcv {
-            open: [1.0].into(),
-            high: [1.0].into(),
-            low: [1.0].into(),
-            close: [1.0].into(),
-            volume: [1.0].into(),
+            open: ndarray::array![1.0],
+            high: ndarray::array![1.0],
+            low: ndarray::array![1.0],
+            close: ndarray::array![1.0],
+            volume: ndarray::array![1.0],
         },
     )
     .unwrap();
