@@ -54,10 +54,14 @@ mod cusum;
 mod detector;
 mod error;
 mod kswin;
+mod monitor;
 mod page_hinkley;
+mod performance;
 mod pyrandom;
 mod spec;
 mod stats;
+mod trading;
+mod trigger;
 mod util;
 
 pub use crate::{
@@ -67,11 +71,28 @@ pub use crate::{
     detector::{Detections, DriftDetector, DriftState, detect},
     error::{Error, Result},
     kswin::{Kswin, KswinParams, KswinSampling},
+    monitor::{
+        Correction, FeatureMonitor, FeatureReport, FeatureResult, FeatureTest, MonitorConfig,
+        adjust_pvalues,
+    },
     page_hinkley::{PageHinkley, PageHinkleyParams, PhMode},
+    performance::{
+        DegradationKind, FalseAlarmEstimate, PerformanceMonitor, PerformanceMonitorConfig,
+        simulate_false_alarms,
+    },
     spec::{DETECTOR_NAMES, build_detector},
     stats::{
         BinnedProportions, Binning, ChiSquaredResult, KsMethod, KsResult, bin_proportions,
         chi_squared, jensen_shannon, js_distance, ks_2samp, psi, psi_from_proportions, wasserstein,
         wasserstein_normed,
+    },
+    trading::{
+        AlarmKind, Explanation, FeatureShift, HitRateMonitor, RegimeContext, SharpeMonitor,
+        TradingMonitor, VolRegime, VolatilityContext, prediction_drift, sharpe_with_se,
+        top_feature_shifts,
+    },
+    trigger::{
+        DriftEvent, DriftFields, DriftHandler, DriftSink, InMemorySink, PerformanceRecord,
+        RetrainRequest, RetrainTrigger, drift_fields,
     },
 };
