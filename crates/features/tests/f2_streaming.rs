@@ -1,4 +1,4 @@
-//! Streaming properties of every momentum and cycle function, on random OHLCV series with
+//! Streaming properties of every momentum and cycle function (incl. MAMA), on random OHLCV series with
 //! random valid TA-Lib parameters:
 //!
 //! * batch (`batch_dyn`) equals the bar-by-bar fold of `update` bit for bit, and the NaN
@@ -160,6 +160,18 @@ fn cases(seed: &[usize]) -> Vec<(&'static str, Params)> {
                 .with("timeperiod3", s(49, 1, 30) as f64),
         ),
         p1("WILLR", "timeperiod", s(50, 2, 30)),
+        ("HT_DCPERIOD", Params::new()),
+        ("HT_DCPHASE", Params::new()),
+        ("HT_PHASOR", Params::new()),
+        ("HT_SINE", Params::new()),
+        ("HT_TRENDMODE", Params::new()),
+        ("HT_TRENDLINE", Params::new()),
+        (
+            "MAMA",
+            Params::new()
+                .with("fastlimit", s(0, 1, 99) as f64 / 100.0)
+                .with("slowlimit", s(1, 1, 99) as f64 / 100.0),
+        ),
     ]
 }
 

@@ -266,3 +266,16 @@ fn stochastics_sma() {
 fn stochastics_other_ma() {
     check_ma(&["STOCH", "STOCHF", "STOCHRSI"], Some(false));
 }
+
+#[test]
+fn hilbert_cycle() {
+    check(&[
+        "HT_DCPERIOD",
+        "HT_PHASOR",
+        "MAMA",
+        "HT_DCPHASE",
+        "HT_SINE",
+        "HT_TRENDLINE",
+        "HT_TRENDMODE",
+    ]);
+}
