@@ -45,6 +45,7 @@ mod batch;
 mod catalog;
 pub mod cycle;
 mod error;
+mod featureset;
 mod indicator;
 pub mod labels;
 pub mod momentum;
@@ -62,6 +63,7 @@ mod window;
 pub use batch::{batch, batch_columns, batch_dyn, batch_many};
 pub use catalog::{FunctionInfo, ParamInfo, ParamKind, catalog, function_info, indicator};
 pub use error::{Error, Result};
+pub use featureset::{FeatureDef, FeatureMatrix, FeatureSpec, Transform};
 pub use indicator::{DynIndicator, Indicator, IndicatorOutput, PriceField, scalar_bar};
 pub use params::{MaType, ParamValue, Params};
 
