@@ -338,6 +338,9 @@ impl HddmParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HddmA {
     params: HddmParams,
+    /// `ln(1/drift_confidence)`, `ln(2/drift_confidence)`, `ln(2/warning_confidence)`,
+    /// precomputed (same values river computes per call).
+    ln_consts: [f64; 3],
     x_min: RunningMean,
     x_max: RunningMean,
     z: RunningMean,
@@ -364,6 +367,11 @@ impl HddmA {
     fn fresh(params: HddmParams) -> Self {
         Self {
             params,
+            ln_consts: [
+                (1.0 / params.drift_confidence).ln(),
+                (2.0 / params.drift_confidence).ln(),
+                (2.0 / params.warning_confidence).ln(),
+            ],
             x_min: RunningMean::default(),
             x_max: RunningMean::default(),
             z: RunningMean::default(),
@@ -372,23 +380,27 @@ impl HddmA {
             seen: 0,
         }
     }
+    #[inline]
     fn hoeffding(&self, n: f64) -> f64 {
-        (1.0 / (2.0 * n) * (1.0 / self.params.drift_confidence).ln()).sqrt()
+        (1.0 / (2.0 * n) * self.ln_consts[0]).sqrt()
     }
-    fn mean_incr(&self, confidence: f64) -> bool {
+    /// `ln_two_over_conf` is `ln(2/confidence)`.
+    #[inline]
+    fn mean_incr(&self, ln_two_over_conf: f64) -> bool {
         if self.x_min.n == self.z.n {
             return false;
         }
         let m = (self.z.n - self.x_min.n) / self.x_min.n * (1.0 / self.z.n);
-        let eps = (m / 2.0 * (2.0 / confidence).ln()).sqrt();
+        let eps = (m / 2.0 * ln_two_over_conf).sqrt();
         self.z.mean - self.x_min.mean >= eps
     }
-    fn mean_decr(&self, confidence: f64) -> bool {
+    #[inline]
+    fn mean_decr(&self, ln_two_over_conf: f64) -> bool {
         if self.x_max.n == self.z.n {
             return false;
         }
         let m = (self.z.n - self.x_max.n) / self.x_max.n * (1.0 / self.z.n);
-        let eps = (m / 2.0 * (2.0 / confidence).ln()).sqrt();
+        let eps = (m / 2.0 * ln_two_over_conf).sqrt();
         self.x_max.mean - self.z.mean >= eps
     }
 }
@@ -416,10 +428,11 @@ impl DriftDetector for HddmA {
         if self.x_max.mean - eps_x <= self.z.mean - eps_z {
             self.x_max = self.z;
         }
-        if self.mean_incr(self.params.drift_confidence) {
+        let [_, ln_drift, ln_warn] = self.ln_consts;
+        if self.mean_incr(ln_drift) {
             self.warning = false;
             self.drift = true;
-        } else if self.mean_incr(self.params.warning_confidence) {
+        } else if self.mean_incr(ln_warn) {
             self.warning = true;
             self.drift = false;
         } else {
@@ -427,9 +440,9 @@ impl DriftDetector for HddmA {
             self.drift = false;
         }
         if self.params.two_sided_test {
-            if self.mean_decr(self.params.drift_confidence) {
+            if self.mean_decr(ln_drift) {
                 self.drift = true;
-            } else if self.mean_decr(self.params.warning_confidence) {
+            } else if self.mean_decr(ln_warn) {
                 self.warning = true;
             }
         }

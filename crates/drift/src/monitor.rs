@@ -266,6 +266,24 @@ fn columns_of(names: &[String], m: &ArrayView2<'_, f64>, what: &str) -> Result<V
     Ok(cols)
 }
 
+fn columns_to_matrix(columns: &[Vec<f64>]) -> Result<ndarray::Array2<f64>> {
+    let rows = columns.first().map_or(0, Vec::len);
+    if let Some(c) = columns.iter().find(|c| c.len() != rows) {
+        return Err(Error::LengthMismatch {
+            what: "feature columns".into(),
+            left: rows,
+            right: c.len(),
+        });
+    }
+    let mut m = ndarray::Array2::zeros((rows, columns.len()));
+    for (j, c) in columns.iter().enumerate() {
+        for (i, v) in c.iter().enumerate() {
+            m[[i, j]] = *v;
+        }
+    }
+    Ok(m)
+}
+
 impl FeatureMonitor {
     /// A monitor for the given reference matrix (rows = time, columns = features).
     ///
@@ -303,6 +321,29 @@ impl FeatureMonitor {
             config,
             thresholds: None,
         })
+    }
+
+    /// As [`FeatureMonitor::new`], from one `Vec` per feature (column-major), for callers without
+    /// `ndarray`.
+    ///
+    /// # Errors
+    /// As [`FeatureMonitor::new`]; [`Error::LengthMismatch`] for columns of different lengths.
+    pub fn from_columns(
+        names: Vec<String>,
+        columns: &[Vec<f64>],
+        config: MonitorConfig,
+    ) -> Result<Self> {
+        let m = columns_to_matrix(columns)?;
+        Self::new(names, m.view(), config)
+    }
+
+    /// As [`FeatureMonitor::check`], from one `Vec` per feature.
+    ///
+    /// # Errors
+    /// As [`FeatureMonitor::check`]; [`Error::LengthMismatch`] for columns of different lengths.
+    pub fn check_columns(&self, names: &[String], columns: &[Vec<f64>]) -> Result<FeatureReport> {
+        let m = columns_to_matrix(columns)?;
+        self.check(names, m.view())
     }
 
     /// Feature names.
