@@ -4,10 +4,11 @@
 Both sides parse the whole file, parse timestamps as UTC, and check every hard invariant that
 aaiti-core checks (finite positive prices, high >= low, open/close inside [low, high],
 non-negative finite volume, strictly increasing timestamps), and compute the gap count.
-The Rust side is the release `aaiti` binary (process start included, ~1 ms).
+The Rust side is the release `aaiti-csv-load` binary (benches/bin/csv_load.rs: `read_csv` +
+`quality_report`), process start included (~1 ms).
 
 Usage: python3 benches/compare/csv_load.py [--rows 1000000] [--repeat 5]
-Needs: pandas (pip install pandas), and `cargo build --release -p aaiti-cli` done first.
+Needs: pandas (pip install pandas), and `cargo build --release -p aaiti-benches --bin aaiti-csv-load` first.
 """
 import argparse
 import os
@@ -60,9 +61,9 @@ def main():
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
-    binary = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "aaiti")
+    binary = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "aaiti-csv-load")
     if not os.path.exists(binary):
-        sys.exit(f"build it first: cargo build --release -p aaiti-cli ({binary} missing)")
+        sys.exit(f"build it first: cargo build --release -p aaiti-benches --bin aaiti-csv-load ({binary} missing)")
     with tempfile.TemporaryDirectory() as tmp:
         files = [("btcusd_coinbase_1h.csv (20,111 rows)", os.path.join(ROOT, "data", "btcusd_coinbase_1h.csv"))]
         big = os.path.join(tmp, "big.csv")
@@ -74,7 +75,7 @@ def main():
         for name, path in files:
             mb = os.path.getsize(path) / 1e6
             tp = median_time(lambda: pandas_load_validate(path), args.repeat)
-            run = lambda: subprocess.run([binary, "data", "inspect", path, "--json"], check=True, stdout=subprocess.DEVNULL)
+            run = lambda: subprocess.run([binary, path], check=True, stdout=subprocess.DEVNULL)
             tr = median_time(run, args.repeat)
             print(f"| {name} | {mb:.1f} | {tp:.3f} | {tr:.3f} | {mb / tr:.0f} | {tp / tr:.1f}x |")
 
