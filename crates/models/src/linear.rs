@@ -294,19 +294,33 @@ impl Fit for ElasticNetValidParams {
                 need: 2,
             });
         }
-        let ds = linfa::DatasetBase::new(data.features(), data.targets());
+        // linfa-elasticnet 0.8 centres y but not X, so its intercept is only right for centred
+        // features. Centre both here (as scikit-learn does) and fit without an intercept.
+        let x = data.features();
+        let y = data.targets();
+        let (x_mean, y_mean) = if self.fit_intercept {
+            (
+                x.mean_axis(ndarray::Axis(0))
+                    .unwrap_or_else(|| Array1::zeros(x.ncols())),
+                y.mean().unwrap_or(0.0),
+            )
+        } else {
+            (Array1::zeros(x.ncols()), 0.0)
+        };
+        let xc = &x - &x_mean;
+        let yc = &y - y_mean;
+        let ds = linfa::DatasetBase::new(xc.view(), yc.view());
         let fitted = linfa_elasticnet::ElasticNet::params()
             .penalty(self.alpha)
             .l1_ratio(self.l1_ratio)
-            .with_intercept(self.fit_intercept)
+            .with_intercept(false)
             .tolerance(self.tolerance)
             .max_iterations(self.max_iterations)
             .fit(&ds)
             .map_err(|e| Error::linfa("elastic net", e))?;
-        Ok(ElasticNet(LinearModel {
-            coef: fitted.hyperplane().clone(),
-            intercept: fitted.intercept(),
-        }))
+        let coef = fitted.hyperplane().clone();
+        let intercept = y_mean - x_mean.dot(&coef);
+        Ok(ElasticNet(LinearModel { coef, intercept }))
     }
 }
 

@@ -173,7 +173,7 @@ impl Fit for LogisticRegressionValidParams {
             // linfa's classes are the sorted distinct indices 0..k, the same order as ours
             Ok(LogisticRegression {
                 classes: enc.classes,
-                coef: fitted.params().t().to_owned(),
+                coef: fitted.params().t().as_standard_layout().into_owned(),
                 intercept: fitted.intercept().clone(),
             })
         }
