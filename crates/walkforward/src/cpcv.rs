@@ -6,7 +6,7 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, infeasible};
-use crate::split::{Split, count, normalize, subtract};
+use crate::split::Split;
 use crate::walk::Splitter;
 
 /// Largest number of combinations accepted (as skfolio).
@@ -205,39 +205,58 @@ impl Splitter for CombinatorialPurgedCv {
 
     fn split(&self, n_samples: usize) -> Result<Vec<Split>> {
         let folds = self.folds(n_samples)?;
-        let combos = self.test_set_index();
-        let mut out = Vec::with_capacity(combos.len());
-        for (id, c) in combos.iter().enumerate() {
+        let (n_folds, k) = (self.n_folds, self.n_test_folds);
+        let (p, emb) = (self.purged_size, self.embargo_size);
+        let mut out = Vec::with_capacity(self.n_combinations());
+        // Lexicographic combinations, generated in place. `folds()` guarantees
+        // `purged_size + embargo_size + 1 < fold size`, so a removal zone never
+        // reaches into another test block (zones of two blocks may touch or overlap).
+        let mut c: Vec<usize> = (0..k).collect();
+        loop {
             let test: Vec<Range<usize>> = c.iter().map(|&f| folds[f].clone()).collect();
-            let blocks = normalize(test.clone());
-            let mut before = Vec::with_capacity(blocks.len());
-            let mut after = Vec::with_capacity(blocks.len());
-            for b in &blocks {
-                before.push(b.start.saturating_sub(self.purged_size)..b.start);
-                after.push(b.end..(b.end + self.purged_size + self.embargo_size).min(n_samples));
+            let mut train = Vec::with_capacity(k + 1);
+            let (mut cursor, mut purged, mut embargoed) = (0usize, 0usize, 0usize);
+            let mut j = 0;
+            while j < k {
+                // contiguous block of adjacent test folds c[j..=jj]
+                let mut jj = j;
+                while jj + 1 < k && c[jj + 1] == c[jj] + 1 {
+                    jj += 1;
+                }
+                let (s, e) = (folds[c[j]].start, folds[c[jj]].end);
+                let lo = s.saturating_sub(p);
+                let purge_hi = (e + p).min(n_samples);
+                let hi = (e + p + emb).min(n_samples);
+                if lo > cursor {
+                    train.push(cursor..lo);
+                }
+                // rows are counted once, in the first zone (in row order) that removes them
+                purged += (s - lo.max(cursor)) + (purge_hi - e);
+                embargoed += hi - purge_hi;
+                cursor = hi;
+                j = jj + 1;
             }
-            let mut removed_p = before.clone();
-            let after_p: Vec<Range<usize>> = blocks
-                .iter()
-                .map(|b| b.end..(b.end + self.purged_size).min(n_samples))
-                .collect();
-            removed_p.extend(after_p.iter().cloned());
-            let removed_p = normalize(removed_p);
-            let mut all_removed = blocks.clone();
-            all_removed.extend(before);
-            all_removed.extend(after);
-            let all_removed = normalize(all_removed);
-            let train = subtract(&[0..n_samples], &all_removed);
-            let purged = count(&subtract(&removed_p, &blocks));
-            let embargoed = n_samples - count(&train) - count(&blocks) - purged;
+            if cursor < n_samples {
+                train.push(cursor..n_samples);
+            }
             out.push(Split {
-                id,
+                id: out.len(),
                 train,
                 test,
                 purged,
                 embargoed,
             });
+            let mut i = k;
+            while i > 0 && c[i - 1] == n_folds - k + i - 1 {
+                i -= 1;
+            }
+            if i == 0 {
+                return Ok(out);
+            }
+            c[i - 1] += 1;
+            for j in i..k {
+                c[j] = c[j - 1] + 1;
+            }
         }
-        Ok(out)
     }
 }

@@ -14,12 +14,37 @@
 //! - **Purging by label end time** and **embargo** for any splitter
 //!   ([`Purger`], [`Boundary`], [`Embargo`]) and an independent [`audit`].
 //!
+//! - **Evaluation engine** ([`evaluate`]): any closure `|split| -> Result<FoldResult, E>`
+//!   fanned out over rayon, results collected by split id (identical for any
+//!   thread count), optional progress callback.
+//! - **Aggregation and verdict** ([`Report`]): mean/std/min/max/best/worst,
+//!   consistency, fold-to-fold stability, min-samples guard, stitched OOS
+//!   equity, the seed's GOOD / ACCEPTABLE / MARGINAL / POOR recommendation with
+//!   configurable thresholds ([`VerdictConfig`]) and printed reasons; JSON via serde.
+//! - **Overfitting statistics**: [`probabilistic_sharpe_ratio`],
+//!   [`deflated_sharpe_ratio`], [`expected_max_sharpe_ratio`], minimum track
+//!   record length ([`SharpeMoments::min_track_record_length`]) with skfolio
+//!   parity to 1e-12, and PBO by CSCV ([`pbo`], [`pbo_with_metric`]).
+//! - **Plots** (SVG, plotters): [`metric_per_split_svg`], [`equity_svg`], [`timeline_svg`].
+//!
 //! Every splitter guarantees `n_splits(n)? == split(n)?.len()`; impossible
-//! configurations are [`Error::Infeasible`] values naming the inequality that failed.
+//! configurations are [`Error::Infeasible`] values naming the inequality that
+//! failed. Conventions (boundaries, purge semantics, consistency score) are
+//! documented in `docs/walkforward.md`.
+//!
+//! ## Dependencies and why
+//! The splitters are hand-written: no Rust crate reproduces scikit-learn /
+//! skfolio / sktime split semantics, and parity is the point. `rayon` does the
+//! fan-out; `libm` provides `erf`/`erfc` accurate to about 1 ulp (statrs's
+//! `erfc` is only good to ~1e-11, too coarse for 1e-12 parity with skfolio);
+//! `statrs` provides `erfc_inv` for the normal quantile; `plotters` draws SVG.
 //!
 //! ## Example
 //! ```
-//! use aaiti_walkforward::{Boundary, LabelTimes, Purger, Splitter, WalkForward, audit};
+//! use aaiti_walkforward::{
+//!     Boundary, ClassificationMetrics, FoldResult, LabelTimes, Purger, Report, Splitter,
+//!     VerdictConfig, WalkForward, audit, evaluate,
+//! };
 //!
 //! // scikit-learn TimeSeriesSplit(n_splits=4) on 17 rows
 //! let splits = WalkForward::sklearn(4, None, None, 0).split(17)?;
@@ -36,6 +61,21 @@
 //! let strict = Purger::new(&labels, Boundary::Strict).apply_all(&splits)?;
 //! assert_eq!(strict[0].train, vec![0..2]);
 //! assert!(audit(&purged, &labels, Boundary::Afml)?.is_empty());
+//!
+//! // evaluate every split in parallel with any model (here: "always up")
+//! let y: Vec<f64> = (0..17).map(|i| if i % 3 == 0 { 0.0 } else { 1.0 }).collect();
+//! let results = evaluate(&purged, |s| {
+//!     let truth: Vec<f64> = s.test_indices().map(|i| y[i]).collect();
+//!     let pred = vec![1.0; truth.len()];
+//!     Ok::<_, aaiti_walkforward::Error>(FoldResult {
+//!         classification: Some(ClassificationMetrics::from_labels(&truth, &pred)?),
+//!         ..Default::default()
+//!     })
+//! })?;
+//! let cfg = VerdictConfig { min_test_samples: 3, ..Default::default() };
+//! let report = Report::new(results, cfg, None)?;
+//! assert_eq!(report.summary.n_splits, 4);
+//! assert!(report.verdict_text().starts_with("RECOMMENDATION:"));
 //! # Ok::<(), aaiti_walkforward::Error>(())
 //! ```
 //!

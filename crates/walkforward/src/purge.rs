@@ -57,7 +57,13 @@ pub struct LabelTimes {
     t0: Vec<i64>,
     t1: Vec<i64>,
     prefix_max_t1: Vec<i64>,
+    /// `t1` is non-decreasing: the max over a range is its last element.
+    t1_monotone: bool,
+    /// Max of `t1` over chunks of `CHUNK` rows (range-max queries in O(n/CHUNK + CHUNK)).
+    chunk_max_t1: Vec<i64>,
 }
+
+const CHUNK: usize = 1024;
 
 impl LabelTimes {
     /// Build from row times `t0` and label end times `t1`.
@@ -92,10 +98,17 @@ impl LabelTimes {
                 m
             })
             .collect();
+        let t1_monotone = t1.windows(2).all(|w| w[0] <= w[1]);
+        let chunk_max_t1 = t1
+            .chunks(CHUNK)
+            .map(|c| c.iter().copied().max().unwrap_or(i64::MIN))
+            .collect();
         Ok(Self {
             t0,
             t1,
             prefix_max_t1,
+            t1_monotone,
+            chunk_max_t1,
         })
     }
 
@@ -150,10 +163,35 @@ impl LabelTimes {
         &self.t1
     }
 
+    /// `max(t1[r])` for a non-empty range.
+    fn range_max_t1(&self, r: &Range<usize>) -> i64 {
+        if self.t1_monotone {
+            return self.t1[r.end - 1];
+        }
+        let (cs, ce) = (r.start.div_ceil(CHUNK), r.end / CHUNK);
+        if cs >= ce {
+            return self.t1[r.clone()].iter().copied().max().unwrap_or(i64::MIN);
+        }
+        let head = self.t1[r.start..cs * CHUNK]
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(i64::MIN);
+        let mid = self.chunk_max_t1[cs..ce]
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(i64::MIN);
+        let tail = self.t1[ce * CHUNK..r.end]
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(i64::MIN);
+        head.max(mid).max(tail)
+    }
+
     fn block_span(&self, b: &Range<usize>) -> (i64, i64) {
-        let a = self.t0[b.start];
-        let e = self.t1[b.clone()].iter().copied().max().unwrap_or(a);
-        (a, e)
+        (self.t0[b.start], self.range_max_t1(b))
     }
 }
 

@@ -228,3 +228,58 @@ fn cpcv_counts_and_afml_embargo() {
     assert_eq!(p.train, vec![0..9, 19..30]);
     assert_eq!((p.purged, p.embargoed), (2, 3));
 }
+
+#[test]
+fn chunked_range_max_on_large_non_monotone_labels() {
+    // n > 1024 and non-monotone label ends exercise the chunked range-max path
+    let n = 5000usize;
+    let t0: Vec<i64> = (0..n as i64).collect();
+    let t1: Vec<i64> = (0..n as i64)
+        .map(|i| i + (i * 7919 % 97) + if i % 1500 == 7 { 900 } else { 0 })
+        .collect();
+    let labels = LabelTimes::new(t0, t1).unwrap();
+    for (bd, emb) in [
+        (Boundary::Afml, Embargo::Rows(5)),
+        (Boundary::Strict, Embargo::Duration(30)),
+    ] {
+        let splits = CombinatorialPurgedCv::new(6, 2, 0, 0)
+            .unwrap()
+            .split(n)
+            .unwrap();
+        let leaks = audit(&splits, &labels, bd).unwrap();
+        let p = Purger::new(&labels, bd)
+            .with_embargo(emb)
+            .apply_all(&splits)
+            .unwrap();
+        assert!(audit(&p, &labels, bd).unwrap().is_empty());
+        let p0 = Purger::new(&labels, bd).apply_all(&splits).unwrap();
+        let removed: usize = splits
+            .iter()
+            .zip(&p0)
+            .map(|(a, b)| a.n_train() - b.n_train())
+            .sum();
+        let unique: BTreeSet<(usize, usize)> = leaks.iter().map(|l| (l.split, l.train_row)).collect();
+        assert_eq!(removed, unique.len());
+    }
+}
+
+#[test]
+fn cpcv_row_accounting_with_touching_removal_zones() {
+    // fold size 10, purge 4 + embargo 4: zones of neighbouring blocks overlap
+    let cv = CombinatorialPurgedCv::new(5, 2, 4, 4).unwrap();
+    for s in cv.split(50).unwrap() {
+        assert_eq!(
+            s.n_train() + s.n_test() + s.purged + s.embargoed,
+            50,
+            "{s:?}"
+        );
+    }
+    let cv = CombinatorialPurgedCv::new(8, 3, 2, 3).unwrap();
+    for s in cv.split(203).unwrap() {
+        assert_eq!(
+            s.n_train() + s.n_test() + s.purged + s.embargoed,
+            203,
+            "{s:?}"
+        );
+    }
+}
