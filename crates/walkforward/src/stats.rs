@@ -429,8 +429,9 @@ fn check_matrix(m: &ArrayView2<'_, f64>) -> Result<()> {
 /// or single-row slice, as purgedcv) of a `T × N` matrix of per-period
 /// returns (rows = periods, columns = configurations).
 ///
-/// Fast path: per-block sufficient statistics (count, mean, M2, min, max) are
-/// combined with Chan's formula, so each IS/OOS Sharpe costs `O(S)`; the
+/// Fast path: per-block sufficient statistics (count, sum, sum of squares,
+/// min, max) are combined, so each IS/OOS Sharpe costs `O(S)` (a stable
+/// per-block recombination is used when the variance is numerically tiny); the
 /// `C(S, S/2)` combinations run in parallel with rayon and are collected in
 /// order, so the result does not depend on the thread count.
 ///
@@ -442,58 +443,97 @@ pub fn pbo(returns: ArrayView2<'_, f64>, cfg: &PboConfig) -> Result<PboResult> {
     let bounds = block_bounds(returns.nrows(), cfg)?;
     let s = cfg.n_blocks;
     let nc = returns.ncols();
-    // stats[b * nc + j] = (count, mean, m2, min, max)
-    let mut stats = vec![(0.0f64, 0.0f64, 0.0f64, 0.0f64, 0.0f64); s * nc];
-    stats.par_chunks_mut(nc).enumerate().for_each(|(b, row)| {
-        let (lo, hi) = bounds[b];
-        for (j, st) in row.iter_mut().enumerate() {
+    // Per configuration, per block: (count, sum, sum of squares about 0 computed
+    // as M2_b + n_b·mean_b², min, max), laid out [config][block] so that one
+    // configuration's 16 blocks are contiguous.
+    #[derive(Clone, Copy, Default)]
+    struct Blk {
+        n: f64,
+        s: f64,
+        q: f64,
+        min: f64,
+        max: f64,
+    }
+    let mut stats = vec![Blk::default(); s * nc];
+    stats.par_chunks_mut(s).enumerate().for_each(|(j, row)| {
+        for (b, st) in row.iter_mut().enumerate() {
+            let (lo, hi) = bounds[b];
             let col = returns.slice(ndarray::s![lo..hi, j]);
             #[allow(clippy::cast_precision_loss, reason = "row counts")]
             let cnt = (hi - lo) as f64;
-            let m = col.sum() / cnt;
+            let sum = col.sum();
+            let m = sum / cnt;
             let m2 = col.iter().map(|x| (x - m) * (x - m)).sum::<f64>();
-            let mn = col.iter().copied().fold(f64::INFINITY, f64::min);
-            let mx = col.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            *st = (cnt, m, m2, mn, mx);
+            *st = Blk {
+                n: cnt,
+                s: sum,
+                q: m2 + cnt * m * m,
+                min: col.iter().copied().fold(f64::INFINITY, f64::min),
+                max: col.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            };
         }
     });
     let masks = combos(s, s / 2);
-    let sharpe_of = |mask: u32, j: usize, inside: bool| -> f64 {
-        let mut cnt = 0.0;
-        let mut sum = 0.0;
-        let (mut mn, mut mx) = (f64::INFINITY, f64::NEG_INFINITY);
-        for b in 0..s {
-            if ((mask >> b) & 1 == 1) == inside {
-                let st = stats[b * nc + j];
-                cnt += st.0;
-                sum += st.0 * st.1;
-                mn = mn.min(st.3);
-                mx = mx.max(st.4);
-            }
+    let sharpe_of = |blocks: &[Blk], set: &[usize]| -> f64 {
+        let (mut n, mut sum, mut q) = (0.0, 0.0, 0.0);
+        for &b in set {
+            let st = blocks[b];
+            n += st.n;
+            sum += st.s;
+            q += st.q;
         }
-        if cnt < 2.0 || mn == mx {
+        if n < 2.0 {
             return 0.0;
         }
-        let m = sum / cnt;
-        let mut m2 = 0.0;
-        for b in 0..s {
-            if ((mask >> b) & 1 == 1) == inside {
-                let st = stats[b * nc + j];
-                m2 += st.2 + st.0 * (st.1 - m) * (st.1 - m);
+        let m2 = q - sum * sum / n;
+        // exact constant check only when the variance is numerically tiny
+        if m2 <= 1e-9 * q.abs() {
+            let mn = set
+                .iter()
+                .map(|&b| blocks[b].min)
+                .fold(f64::INFINITY, f64::min);
+            let mx = set
+                .iter()
+                .map(|&b| blocks[b].max)
+                .fold(f64::NEG_INFINITY, f64::max);
+            if mn == mx {
+                return 0.0;
             }
+            // recompute M2 stably from per-block moments
+            let m = sum / n;
+            let m2s: f64 = set
+                .iter()
+                .map(|&b| {
+                    let st = blocks[b];
+                    let mb = st.s / st.n;
+                    (st.q - st.n * mb * mb) + st.n * (mb - m) * (mb - m)
+                })
+                .sum();
+            let sd = (m2s / (n - 1.0)).sqrt();
+            return if sd == 0.0 || !sd.is_finite() {
+                0.0
+            } else {
+                m / sd
+            };
         }
-        let sd = (m2 / (cnt - 1.0)).sqrt();
+        let sd = (m2 / (n - 1.0)).sqrt();
         if sd == 0.0 || !sd.is_finite() {
             0.0
         } else {
-            m / sd
+            sum / n / sd
         }
     };
     let scored: Vec<(f64, f64, f64)> = masks
         .par_iter()
         .map(|&mask| {
-            let is: Vec<f64> = (0..nc).map(|j| sharpe_of(mask, j, false)).collect();
-            let oos: Vec<f64> = (0..nc).map(|j| sharpe_of(mask, j, true)).collect();
+            let oos_set: Vec<usize> = (0..s).filter(|b| (mask >> b) & 1 == 1).collect();
+            let is_set: Vec<usize> = (0..s).filter(|b| (mask >> b) & 1 == 0).collect();
+            let mut is = Vec::with_capacity(nc);
+            let mut oos = Vec::with_capacity(nc);
+            for blocks in stats.chunks_exact(s) {
+                is.push(sharpe_of(blocks, &is_set));
+                oos.push(sharpe_of(blocks, &oos_set));
+            }
             score(&is, &oos)
         })
         .collect();

@@ -237,3 +237,34 @@ fn pbo_is_thread_count_invariant_and_rejects_bad_input() {
     bad[[3, 2]] = f64::NAN;
     assert!(pbo(bad.view(), &cfg).is_err());
 }
+
+#[test]
+fn pbo_fast_path_equals_metric_path_with_flat_stretches() {
+    // sparse strategies: long runs of exactly-zero returns make some IS/OOS slices constant
+    let (t, n) = (96, 5);
+    let m = Array2::from_shape_fn((t, n), |(i, j)| {
+        if j == 0 || (j == 1 && i < 60) || (i / 12) % 2 == 0 {
+            0.0
+        } else {
+            (((i * 31 + j * 17) % 23) as f64 - 11.0) * 1e-3
+        }
+    });
+    for s in [2, 4, 8] {
+        for blocks in [BlockRule::DropHead, BlockRule::Spread] {
+            let cfg = PboConfig {
+                n_blocks: s,
+                blocks,
+                median: MedianRule::AtOrBelow,
+            };
+            let a = pbo(m.view(), &cfg).unwrap();
+            let b = pbo_with_metric(m.view(), &cfg, sharpe0).unwrap();
+            assert_eq!(a.pbo, b.pbo);
+            for (x, y) in a.logits.iter().zip(&b.logits) {
+                assert!((x - y).abs() < 1e-12);
+            }
+            for (x, y) in a.is_best.iter().zip(&b.is_best) {
+                assert!((x - y).abs() < 1e-9 * y.abs().max(1.0));
+            }
+        }
+    }
+}

@@ -258,7 +258,8 @@ fn chunked_range_max_on_large_non_monotone_labels() {
             .zip(&p0)
             .map(|(a, b)| a.n_train() - b.n_train())
             .sum();
-        let unique: BTreeSet<(usize, usize)> = leaks.iter().map(|l| (l.split, l.train_row)).collect();
+        let unique: BTreeSet<(usize, usize)> =
+            leaks.iter().map(|l| (l.split, l.train_row)).collect();
         assert_eq!(removed, unique.len());
     }
 }
