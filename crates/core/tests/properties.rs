@@ -1,6 +1,9 @@
 //! Property tests: CSV write → read round-trips `Bars` exactly; resampling nests
 //! (1m → 5m → 1h equals 1m → 1h); every generated series satisfies the invariants.
-#![allow(clippy::unwrap_used, reason = "test code: a failed unwrap is a failed test")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use aaiti_core::{Bars, CsvOptions, Ohlcv, Timeframe, read_csv, write_csv};
 use chrono::{DateTime, TimeDelta, Utc};
