@@ -9,7 +9,9 @@ use ndarray::Array2;
 fn main() {
     let mut seed = 42u64;
     let m = Array2::from_shape_fn((10_000, 1_000), |_| {
-        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         (((seed >> 11) as f64 / (1u64 << 53) as f64) - 0.5) * 0.02
     });
     let r = pbo(m.view(), &PboConfig::default()).unwrap();

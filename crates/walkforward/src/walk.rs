@@ -171,11 +171,19 @@ impl WalkForward {
         gap: usize,
     ) -> Self {
         Self {
-            train: max_train_size.map_or(TrainWindow::Expanding, |m| {
-                TrainWindow::Rolling(Size::Count(m))
-            }),
+            // sklearn treats `max_train_size=0` as "no cap" (falsy)
+            train: match max_train_size {
+                None | Some(0) => TrainWindow::Expanding,
+                Some(m) => TrainWindow::Rolling(Size::Count(m)),
+            },
             initial_train: None,
-            test: TestWindow::Block(Size::Count(test_size.unwrap_or(0))),
+            // Count(0) means "n // (n_splits + 1)"; an explicit 0 is rejected
+            // (sklearn fails with a zero range step) via an invalid fraction.
+            test: TestWindow::Block(match test_size {
+                None => Size::Count(0),
+                Some(0) => Size::Fraction(0.0),
+                Some(t) => Size::Count(t),
+            }),
             step: None,
             gap,
             placement: Placement::FromEnd { n_splits },
@@ -393,6 +401,12 @@ impl WalkForward {
                 ));
             }
         };
+        if initial == 0 && window.is_none() {
+            return Err(infeasible(
+                "initial_train >= 1 (expanding window)",
+                "initial_train=0".into(),
+            ));
+        }
         if horizon.is_none() && test_len == 0 {
             return Err(invalid("test", "test window must be >= 1 row"));
         }

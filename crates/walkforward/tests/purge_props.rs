@@ -184,6 +184,22 @@ fn infeasible_errors_carry_the_inequality() {
 }
 
 #[test]
+fn sklearn_and_skfolio_zero_size_edge_cases() {
+    // sklearn: max_train_size=0 is "no cap"; test_size=0 fails
+    let s = WalkForward::sklearn(3, Some(0), None, 0).split(8).unwrap();
+    assert_eq!(s[2].train, vec![0..6]);
+    assert_eq!(s[2].test, vec![6..8]);
+    assert!(WalkForward::sklearn(3, None, Some(0), 0).split(8).is_err());
+    // skfolio: train_size must be >= 1, also with expand_train
+    assert!(WalkForward::skfolio(0, 2, 0, true, false).split(8).is_err());
+    assert!(
+        WalkForward::skfolio(0, 2, 0, false, false)
+            .split(8)
+            .is_err()
+    );
+}
+
+#[test]
 fn seed_fractions_resolve_against_n() {
     let s = WalkForward::seed(true).split(1000).unwrap();
     assert_eq!(s[0].train, vec![0..600]);
