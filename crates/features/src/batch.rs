@@ -54,7 +54,7 @@ pub fn batch<I: Indicator>(ind: &I, bars: &Bars) -> Array2<f64> {
     out
 }
 
-/// Runs a boxed indicator (from its reset state) over `bars`, like [`batch`].
+/// Runs a boxed indicator (from its reset state) over `bars`, like [`batch()`].
 #[must_use]
 pub fn batch_dyn(ind: &dyn DynIndicator, bars: &Bars) -> Array2<f64> {
     let mut st = ind.box_clone();
@@ -72,7 +72,7 @@ pub fn batch_dyn(ind: &dyn DynIndicator, bars: &Bars) -> Array2<f64> {
     out
 }
 
-/// [`batch`] over many instruments in parallel (rayon); one matrix per instrument.
+/// [`batch()`] over many instruments in parallel (rayon); one matrix per instrument.
 #[must_use]
 pub fn batch_many<I: Indicator>(ind: &I, instruments: &[Bars]) -> Vec<Array2<f64>> {
     instruments.par_iter().map(|b| batch(ind, b)).collect()

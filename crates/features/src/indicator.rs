@@ -55,7 +55,7 @@ macro_rules! indicator_output {
 ///
 /// Folding [`update`](Indicator::update) over a series from a freshly constructed (or
 /// [`reset`](Indicator::reset)) state gives exactly, bit for bit, the batch output
-/// ([`crate::batch`]), which itself matches TA-Lib.
+/// ([`crate::batch()`]), which itself matches TA-Lib.
 pub trait Indicator: Clone + std::fmt::Debug + Send + Sync + Serialize + DeserializeOwned {
     /// One step's output.
     type Output: IndicatorOutput;
