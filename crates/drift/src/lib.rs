@@ -10,6 +10,20 @@
 //! * **Batch two-sample tests**: [`ks_2samp`] (scipy-exact statistic and exact/asymptotic
 //!   p-values), [`psi`] (reference-quantile bins or Evidently-compatible bins),
 //!   [`wasserstein`], [`jensen_shannon`] / [`js_distance`], [`chi_squared`].
+//! * **Per-feature monitoring**: [`FeatureMonitor`] tests every column of a feature matrix in
+//!   parallel, corrects across features ([`Correction`]: Bonferroni, Holm, Benjamini–Hochberg)
+//!   and can calibrate thresholds on the reference period ([`FeatureMonitor::calibrate`]).
+//! * **The seed's rule, guarded**: [`PerformanceMonitor`] (window 20, 5%, relative or absolute,
+//!   minimum samples, consecutive bad windows) and [`simulate_false_alarms`], which measures the
+//!   false-alarm rate of any detector (table in `docs/drift.md`).
+//! * **Trading-aware signals**: [`SharpeMonitor`] (drop judged against the Sharpe standard
+//!   error), [`HitRateMonitor`], [`prediction_drift`], a [`VolatilityContext`] so that a regime
+//!   change is reported as [`AlarmKind::RegimeChange`], and [`TradingMonitor`] combining them.
+//!   Every alarm carries an [`Explanation`] (source, statistic, threshold, window, n, top
+//!   features by PSI/KS via [`top_feature_shifts`], regime).
+//! * **Retraining triggers**: [`DriftHandler`] receives [`DriftEvent`]s; [`RetrainTrigger`] sets
+//!   the seed's drift fields, appends performance history and requests a retrain through a
+//!   [`DriftSink`] (implemented by the registry; [`InMemorySink`] here).
 //!
 //! ## Design notes
 //! * River's conventions are kept where they are observable (0-based indices, reset on the
