@@ -109,3 +109,11 @@ pub fn new_model_id(now: chrono::DateTime<chrono::Utc>) -> uuid::Uuid {
     let ts = uuid::Timestamp::from_unix(uuid::NoContext, secs, now.timestamp_subsec_nanos());
     uuid::Uuid::new_v7(ts)
 }
+
+/// Parses a model id (UUID text).
+///
+/// # Errors
+/// [`Error::InvalidInput`] if `s` is not a UUID.
+pub fn parse_model_id(s: &str) -> Result<ModelId> {
+    uuid::Uuid::parse_str(s).map_err(|e| Error::invalid("model id", format!("{s:?}: {e}")))
+}
