@@ -1,5 +1,6 @@
 //! Parity of the momentum and cycle functions with TA-Lib 0.8.1 (the PyPI `TA-Lib` wheel),
-//! on the first 2000 bars of the bundled BTC hourly data and on an edge-case series
+//! on the first 2000 bars of the bundled BTC hourly data, a copy of its first 300 bars with
+//! NaN holes (NaN propagation), and on an edge-case series
 //! (flat bars, constant runs, H == L, zero volume, tiny moves, gaps, zero prices).
 //!
 //! Expected values: `tests/golden/features/f2_talib.{json,bin}`, made by
@@ -29,6 +30,14 @@ const BLOB: &[u8] = include_bytes!(concat!(
 
 /// Functions whose TA-Lib algorithm is a rolling sum (absolute tolerance rule).
 const ROLLING: &[&str] = &["CCI", "MFI", "ULTOSC"];
+
+/// Rolling-extreme functions whose output differs from TA-Lib's while a NaN input is
+/// inside the window (TA-Lib's rescans let a NaN become or hide the extreme depending on
+/// where the rescan starts; the deques here skip it). On the `nan` dataset (NaN holes at
+/// bars 120, 160, 161, 170 and 230..233) they are compared from bar [`NAN_CLEAR`] on, when
+/// every NaN has left their windows; everything else is compared everywhere.
+const NAN_WINDOW_DEVIATION: &[&str] = &["AROON", "AROONOSC", "WILLR", "STOCH", "STOCHF"];
+const NAN_CLEAR: usize = 262;
 
 #[derive(Deserialize)]
 struct Manifest {
@@ -151,9 +160,18 @@ fn run(funcs: &[&str], sma_only: Option<bool>) -> Vec<String> {
         let mut buf = vec![f64::NAN; names.len()];
         let mut worst = (0u64, 0.0f64, 0usize, 0usize);
         let mut bad = 0usize;
+        let skip_before =
+            if case.dataset == "nan" && NAN_WINDOW_DEVIATION.contains(&case.func.as_str()) {
+                NAN_CLEAR
+            } else {
+                0
+            };
         for (t, bar) in input.iter().enumerate() {
             buf.iter_mut().for_each(|x| *x = f64::NAN);
             ind.update_into(bar, &mut buf);
+            if t < skip_before {
+                continue;
+            }
             for (j, e) in expected.iter().enumerate() {
                 let (got, want) = (buf[j], e[t]);
                 if want.is_nan() || got.is_nan() {

@@ -17,6 +17,7 @@ Writes, next to this script:
   and every case's output columns (NaN inside the lookback, exactly as TA-Lib returns them;
   integer outputs are stored as f64). Storing the inputs' exact bits keeps the test
   independent of CSV parsing.
+* dataset `nan`: the first 300 BTC bars with NaN holes (NaN-propagation behaviour).
 * `f2_scalers.json` sklearn scalers fitted on a training slice, applied to a test slice.
 
 Datasets: the first 2000 bars of data/btcusd_coinbase_1h.csv (values depend on the whole
@@ -111,6 +112,20 @@ def edge_series():
     return {"open": arr(o), "high": arr(h), "low": arr(l), "close": arr(c), "volume": arr(v)}
 
 
+def nan_series():
+    """The first 300 BTC bars with NaN holes (a NaN close, a NaN high/low, a NaN volume
+    and a run of NaN bars): TA-Lib propagates NaN through its arithmetic; the test checks
+    which functions reproduce its output exactly after a NaN."""
+    d = {k: v[:300].copy() for k, v in load_btc(300).items()}
+    d["close"][120] = np.nan
+    d["high"][160] = np.nan
+    d["low"][161] = np.nan
+    d["volume"][170] = np.nan
+    for k in ("open", "high", "low", "close"):
+        d[k][230:233] = np.nan
+    return d
+
+
 # (function, list of parameter dicts; the first dict is TA-Lib's defaults made explicit)
 CASES = [
     ("ADX", [{"timeperiod": 14}, {"timeperiod": 5}, {"timeperiod": 2}]),
@@ -193,7 +208,7 @@ class Blob:
 
 
 def talib_cases(blob):
-    datasets = {"btc": load_btc(N_BTC), "edge": edge_series()}
+    datasets = {"btc": load_btc(N_BTC), "edge": edge_series(), "nan": nan_series()}
     ds_meta = []
     for name, d in datasets.items():
         ds_meta.append({"name": name, "len": int(d["close"].size),

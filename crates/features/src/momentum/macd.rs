@@ -8,7 +8,7 @@
 use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
-use super::util::{MAX_PERIOD, check_period, ema_step, is_zero};
+use super::util::{MAX_PERIOD, check_period, ema_step, is_zero_strict};
 use crate::error::Result;
 use crate::indicator::{Indicator, PriceField};
 use crate::overlap::ma::MaCore;
@@ -440,7 +440,7 @@ impl Indicator for Ppo {
     #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         let (f, s) = self.core.update(self.price.get(bar))?;
-        Some(if is_zero(s) {
+        Some(if is_zero_strict(s) {
             0.0
         } else {
             ((f - s) / s) * 100.0

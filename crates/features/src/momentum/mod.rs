@@ -29,6 +29,25 @@
 //! | WILLR | [`Willr`] | timeperiod 14 | real |
 //!
 //! Single-input functions also accept `price` (`open|high|low|close|volume`, default close).
+//!
+//! ## TA-Lib 0.8.1 details reproduced (all verified against its wheel)
+//!
+//! * EMA steps (MACD, MACDFIX, TRIX) are one fused multiply-add, `fma(x − prev, k, prev)`.
+//! * RSI's Wilder smoothing multiplies by `1 / period`; CMO divides by `period`.
+//! * `TA_IS_ZERO` uses `TA_EPSILON = 1e-14`; WILLR, STOCH(F) and CCI test their ranges with
+//!   the scale-aware `TA_IS_ZERO_SCALED` (`|v| <= 1e-14 · (|a| + |b|)`); MFI clamps the
+//!   rounding residue of its running sums at zero; BOP is 0 only for a range `<= 0`.
+//! * ULTOSC sorts its three periods (weight 4 on the shortest).
+//!
+//! ## NaN inputs
+//!
+//! NaN propagates as in TA-Lib: after a NaN, RSI/CMO give 0 and the ADX family keeps its
+//! last value (TA-Lib's guarded divisions treat NaN as zero there), MFI stays NaN, the
+//! EMA-based functions stay NaN, window functions (CCI, MOM, ROC...) are NaN while the NaN
+//! is in their window. One documented difference: AROON, AROONOSC, WILLR, STOCH and STOCHF
+//! can differ from TA-Lib while a NaN is *inside* their window (TA-Lib's rescans may pick
+//! or skip the NaN as the extreme depending on where the rescan starts; the monotonic
+//! deques here never pick it), and agree again once it has left the window.
 
 mod dm;
 mod macd;

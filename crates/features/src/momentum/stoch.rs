@@ -4,7 +4,7 @@
 use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
-use super::util::{Extreme, MAX_PERIOD, check_period, is_zero_scaled};
+use super::util::{Extreme, MAX_PERIOD, check_period, is_zero_scaled_strict};
 use super::wilder::Rsi;
 use crate::error::Result;
 use crate::indicator::{Indicator, PriceField};
@@ -40,7 +40,7 @@ impl FastK {
             return None;
         }
         let diff = hh - ll;
-        Some(if is_zero_scaled(diff, hh.abs() + ll.abs()) {
+        Some(if is_zero_scaled_strict(diff, hh.abs() + ll.abs()) {
             0.0
         } else {
             100.0 * ((close - ll) / diff)

@@ -10,16 +10,23 @@ use crate::error::{Error, Result};
 /// TA-Lib's `TA_EPSILON` (C library 0.8.1): `TA_IS_ZERO(v)` is `-EPS < v < EPS`.
 pub(crate) const TA_EPSILON: f64 = 0.000_000_000_000_01;
 
-/// TA-Lib's `TA_IS_ZERO`.
+/// TA-Lib's `TA_IS_ZERO`: `|v| < EPS`. NaN counts as zero, as in TA-Lib 0.8.1 (after a NaN
+/// input its guarded divisions take the "zero" branch: RSI gives 0, ADX keeps its value).
 #[inline]
 pub(crate) fn is_zero(v: f64) -> bool {
+    v.is_nan() || v.abs() < TA_EPSILON
+}
+
+/// The literal `TA_IS_ZERO` macro, `-EPS < v && v < EPS`: NaN is *not* zero (the guarded
+/// division then yields NaN). TA-Lib 0.8.1 behaves this way in CCI and PPO.
+#[inline]
+pub(crate) fn is_zero_strict(v: f64) -> bool {
     -TA_EPSILON < v && v < TA_EPSILON
 }
 
-/// TA-Lib's `TA_IS_ZERO_SCALED(v, scale)`: `|v| <= EPS * scale`, a relative dead zone for a
-/// difference `v` of operands whose magnitudes sum to `scale`.
+/// The literal `TA_IS_ZERO_SCALED` macro (NaN is not zero), as used by CCI.
 #[inline]
-pub(crate) fn is_zero_scaled(v: f64, scale: f64) -> bool {
+pub(crate) fn is_zero_scaled_strict(v: f64, scale: f64) -> bool {
     v.abs() <= TA_EPSILON * scale
 }
 

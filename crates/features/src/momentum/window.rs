@@ -6,7 +6,9 @@
 use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
-use super::util::{CircBuf, Extreme, MAX_PERIOD, check_period, is_zero, is_zero_scaled};
+use super::util::{
+    CircBuf, Extreme, MAX_PERIOD, check_period, is_zero, is_zero_scaled_strict, is_zero_strict,
+};
 use crate::error::Result;
 use crate::indicator::Indicator;
 
@@ -181,7 +183,7 @@ impl Indicator for Willr {
             return None;
         }
         let diff = hh - ll;
-        Some(if is_zero_scaled(diff, hh.abs() + ll.abs()) {
+        Some(if is_zero_scaled_strict(diff, hh.abs() + ll.abs()) {
             0.0
         } else {
             -100.0 * ((hh - bar.close) / diff)
@@ -252,7 +254,7 @@ impl Indicator for Cci {
         let num = last - avg;
         self.buf.advance();
         Some(
-            if !is_zero_scaled(num, last.abs() + avg.abs()) && !is_zero(dev) {
+            if !is_zero_scaled_strict(num, last.abs() + avg.abs()) && !is_zero_strict(dev) {
                 num / (0.015 * (dev / p))
             } else {
                 0.0
@@ -323,6 +325,11 @@ impl Indicator for Mfi {
             self.neg_sum += mf;
             self.pos.set_current(0.0);
         } else if diff > 0.0 {
+            self.pos.set_current(mf);
+            self.pos_sum += mf;
+            self.neg.set_current(0.0);
+        } else if diff.is_nan() {
+            // A NaN typical price poisons the flow sums for good, as in TA-Lib.
             self.pos.set_current(mf);
             self.pos_sum += mf;
             self.neg.set_current(0.0);
