@@ -217,20 +217,25 @@ pub struct PerClass {
     pub support: Vec<f64>,
 }
 
-/// Mean ignoring NaN, optionally weighted (scikit-learn's `_nanaverage`); NaN when nothing is
-/// left.
+/// Mean ignoring NaN, optionally weighted (scikit-learn's `_nanaverage`): NaN when nothing is
+/// left; when the remaining weights sum to zero, the unweighted mean.
 fn nan_average(v: &[f64], w: Option<&[f64]>) -> f64 {
-    let mut num = 0.0;
-    let mut den = 0.0;
-    for (i, &x) in v.iter().enumerate() {
-        if x.is_nan() {
-            continue;
-        }
-        let wi = w.and_then(|w| w.get(i).copied()).unwrap_or(1.0);
-        num += x * wi;
-        den += wi;
+    let kept: Vec<(f64, f64)> = v
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| !x.is_nan())
+        .map(|(i, &x)| (x, w.and_then(|w| w.get(i).copied()).unwrap_or(1.0)))
+        .collect();
+    if kept.is_empty() {
+        return f64::NAN;
     }
-    if den == 0.0 { f64::NAN } else { num / den }
+    let den: f64 = kept.iter().map(|p| p.1).sum();
+    if den == 0.0 {
+        #[allow(clippy::cast_precision_loss, reason = "class counts are small")]
+        let k = kept.len() as f64;
+        return kept.iter().map(|p| p.0).sum::<f64>() / k;
+    }
+    kept.iter().map(|p| p.0 * p.1).sum::<f64>() / den
 }
 
 /// The three averaged scores.

@@ -311,10 +311,8 @@ impl TrainConfig {
             Error::ConfigParse(m) => Error::ConfigParse(format!("{}: {m}", path.display())),
             other => other,
         })?;
-        if c.data_source.path.is_relative() {
-            if let Some(dir) = path.parent() {
-                c.data_source.path = dir.join(&c.data_source.path);
-            }
+        if let (true, Some(dir)) = (c.data_source.path.is_relative(), path.parent()) {
+            c.data_source.path = dir.join(&c.data_source.path);
         }
         Ok(c)
     }
@@ -445,8 +443,10 @@ impl TrainConfig {
                 "an integer >= 1",
             ));
         }
-        if let Some(lr) = t.learning_rate {
-            if !(lr.is_finite() && lr > 0.0) {
+        if let Some(lr) = t.learning_rate
+            && !(lr.is_finite() && lr > 0.0)
+        {
+            {
                 return Err(value_err(
                     "training_params.learning_rate",
                     lr,
@@ -487,8 +487,10 @@ impl TrainConfig {
                 "a probability in (0, 1)",
             ));
         }
-        if let Some(p) = b.periods_per_year {
-            if !(p.is_finite() && p > 0.0) {
+        if let Some(p) = b.periods_per_year
+            && !(p.is_finite() && p > 0.0)
+        {
+            {
                 return Err(value_err(
                     "backtest.periods_per_year",
                     p,

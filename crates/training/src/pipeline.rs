@@ -202,8 +202,10 @@ pub fn load_bars(cfg: &TrainConfig) -> Result<Bars> {
 /// Bad indicators or labels, a timeframe mismatch, a non-finite feature inside the usable rows,
 /// or a slice left empty.
 pub fn prepare(cfg: &TrainConfig, bars: Bars) -> Result<Prepared> {
-    if let Some(tf) = bars.timeframe() {
-        if tf != cfg.data_source.timeframe {
+    if let Some(tf) = bars.timeframe()
+        && tf != cfg.data_source.timeframe
+    {
+        {
             return Err(crate::error::value_err(
                 "data_source.timeframe",
                 cfg.data_source.timeframe,
@@ -386,7 +388,7 @@ impl EpochHook for Hook {
 #[serde(tag = "task", rename_all = "snake_case")]
 pub enum EvalMetrics {
     /// Classifier metrics.
-    Classification(ClassificationReport),
+    Classification(Box<ClassificationReport>),
     /// Regressor metrics.
     Regression(RegressionReport),
 }
@@ -425,7 +427,11 @@ pub(crate) fn evaluate(
                 Some((&rows, &classes)),
             )
             .or_else(|_| ClassificationReport::new(yt, &pred.to_vec(), None))?;
-            (EvalMetrics::Classification(rep), pred, Some(proba))
+            (
+                EvalMetrics::Classification(Box::new(rep)),
+                pred,
+                Some(proba),
+            )
         }
         TaskType::Regression => (
             EvalMetrics::Regression(RegressionReport::new(yt, &pred.to_vec())?),

@@ -2,6 +2,7 @@
 //! committed golden values (`tests/golden/training/gen_golden.py`).
 //!
 //! Tolerance: 1e-9 relative (plus 1e-12 absolute near zero); NaN must match NaN.
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test helpers")]
 
 use aaiti_training as t;
 use serde_json::Value;

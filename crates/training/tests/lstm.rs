@@ -1,5 +1,6 @@
 //! End-to-end test with the LSTM (feature `tch`): small and fast on CPU.
 #![cfg(feature = "tch")]
+#![allow(clippy::unwrap_used, reason = "test helpers")]
 
 use aaiti_training as t;
 use ndarray::s;

@@ -1,4 +1,5 @@
 //! End-to-end tests of the pipeline on the bundled BTC/USD hourly data with a linfa model.
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test helpers")]
 
 use std::path::PathBuf;
 use std::sync::Arc;

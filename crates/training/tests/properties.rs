@@ -1,5 +1,6 @@
 //! Property tests: the future never changes the past, and results do not depend on the thread
 //! count.
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test helpers")]
 
 use aaiti_core::{Bars, Ohlcv};
 use aaiti_training as t;
@@ -61,7 +62,7 @@ proptest! {
                 // deterministic pseudo-shuffle from the seed
                 let k = idx.len();
                 for i in (1..k).rev() {
-                    let j = ((seed.wrapping_mul(6364136223846793005).wrapping_add(i as u64 * 1442695040888963407)) >> 33) as usize % (i + 1);
+                    let j = ((seed.wrapping_mul(6364136223846793005).wrapping_add((i as u64).wrapping_mul(1442695040888963407))) >> 33) as usize % (i + 1);
                     idx.swap(i, j);
                 }
             }
@@ -111,7 +112,7 @@ proptest! {
         let t0 = t0 % n;
         let open: Vec<f64> = (0..n).map(|i| 100.0 + ((i as u64 * 7 + seed) % 13) as f64).collect();
         let close: Vec<f64> = (0..n).map(|i| 100.0 + ((i as u64 * 5 + seed) % 11) as f64).collect();
-        let sig: Vec<f64> = (0..n).map(|i| if (i as u64 + seed) % 3 == 0 { 1.0 } else { 0.0 }).collect();
+        let sig: Vec<f64> = (0..n).map(|i| if (i as u64 + seed).is_multiple_of(3) { 1.0 } else { 0.0 }).collect();
         let mut sig2 = sig.clone();
         sig2[t0] = 1.0 - sig2[t0];
         let cfg = t::BacktestConfig { allow_short: true, ..t::BacktestConfig::default() };
