@@ -29,9 +29,23 @@ install_tools() {
     command -v cargo-deny >/dev/null || cargo install --locked --quiet cargo-deny
 }
 
+pg_up() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
+started_pg=""
+stop_pg() { if [ -n "$started_pg" ]; then pg_ctlcluster --skip-systemctl-redirect $started_pg stop || true; fi; }
+trap stop_pg EXIT
+
 postgres_url() {
     if [ -n "${AAITI_TEST_POSTGRES_URL:-}" ]; then return; fi
-    if (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
+    # A machine with an installed but stopped cluster: start it for the tests, stop it on exit.
+    if ! pg_up && command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+        local ver
+        ver=$(ls /etc/postgresql | sort -V | tail -n 1)
+        if [ -n "$ver" ] && pg_ctlcluster --skip-systemctl-redirect "$ver" main start; then
+            started_pg="$ver main"
+            for _ in $(seq 1 20); do pg_up && break; sleep 0.5; done
+        fi
+    fi
+    if pg_up; then
         export AAITI_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/test"
         echo "PostgreSQL found on 127.0.0.1:5432: AAITI_TEST_POSTGRES_URL=$AAITI_TEST_POSTGRES_URL"
     else
