@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use aaiti_drift::{
-    Binning, Correction, FeatureMonitor, FeatureTest, MonitorConfig, VolatilityContext, build_detector, detect,
+    Binning, Correction, FeatureMonitor, FeatureTest, MonitorConfig, VolatilityContext,
+    build_detector, detect,
 };
 use anyhow::{Context, bail};
 
@@ -100,14 +101,24 @@ struct Table {
 }
 
 fn read_table(path: &Path) -> anyhow::Result<Table> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).peekable();
-    let Some(&(_, first)) = lines.peek() else { bail!("{} is empty", path.display()) };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .peekable();
+    let Some(&(_, first)) = lines.peek() else {
+        bail!("{} is empty", path.display())
+    };
     let first_cells: Vec<&str> = first.split(',').map(str::trim).collect();
     let has_header = first_cells.iter().any(|c| c.parse::<f64>().is_err());
     let names: Vec<String> = if has_header {
         lines.next();
-        first_cells.iter().map(|s| s.trim_matches('"').to_string()).collect()
+        first_cells
+            .iter()
+            .map(|s| s.trim_matches('"').to_string())
+            .collect()
     } else {
         (0..first_cells.len()).map(|i| format!("col{i}")).collect()
     };
@@ -115,12 +126,23 @@ fn read_table(path: &Path) -> anyhow::Result<Table> {
     for (lineno, line) in lines {
         let cells: Vec<&str> = line.split(',').map(str::trim).collect();
         if cells.len() != names.len() {
-            bail!("{}:{}: expected {} fields, found {}", path.display(), lineno + 1, names.len(), cells.len());
+            bail!(
+                "{}:{}: expected {} fields, found {}",
+                path.display(),
+                lineno + 1,
+                names.len(),
+                cells.len()
+            );
         }
         for (j, c) in cells.iter().enumerate() {
-            let v: f64 = c
-                .parse()
-                .with_context(|| format!("{}:{}: column {:?}: not a number: {c:?}", path.display(), lineno + 1, names[j]))?;
+            let v: f64 = c.parse().with_context(|| {
+                format!(
+                    "{}:{}: column {:?}: not a number: {c:?}",
+                    path.display(),
+                    lineno + 1,
+                    names[j]
+                )
+            })?;
             columns[j].push(v);
         }
     }
@@ -133,9 +155,14 @@ fn pick_column(t: &Table, column: Option<&str>) -> anyhow::Result<usize> {
             if let Some(i) = t.names.iter().position(|n| n == c) {
                 return Ok(i);
             }
-            let i: usize = c.parse().with_context(|| format!("no column named {c:?} (have {:?})", t.names))?;
+            let i: usize = c
+                .parse()
+                .with_context(|| format!("no column named {c:?} (have {:?})", t.names))?;
             if i >= t.names.len() {
-                bail!("column index {i} out of range (have {} columns)", t.names.len());
+                bail!(
+                    "column index {i} out of range (have {} columns)",
+                    t.names.len()
+                );
             }
             Ok(i)
         }
@@ -156,7 +183,9 @@ fn emit(text: &str) {
 fn stream(a: &StreamArgs) -> anyhow::Result<()> {
     let mut kv = Vec::new();
     for p in &a.params {
-        let (k, v) = p.split_once('=').with_context(|| format!("--param {p:?}: expected key=value"))?;
+        let (k, v) = p
+            .split_once('=')
+            .with_context(|| format!("--param {p:?}: expected key=value"))?;
         kv.push((k.trim().to_string(), v.trim().to_string()));
     }
     let refs: Vec<(&str, &str)> = kv.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -173,7 +202,13 @@ fn stream(a: &StreamArgs) -> anyhow::Result<()> {
             "warnings": d.warnings,
         }))?);
     } else {
-        emit(&format!("{}: {} values, {} drifts, {} warnings", det.name(), t.columns[j].len(), d.drifts.len(), d.warnings.len()));
+        emit(&format!(
+            "{}: {} values, {} drifts, {} warnings",
+            det.name(),
+            t.columns[j].len(),
+            d.drifts.len(),
+            d.warnings.len()
+        ));
         emit(&format!("drift indices: {:?}", d.drifts));
         if !d.warnings.is_empty() {
             emit(&format!("warning indices: {:?}", d.warnings));
@@ -190,7 +225,9 @@ fn compare(a: &CompareArgs) -> anyhow::Result<()> {
         "wasserstein" => FeatureTest::Wasserstein,
         "js" => FeatureTest::JensenShannon(Binning::default()),
         "chi2" => FeatureTest::ChiSquared,
-        other => bail!("unknown --test {other:?}; expected ks, psi, psi-evidently, wasserstein, js, chi2"),
+        other => bail!(
+            "unknown --test {other:?}; expected ks, psi, psi-evidently, wasserstein, js, chi2"
+        ),
     };
     let correction = match a.correction.as_str() {
         "none" => Correction::None,
@@ -201,7 +238,12 @@ fn compare(a: &CompareArgs) -> anyhow::Result<()> {
     };
     let r = read_table(&a.reference)?;
     let c = read_table(&a.current)?;
-    let cfg = MonitorConfig { test, alpha: a.alpha, correction, distance_threshold: a.threshold };
+    let cfg = MonitorConfig {
+        test,
+        alpha: a.alpha,
+        correction,
+        distance_threshold: a.threshold,
+    };
     let mut mon = FeatureMonitor::from_columns(r.names.clone(), &r.columns, cfg)?;
     if let Some(w) = a.calibrate_window {
         mon.calibrate(w, 0.99)?;
@@ -247,7 +289,10 @@ fn check(a: &CheckArgs) -> anyhow::Result<()> {
              pass --reference <validation bars.csv> instead"
         );
     }
-    let reference = a.reference.as_ref().context("give --reference <bars.csv> (the model's validation period)")?;
+    let reference = a
+        .reference
+        .as_ref()
+        .context("give --reference <bars.csv> (the model's validation period)")?;
     let rb = aaiti_core::read_csv_path(reference)?;
     let nb = aaiti_core::read_csv_path(&a.input)?;
     let (rr, nr) = (log_returns(&rb), log_returns(&nb));
@@ -260,8 +305,15 @@ fn check(a: &CheckArgs) -> anyhow::Result<()> {
             "ks": ks, "psi": psi, "regime": ctx,
         }))?);
     } else {
-        emit(&format!("returns: n_ref = {}, n_cur = {}", rr.len(), nr.len()));
-        emit(&format!("KS D = {:.4}, p = {:.3e}; PSI = {psi:.4}", ks.statistic, ks.pvalue));
+        emit(&format!(
+            "returns: n_ref = {}, n_cur = {}",
+            rr.len(),
+            nr.len()
+        ));
+        emit(&format!(
+            "KS D = {:.4}, p = {:.3e}; PSI = {psi:.4}",
+            ks.statistic, ks.pvalue
+        ));
         emit(&format!(
             "volatility: recent {:.3e} vs reference {:.3e} (ratio {:.2}, {:?}){}",
             ctx.current_vol,
