@@ -426,7 +426,12 @@ pub(crate) fn evaluate(
                 pred.as_slice().unwrap_or(&pred.to_vec()),
                 Some((&rows, &classes)),
             )
-            .or_else(|_| ClassificationReport::new(yt, &pred.to_vec(), None))?;
+            .or_else(|e| {
+                // e.g. a class of the slice the model never saw in training: log loss and
+                // ROC AUC are undefined, the label-based metrics are still computed
+                tracing::warn!(error = %e, "probability metrics skipped");
+                ClassificationReport::new(yt, &pred.to_vec(), None)
+            })?;
             (
                 EvalMetrics::Classification(Box::new(rep)),
                 pred,
