@@ -27,6 +27,10 @@ fn sqlite_url(dir: &std::path::Path, name: &str) -> String {
 }
 
 fn pg_url() -> Option<String> {
+    if !cfg!(feature = "postgres") {
+        eprintln!("SKIPPED: built without feature `postgres` (PostgreSQL tests did not run)");
+        return None;
+    }
     match std::env::var("AAITI_TEST_POSTGRES_URL") {
         Ok(u) if !u.is_empty() => Some(u),
         _ => {
