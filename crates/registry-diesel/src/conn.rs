@@ -8,7 +8,7 @@ use diesel::QueryableByName;
 use diesel::connection::Connection;
 use diesel::query_dsl::RunQueryDsl;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::sql_types::{BigInt, Bool, Double, Nullable, Text};
+use diesel::sql_types::{BigInt, Binary, Bool, Double, Nullable, Text};
 
 #[cfg(feature = "postgres")]
 use diesel::pg::{Pg, PgConnection};
@@ -44,6 +44,7 @@ pub(crate) enum B {
     T(String),
     OT(Option<String>),
     Bo(bool),
+    Bl(Vec<u8>),
 }
 
 /// Error inside a transaction: a driver error (maybe retryable) or a registry error (never).
@@ -116,6 +117,45 @@ pub(crate) trait RegConn {
     fn kind(&self) -> Kind;
     fn load<R: AnyRow>(&mut self, sql: &str, binds: &[B]) -> Result<Vec<R>, DieselError>;
     fn exec(&mut self, sql: &str, binds: &[B]) -> Result<usize, DieselError>;
+    /// Inserts metric points in row mode: PostgreSQL, one binary `COPY FROM STDIN` (SQLite stores
+    /// points in packed chunks instead, see `ops::store_chunks`). A duplicate `(run, key, step)`
+    /// is a `UniqueViolation`.
+    #[cfg(feature = "postgres")]
+    fn insert_points(&mut self, rows: Vec<PointIns>) -> Result<(), DieselError> {
+        let _ = rows;
+        Err(DieselError::QueryBuilderError(
+            "row-mode point insert is implemented for PostgreSQL only".into(),
+        ))
+    }
+}
+
+/// One metric point in row mode: `(run, key id, step) -> (timestamp, value)`; `value` `None`
+/// encodes NaN.
+#[cfg(feature = "postgres")]
+#[derive(Debug, Clone, Copy, diesel::Insertable)]
+#[diesel(table_name = pg_tables::run_metrics)]
+#[diesel(treat_none_as_default_value = false)]
+pub(crate) struct PointIns {
+    pub(crate) run_id: i64,
+    pub(crate) key_id: i64,
+    pub(crate) step: i64,
+    pub(crate) ts_us: i64,
+    pub(crate) value: Option<f64>,
+}
+
+/// diesel table definitions used only by PostgreSQL `COPY` (the rest of the crate writes SQL
+/// text). Unqualified, so they follow `search_path` like every other statement.
+#[cfg(feature = "postgres")]
+pub(crate) mod pg_tables {
+    diesel::table! {
+        run_metrics (run_id, key_id, step) {
+            run_id -> BigInt,
+            key_id -> BigInt,
+            step -> BigInt,
+            ts_us -> BigInt,
+            value -> Nullable<Double>,
+        }
+    }
 }
 
 macro_rules! bind_all {
@@ -129,6 +169,7 @@ macro_rules! bind_all {
                 B::T(v) => q.bind::<Text, _>(v),
                 B::OT(v) => q.bind::<Nullable<Text>, _>(v),
                 B::Bo(v) => q.bind::<Bool, _>(v),
+                B::Bl(v) => q.bind::<Binary, _>(v),
             };
         }
         q
@@ -179,6 +220,17 @@ impl RegConn for PgConnection {
     fn exec(&mut self, sql: &str, binds: &[B]) -> Result<usize, DieselError> {
         let q = bind_all!(diesel::sql_query(pg_sql(sql)).into_boxed::<Pg>(), binds);
         q.execute(self)
+    }
+    fn insert_points(&mut self, rows: Vec<PointIns>) -> Result<(), DieselError> {
+        use diesel::ExecuteCopyFromDsl as _;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        // Binary COPY: no SQL text to parse, no per-row bind overhead, exact float8 values.
+        diesel::copy_from(pg_tables::run_metrics::table)
+            .from_insertable(rows)
+            .execute(self)
+            .map(|_| ())
     }
 }
 

@@ -44,6 +44,7 @@
 //! - `sqlite` (default): SQLite, bundled (no system library needed).
 //! - `postgres`: PostgreSQL through libpq (needs `libpq-dev` to build).
 
+mod chunk;
 mod conn;
 mod ops;
 mod rows;

@@ -13,11 +13,18 @@ use aaiti_registry::{
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::chunk::Pt;
+#[cfg(feature = "sqlite")]
+use crate::chunk::{self, CHUNK_MAX};
+#[cfg(feature = "postgres")]
+use crate::conn::PointIns;
 use crate::conn::{B, CountRow, IdRow, Kind, RegConn, TextRow, TxErr, TxResult};
+#[cfg(feature = "sqlite")]
+use crate::rows::ChunkRow;
 use crate::rows::{
     AliasHistRow, AliasRow, ArtifactRow, EdgeRow, EventRow, FeatureRow, HeadRow, HopRow, KeyRow,
-    ModelMetricRow, ModelRow, ParamRow, PerfRow, PointRow, RunRow, RunSummaryRow, SummaryViewRow,
-    TagRow,
+    ModelMetricRow, ModelRow, ParamRow, ParamsJsonRow, PerfRow, PointRow, RunRow, RunSummaryRow,
+    SummaryViewRow, TagRow,
 };
 
 fn parse_uuid(s: &str) -> TxResult<Uuid> {
@@ -1396,18 +1403,29 @@ fn hydrate_runs<C: RegConn>(c: &mut C, rows: Vec<RunRow>) -> TxResult<Vec<Run>> 
     let mut sums: HashMap<i64, BTreeMap<String, MetricSummary>> = HashMap::new();
     for chunk in rows.chunks(500) {
         let ids: Vec<B> = chunk.iter().map(|r| B::I(r.id)).collect();
-        let ps: Vec<ParamRow> = c.load(
+        // One row per run (params aggregated to a JSON object in the database) instead of one
+        // row per param: a 1,000-run page with 10 params each decodes 1,000 rows, not 10,000.
+        let agg = match c.kind() {
+            #[cfg(feature = "sqlite")]
+            Kind::Sqlite => "json_group_object(param_key, param_value)",
+            #[cfg(feature = "postgres")]
+            Kind::Postgres => "json_object_agg(param_key, param_value)::text",
+        };
+        let ps: Vec<ParamsJsonRow> = c.load(
             &format!(
-                "SELECT run_id, param_key, param_value FROM run_params WHERE run_id IN ({})",
+                "SELECT run_id, {agg} AS params FROM run_params WHERE run_id IN ({}) GROUP BY run_id",
                 qs(ids.len())
             ),
             &ids,
         )?;
         for p in ps {
-            params
-                .entry(p.run_id)
-                .or_default()
-                .insert(p.param_key, p.param_value);
+            let map: BTreeMap<String, String> = serde_json::from_str(&p.params).map_err(|e| {
+                TxErr::Reg(Error::backend(
+                    "sql",
+                    format!("params of run {} are not a JSON object: {e}", p.run_id),
+                ))
+            })?;
+            params.insert(p.run_id, map);
         }
         let ss: Vec<RunSummaryRow> = c.load(
             &format!(
@@ -1476,7 +1494,7 @@ pub(crate) fn log_params<C: RegConn>(
 ) -> TxResult<()> {
     run_status(c, run)?;
     let existing: Vec<ParamRow> = c.load(
-        "SELECT run_id, param_key, param_value FROM run_params WHERE run_id = ?",
+        "SELECT param_key, param_value FROM run_params WHERE run_id = ?",
         &[B::I(run)],
     )?;
     let existing: HashMap<String, String> = existing
@@ -1540,8 +1558,6 @@ pub(crate) fn key_ids<C: RegConn>(
     Ok(out)
 }
 
-const POINT_CHUNK: usize = 200;
-
 pub(crate) fn log_metrics<C: RegConn>(
     c: &mut C,
     run: RunId,
@@ -1559,47 +1575,49 @@ pub(crate) fn log_metrics<C: RegConn>(
             .copied()
             .ok_or_else(|| TxErr::Reg(Error::backend("sql", format!("metric key {k:?} has no id"))))
     };
-    let full_values = vec!["(?, ?, ?, ?, ?)"; POINT_CHUNK].join(", ");
-    let full_sql = format!(
-        "INSERT INTO run_metrics (run_id, key_id, step, ts_us, value) VALUES {full_values}"
-    );
-    let mut binds = Vec::with_capacity(POINT_CHUNK * 5);
-    for chunk in points.chunks(POINT_CHUNK) {
-        binds.clear();
-        for p in chunk {
-            binds.extend([
-                B::I(run),
-                B::I(id_of(&p.key)?),
-                B::I(p.step),
-                B::I(to_micros(p.timestamp)),
-                B::F(enc(p.value)),
-            ]);
-        }
-        let res = if chunk.len() == POINT_CHUNK {
-            c.exec(&full_sql, &binds)
-        } else {
-            let values = vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ");
-            c.exec(
-                &format!(
-                    "INSERT INTO run_metrics (run_id, key_id, step, ts_us, value) VALUES {values}"
-                ),
-                &binds,
-            )
-        };
-        match res {
-            Ok(_) => {}
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )) => {
-                return Err(TxErr::Reg(Error::already_exists(
-                    "metric point",
-                    format!(
-                        "run {run}: a (key, step) of this batch was already logged; nothing from the batch was written"
-                    ),
-                )));
+    let dup = || {
+        TxErr::Reg(Error::already_exists(
+            "metric point",
+            format!(
+                "run {run}: a (key, step) of this batch was already logged; nothing from the batch was written"
+            ),
+        ))
+    };
+    match c.kind() {
+        #[cfg(feature = "sqlite")]
+        Kind::Sqlite => {
+            let mut by_key: BTreeMap<i64, Vec<Pt>> = BTreeMap::new();
+            for p in points {
+                by_key.entry(id_of(&p.key)?).or_default().push((
+                    p.step,
+                    to_micros(p.timestamp),
+                    p.value,
+                ));
             }
-            Err(e) => return Err(TxErr::Db(e)),
+            store_chunks(c, run, by_key, &dup)?;
+        }
+        #[cfg(feature = "postgres")]
+        Kind::Postgres => {
+            let rows = points
+                .iter()
+                .map(|p| {
+                    Ok(PointIns {
+                        run_id: run,
+                        key_id: id_of(&p.key)?,
+                        step: p.step,
+                        ts_us: to_micros(p.timestamp),
+                        value: enc(p.value),
+                    })
+                })
+                .collect::<TxResult<Vec<_>>>()?;
+            match c.insert_points(rows) {
+                Ok(()) => {}
+                Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                )) => return Err(dup()),
+                Err(e) => return Err(TxErr::Db(e)),
+            }
         }
     }
     // per-key batch summaries, merged with one upsert per key
@@ -1637,6 +1655,124 @@ pub(crate) fn log_metrics<C: RegConn>(
     Ok(ids)
 }
 
+/// SQLite chunk mode: stores each key's points of one batch in packed chunks (see
+/// [`crate::chunk`]). Appends (every step above the series' highest, the usual case) extend the
+/// series' last chunk while it has room; anything else first checks the stored steps in range
+/// (chunks and pre-chunk rows) and rejects a duplicate step.
+#[cfg(feature = "sqlite")]
+fn store_chunks<C: RegConn>(
+    c: &mut C,
+    run: RunId,
+    by_key: BTreeMap<i64, Vec<Pt>>,
+    dup: &dyn Fn() -> TxErr,
+) -> TxResult<()> {
+    for (kid, mut pts) in by_key {
+        pts.sort_unstable_by_key(|p| p.0);
+        if pts.windows(2).any(|w| w[0].0 == w[1].0) {
+            return Err(dup());
+        }
+        let (Some(lo), Some(hi)) = (pts.first().map(|p| p.0), pts.last().map(|p| p.0)) else {
+            continue;
+        };
+        // The summary's last_step is the series' highest step (chunks and legacy rows).
+        let prev: Vec<IdRow> = c.load(
+            "SELECT last_step AS id FROM run_metric_summary WHERE run_id = ? AND key_id = ?",
+            &[B::I(run), B::I(kid)],
+        )?;
+        let appending = prev.first().is_none_or(|r| r.id < lo);
+        let taken = |step: i64| pts.binary_search_by_key(&step, |p| p.0).is_ok();
+        if appending {
+            let tail: Vec<ChunkRow> = c.load(
+                "SELECT id, n, points FROM run_metric_chunks WHERE run_id = ? AND key_id = ? ORDER BY first_step DESC LIMIT 1",
+                &[B::I(run), B::I(kid)],
+            )?;
+            if let Some(t) = tail.first()
+                && usize::try_from(t.n).unwrap_or(usize::MAX) + pts.len() <= CHUNK_MAX
+            {
+                let mut all = Vec::with_capacity(CHUNK_MAX);
+                chunk::decode_into(&t.points, &mut all).ok_or_else(|| corrupt_chunk(run, kid))?;
+                all.extend_from_slice(&pts);
+                c.exec(
+                    "UPDATE run_metric_chunks SET last_step = ?, n = ?, points = ? WHERE id = ?",
+                    &[
+                        B::I(hi),
+                        B::I(all.len() as i64),
+                        B::Bl(chunk::encode(&all)),
+                        B::I(t.id),
+                    ],
+                )?;
+                continue;
+            }
+        } else {
+            let stored: Vec<ChunkRow> = c.load(
+                "SELECT id, n, points FROM run_metric_chunks WHERE run_id = ? AND key_id = ? AND first_step <= ? AND last_step >= ?",
+                &[B::I(run), B::I(kid), B::I(hi), B::I(lo)],
+            )?;
+            let mut buf = Vec::new();
+            for ch in stored {
+                buf.clear();
+                chunk::decode_into(&ch.points, &mut buf).ok_or_else(|| corrupt_chunk(run, kid))?;
+                if buf.iter().any(|p| taken(p.0)) {
+                    return Err(dup());
+                }
+            }
+            let legacy: Vec<IdRow> = c.load(
+                "SELECT step AS id FROM run_metrics WHERE run_id = ? AND key_id = ? AND step >= ? AND step <= ?",
+                &[B::I(run), B::I(kid), B::I(lo), B::I(hi)],
+            )?;
+            if legacy.iter().any(|r| taken(r.id)) {
+                return Err(dup());
+            }
+        }
+        for ch in pts.chunks(CHUNK_MAX) {
+            let (first, last) = (ch[0].0, ch[ch.len() - 1].0);
+            c.exec(
+                "INSERT INTO run_metric_chunks (run_id, key_id, first_step, last_step, n, points) VALUES (?, ?, ?, ?, ?, ?)",
+                &[
+                    B::I(run),
+                    B::I(kid),
+                    B::I(first),
+                    B::I(last),
+                    B::I(ch.len() as i64),
+                    B::Bl(chunk::encode(ch)),
+                ],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(feature = "sqlite")]
+fn corrupt_chunk(run: RunId, kid: i64) -> TxErr {
+    TxErr::Reg(Error::integrity(
+        format!("metric chunk of run {run}, key id {kid}"),
+        "stored bytes are not a valid packed chunk",
+    ))
+}
+
+/// A series' points in step order (SQLite): packed chunks plus any pre-chunk rows.
+#[cfg(feature = "sqlite")]
+fn load_chunks<C: RegConn>(c: &mut C, run: RunId, kid: i64) -> TxResult<Vec<Pt>> {
+    let rows: Vec<ChunkRow> = c.load(
+        "SELECT id, n, points FROM run_metric_chunks WHERE run_id = ? AND key_id = ? ORDER BY first_step",
+        &[B::I(run), B::I(kid)],
+    )?;
+    let total: i64 = rows.iter().map(|r| r.n).sum();
+    let mut out = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+    for r in &rows {
+        chunk::decode_into(&r.points, &mut out).ok_or_else(|| corrupt_chunk(run, kid))?;
+    }
+    let legacy: Vec<PointRow> = c.load(
+        "SELECT step, ts_us, value FROM run_metrics WHERE run_id = ? AND key_id = ?",
+        &[B::I(run), B::I(kid)],
+    )?;
+    out.extend(legacy.into_iter().map(|r| (r.step, r.ts_us, dec(r.value))));
+    if !out.windows(2).all(|w| w[0].0 < w[1].0) {
+        out.sort_unstable_by_key(|p| p.0);
+    }
+    Ok(out)
+}
+
 pub(crate) fn metric_history<C: RegConn>(
     c: &mut C,
     run: RunId,
@@ -1651,27 +1787,30 @@ pub(crate) fn metric_history<C: RegConn>(
     let Some(kid) = k.first().map(|r| r.id) else {
         return Ok(Vec::new());
     };
-    let mut sql =
-        String::from("SELECT step, ts_us, value FROM run_metrics WHERE run_id = ? AND key_id = ?");
-    let mut binds = vec![B::I(run), B::I(kid)];
-    if let Some(f) = o.from {
-        sql.push_str(" AND ts_us >= ?");
-        binds.push(B::I(to_micros(f)));
-    }
-    if let Some(t) = o.to {
-        sql.push_str(" AND ts_us < ?");
-        binds.push(B::I(to_micros(t)));
-    }
-    sql.push_str(" ORDER BY step");
-    let rows: Vec<PointRow> = c.load(&sql, &binds)?;
-    let v = rows
+    let (from, to) = (o.from.map(to_micros), o.to.map(to_micros));
+    let in_range = |t: i64| from.is_none_or(|f| t >= f) && to.is_none_or(|e| t < e);
+    let pts: Vec<Pt> = match c.kind() {
+        #[cfg(feature = "sqlite")]
+        Kind::Sqlite => load_chunks(c, run, kid)?,
+        #[cfg(feature = "postgres")]
+        Kind::Postgres => c
+            .load::<PointRow>(
+                "SELECT step, ts_us, value FROM run_metrics WHERE run_id = ? AND key_id = ? ORDER BY step",
+                &[B::I(run), B::I(kid)],
+            )?
+            .into_iter()
+            .map(|r| (r.step, r.ts_us, dec(r.value)))
+            .collect(),
+    };
+    let v = pts
         .into_iter()
-        .map(|r| {
+        .filter(|p| in_range(p.1))
+        .map(|(step, t, value)| {
             Ok(MetricPoint {
                 key: key.to_owned(),
-                step: r.step,
-                timestamp: ts(r.ts_us)?,
-                value: dec(r.value),
+                step,
+                timestamp: ts(t)?,
+                value,
             })
         })
         .collect::<TxResult<Vec<_>>>()?;

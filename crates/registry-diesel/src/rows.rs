@@ -1,7 +1,7 @@
 //! Row types read with `sql_query` (`QueryableByName`, so no column-count limits).
 
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Bool, Double, Nullable, Text};
+use diesel::sql_types::{BigInt, Binary, Bool, Double, Nullable, Text};
 
 #[derive(QueryableByName, Debug)]
 pub(crate) struct ModelRow {
@@ -207,12 +207,19 @@ pub(crate) struct RunRow {
 
 #[derive(QueryableByName, Debug)]
 pub(crate) struct ParamRow {
-    #[diesel(sql_type = BigInt)]
-    pub(crate) run_id: i64,
     #[diesel(sql_type = Text)]
     pub(crate) param_key: String,
     #[diesel(sql_type = Text)]
     pub(crate) param_value: String,
+}
+
+/// All params of one run as one JSON object (`json_group_object` / `json_object_agg`).
+#[derive(QueryableByName, Debug)]
+pub(crate) struct ParamsJsonRow {
+    #[diesel(sql_type = BigInt)]
+    pub(crate) run_id: i64,
+    #[diesel(sql_type = Text)]
+    pub(crate) params: String,
 }
 
 #[derive(QueryableByName, Debug)]
@@ -239,6 +246,17 @@ pub(crate) struct KeyRow {
     pub(crate) id: i64,
     #[diesel(sql_type = Text)]
     pub(crate) metric_key: String,
+}
+
+/// A packed metric chunk (SQLite chunk mode).
+#[derive(QueryableByName, Debug)]
+pub(crate) struct ChunkRow {
+    #[diesel(sql_type = BigInt)]
+    pub(crate) id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub(crate) n: i64,
+    #[diesel(sql_type = Binary)]
+    pub(crate) points: Vec<u8>,
 }
 
 #[derive(QueryableByName, Debug)]

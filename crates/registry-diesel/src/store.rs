@@ -286,7 +286,8 @@ fn open_sqlite(path: &str, opts: &OpenOptions) -> TxResult<SqliteConnection> {
         "NORMAL"
     };
     c.batch_execute(&format!(
-        "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON;"
+        "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON; \
+         PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY;"
     ))?;
     // Migrations under an exclusive lock: concurrent first opens serialise here and the loser
     // finds nothing pending (no "table already exists" race).

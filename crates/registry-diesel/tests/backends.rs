@@ -655,3 +655,93 @@ fn postgres_sigkill_leaves_store_consistent() {
     schemas.names.lock().unwrap().push(s.clone());
     run_crash(&url, Some(&s), &dir.path().join("blobs"));
 }
+
+/// SQLite chunk mode: per-call appends fill chunks of up to 1,024 points, out-of-order and
+/// legacy (first-schema, one row per point) points read back merged in step order, duplicates
+/// against either are rejected, and a corrupted chunk is an `Integrity` error.
+#[test]
+fn sqlite_metric_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path(), "chunks.db");
+    let r = DieselRegistry::open(&url, Arc::new(SystemClock)).unwrap();
+    let run = r
+        .create_runs(vec![NewRun {
+            name: "r".into(),
+            created_by: "t".into(),
+            ..Default::default()
+        }])
+        .unwrap()
+        .remove(0);
+    let pt = |step: i64, value: f64| MetricPoint {
+        key: "loss".into(),
+        step,
+        timestamp: chrono::DateTime::from_timestamp_micros(1_700_000_000_000_000 + step * 7)
+            .unwrap(),
+        value,
+    };
+    // 2,100 single-point appends (steps 100..2200): 3 chunks (1,024 + 1,024 + 52)
+    for s in 100..2200 {
+        r.log_metrics(run.id, &[pt(s, s as f64 * 0.5)]).unwrap();
+    }
+    // an out-of-order batch below, and a legacy row written by the first schema version
+    r.log_metrics(run.id, &[pt(5, f64::NAN), pt(7, -0.0)])
+        .unwrap();
+    r.execute_raw(&format!(
+        "INSERT INTO run_metrics (run_id, key_id, step, ts_us, value) \
+         SELECT {}, id, 6, 1700000000000042, 6.5 FROM metric_keys WHERE metric_key = 'loss'",
+        run.id
+    ))
+    .unwrap();
+    let chunks = || -> i64 {
+        use diesel::{Connection as _, RunQueryDsl as _};
+        let path = url.strip_prefix("sqlite://").unwrap();
+        let mut c = diesel::sqlite::SqliteConnection::establish(path).unwrap();
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "(SELECT COUNT(*) FROM run_metric_chunks)",
+        ))
+        .get_result(&mut c)
+        .unwrap()
+    };
+    assert_eq!(chunks(), 4, "3 append chunks + 1 out-of-order chunk");
+    let h = r
+        .metric_history(run.id, "loss", &HistoryOptions::default())
+        .unwrap();
+    assert_eq!(h.len(), 2100 + 3);
+    assert_eq!(
+        h[..4].iter().map(|p| p.step).collect::<Vec<_>>(),
+        vec![5, 6, 7, 100]
+    );
+    assert!(h[0].value.is_nan());
+    assert_eq!(h[1].value, 6.5);
+    assert!(h[2].value == 0.0 && h[2].value.is_sign_negative());
+    assert!(h.windows(2).all(|w| w[0].step < w[1].step));
+    assert_eq!(h[2102].value, 2199.0 * 0.5);
+    assert_eq!(h[2102].timestamp, pt(2199, 0.0).timestamp);
+    // duplicates: against a chunk in the middle, the legacy row, and the out-of-order batch
+    for s in [1500, 6, 7] {
+        assert!(
+            matches!(
+                r.log_metrics(run.id, &[pt(4, 0.0), pt(s, 0.0)]),
+                Err(Error::AlreadyExists { .. })
+            ),
+            "step {s}"
+        );
+    }
+    assert_eq!(
+        r.metric_history(run.id, "loss", &HistoryOptions::default())
+            .unwrap()
+            .len(),
+        2103,
+        "a rejected batch writes nothing"
+    );
+    let s = &r.get_run(run.id).unwrap().metrics["loss"];
+    // the legacy row was inserted behind the registry's back, so the summary counts 2,102
+    assert_eq!((s.count, s.last_step, s.max), (2102, 2199, 2199.0 * 0.5));
+    // corruption of the packed bytes is detected on read
+    r.execute_raw("UPDATE run_metric_chunks SET points = X'01FF' WHERE first_step = 100")
+        .unwrap();
+    assert!(matches!(
+        r.metric_history(run.id, "loss", &HistoryOptions::default()),
+        Err(Error::Integrity { .. })
+    ));
+}

@@ -4,7 +4,11 @@
 //! Why `object_store`: it is the Arrow project's well-kept abstraction over local disk, memory,
 //! S3, GCS and Azure with atomic puts on every backend (temp file + rename locally, single PUT or
 //! completed multipart on clouds), so "a reader never sees a partial artifact" holds everywhere
-//! without code of ours.
+//! without code of ours. It is one small dependency for the default build (`fs` only: no HTTP
+//! stack), and each cloud is an opt-in cargo feature of this crate (`aws`, `gcp`, `azure`), so the
+//! same [`ArtifactStore::from_url`] call takes `file://`, `memory://`, `s3://`, `gs://` or `az://`
+//! URLs; alternatives (`opendal`, the vendors' SDKs) would mean either a much larger default
+//! dependency tree or one code path per cloud.
 //!
 //! Layout: blobs are content-addressed, `blobs/sha256/<2 hex>/<64 hex>[.zst]`, so identical bytes
 //! are stored once. The SHA-256 of the *uncompressed* bytes is recorded in the registry on write
@@ -134,6 +138,45 @@ impl ArtifactStore {
         std::fs::create_dir_all(root).map_err(|e| Error::backend("object_store", e))?;
         let fs = object_store::local::LocalFileSystem::new_with_prefix(root).map_err(os_err)?;
         Self::new(Arc::new(fs), "file")
+    }
+
+    /// A store from a URL, scoped to the URL's path (keys are stored under it):
+    /// `file:///abs/dir`, `memory:///`, and with this crate's features `s3://bucket/prefix`
+    /// (`aws`), `gs://bucket/prefix` (`gcp`), `az://container/prefix` or
+    /// `abfss://...` (`azure`). `options` go to the cloud builder (e.g. `aws_region`,
+    /// `aws_access_key_id`; pass `std::env::vars()` to read the usual `AWS_*`/`GOOGLE_*`/
+    /// `AZURE_*` variables). The recorded storage name is the URL scheme.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an unparsable URL or a scheme whose feature is not compiled
+    /// in; [`Error::Backend`] if the store cannot be built.
+    pub fn from_url<I, K, V>(url: &str, options: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: Into<String>,
+    {
+        let parsed = url::Url::parse(url)
+            .map_err(|e| Error::invalid("artifact store url", format!("{url:?}: {e}")))?;
+        if parsed.scheme() == "file" {
+            // LocalFileSystem::new() does not create the root; publish needs it to exist.
+            let dir = parsed.to_file_path().map_err(|()| {
+                Error::invalid("artifact store url", format!("{url:?}: not a local path"))
+            })?;
+            return Self::local(&dir);
+        }
+        let (store, prefix) = object_store::parse_url_opts(&parsed, options).map_err(|e| {
+            Error::invalid(
+                "artifact store url",
+                format!("{url:?}: {e} (cloud stores need this crate's aws/gcp/azure features)"),
+            )
+        })?;
+        let store: Arc<dyn ObjectStore> = if prefix.as_ref().is_empty() {
+            Arc::from(store)
+        } else {
+            Arc::new(object_store::prefix::PrefixStore::new(store, prefix))
+        };
+        Self::new(store, parsed.scheme())
     }
 
     /// An in-memory store (tests).

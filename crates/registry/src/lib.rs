@@ -54,6 +54,8 @@
 //!
 //! ## Feature flags
 //! - `conformance`: exposes [`conformance`], the test suite every backend must pass.
+//! - `aws`, `gcp`, `azure`: artifact stores on S3, GCS and Azure through [`ArtifactStore::from_url`]
+//!   (off by default; local disk and memory are always available).
 
 mod artifact;
 mod audit;

@@ -32,18 +32,79 @@ fn tampered_event_is_an_integrity_error() {
 
 fn registry() -> (tempfile::TempDir, Registry) {
     let dir = tempfile::tempdir().unwrap();
+    let store = ArtifactStore::local(&dir.path().join("artifacts")).unwrap();
+    (dir, with_store(store))
+}
+
+fn with_store(store: ArtifactStore) -> Registry {
     let clock = Arc::new(FixedClock(chrono::DateTime::UNIX_EPOCH));
-    let meta = Arc::new(InMemoryRegistry::new(clock));
-    let reg = Registry::new(
-        meta,
-        ArtifactStore::local(&dir.path().join("artifacts")).unwrap(),
-    );
-    (dir, reg)
+    Registry::new(Arc::new(InMemoryRegistry::new(clock)), store)
+}
+
+/// Every object store the default build has: local disk and memory, directly and by URL.
+fn all_stores(dir: &std::path::Path) -> Vec<(&'static str, Registry)> {
+    let no_opts = std::iter::empty::<(&str, &str)>();
+    let file_url = format!("file://{}", dir.join("by-url").display());
+    vec![
+        (
+            "local",
+            with_store(ArtifactStore::local(&dir.join("local")).unwrap()),
+        ),
+        ("memory", with_store(ArtifactStore::in_memory().unwrap())),
+        (
+            "file url",
+            with_store(ArtifactStore::from_url(&file_url, no_opts.clone()).unwrap()),
+        ),
+        (
+            "memory url with prefix",
+            with_store(ArtifactStore::from_url("memory:///team/models", no_opts).unwrap()),
+        ),
+    ]
 }
 
 #[test]
 fn artifacts_roundtrip_dedup_and_compression() {
-    let (_d, reg) = registry();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, reg) in all_stores(dir.path()) {
+        eprintln!("store: {name}");
+        roundtrip_dedup_and_compression(&reg);
+    }
+}
+
+#[test]
+fn artifact_store_urls() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", dir.path().join("s").display());
+    let s = ArtifactStore::from_url(&url, std::iter::empty::<(&str, &str)>()).unwrap();
+    assert_eq!(s.storage(), "file");
+    let blob = s.put(b"abc", Compression::None).unwrap();
+    // published under the URL's directory, content-addressed
+    let on_disk = dir.path().join("s").join(&blob.key);
+    assert_eq!(std::fs::read(on_disk).unwrap(), b"abc");
+    assert_eq!(
+        s.get(&blob.key, &blob.sha256, Compression::None).unwrap(),
+        b"abc"
+    );
+    let m = ArtifactStore::from_url("memory:///", std::iter::empty::<(&str, &str)>()).unwrap();
+    assert_eq!(m.storage(), "memory");
+    for bad in ["not a url", "ftp://host/x"] {
+        assert!(
+            matches!(
+                ArtifactStore::from_url(bad, std::iter::empty::<(&str, &str)>()),
+                Err(Error::InvalidInput { .. })
+            ),
+            "{bad}"
+        );
+    }
+    #[cfg(not(feature = "aws"))]
+    {
+        let err = ArtifactStore::from_url("s3://bucket/p", std::iter::empty::<(&str, &str)>())
+            .unwrap_err();
+        assert!(err.to_string().contains("features"), "{err}");
+    }
+}
+
+fn roundtrip_dedup_and_compression(reg: &Registry) {
     let m = reg
         .register_model(
             NewModel::new("m", "t", "f", "u"),
@@ -137,7 +198,14 @@ fn artifacts_roundtrip_dedup_and_compression() {
 
 #[test]
 fn corrupted_artifact_bytes_are_an_integrity_error() {
-    let (_d, reg) = registry();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, reg) in all_stores(dir.path()) {
+        eprintln!("store: {name}");
+        corrupted_bytes(&reg);
+    }
+}
+
+fn corrupted_bytes(reg: &Registry) {
     let m = reg
         .register_model(
             NewModel::new("m", "t", "f", "u"),
