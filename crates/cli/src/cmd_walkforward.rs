@@ -1,9 +1,15 @@
-//! `aaiti walkforward`: plan walk-forward / combinatorial purged splits and print the fold table.
-//!
-//! `aaiti walkforward run --config model.toml` (fit and evaluate every fold) needs the training
-//! pipeline (aaiti-training), which does not exist yet; only `plan` is available.
+//! `aaiti walkforward`: plan walk-forward / combinatorial purged splits and print the fold table
+//! (`plan`), or run the whole validation of a training config (`run`).
 
+use std::collections::BTreeMap;
+use std::io::IsTerminal as _;
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use aaiti_registry::{
+    ArtifactStore, Field, Filter, InMemoryRegistry, MetricPoint, NewRun, Query, Registry, RunStatus,
+};
+use aaiti_walkforward::pipeline::RunReport;
 
 use aaiti_walkforward::{
     Boundary, CalendarTrain, CalendarWalkForward, CombinatorialPurgedCv, Embargo, Freq, LabelTimes,
@@ -23,6 +29,40 @@ pub(crate) struct Command {
 enum Action {
     /// Print the train/test/purge/embargo fold table of a splitter (no model is fitted).
     Plan(PlanArgs),
+    /// Run the walk-forward validation of a training config with a `[walkforward]` section
+    /// (see `configs/btc_walkforward.toml`): per split features, labels, purge, scaler refit,
+    /// fit and evaluation, in parallel; prints the table, aggregate, PSR/DSR and verdict.
+    Run(RunArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// The run config: a training config (as for `aaiti train`) plus a `[walkforward]` section.
+    #[arg(long)]
+    config: PathBuf,
+    /// Write `report.json` and the plots (`accuracy`, `equity`, `timeline`; SVG and PNG) here.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Worker threads for the splits (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Record the run (one run plus one run per fold, with per-fold metrics) in a registry:
+    /// `sqlite://PATH`, `postgres://...` (if built in), `memory` or `none`. Earlier runs of the
+    /// same config name there supply the trial Sharpe ratios of the DSR.
+    #[arg(long, default_value = "none")]
+    registry: String,
+    /// Link the recorded runs to this registered model id.
+    #[arg(long)]
+    model_id: Option<String>,
+    /// Who records the runs (audit actor).
+    #[arg(long, default_value = "aaiti-cli")]
+    user: String,
+    /// Print the JSON report instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Never draw the progress bar (it is drawn only when stderr is a terminal).
+    #[arg(long)]
+    no_progress: bool,
 }
 
 /// Which splitter to plan.
@@ -236,7 +276,257 @@ fn time_span(r: &[std::ops::Range<usize>], ts: &[DateTime<Utc>]) -> serde_json::
 
 /// Runs the subcommand.
 pub(crate) fn run(cmd: Command) -> anyhow::Result<()> {
-    let Action::Plan(a) = cmd.action;
+    match cmd.action {
+        Action::Plan(a) => plan(&a),
+        Action::Run(a) => run_validation(&a),
+    }
+}
+
+fn open_registry(url: &str) -> anyhow::Result<Option<Registry>> {
+    if url == "none" {
+        return Ok(None);
+    }
+    if url == "memory" {
+        let clock = Arc::new(aaiti_core::clock::SystemClock);
+        return Ok(Some(Registry::new(
+            Arc::new(InMemoryRegistry::new(clock)),
+            ArtifactStore::in_memory()?,
+        )));
+    }
+    let meta =
+        aaiti_registry_diesel::DieselRegistry::open(url, Arc::new(aaiti_core::clock::SystemClock))
+            .with_context(|| format!("opening registry {url}"))?;
+    Ok(Some(Registry::new(
+        Arc::new(meta),
+        ArtifactStore::in_memory()?,
+    )))
+}
+
+fn run_name(config_name: &str) -> String {
+    format!("{config_name}/walkforward")
+}
+
+/// Per-period OOS Sharpe ratios of earlier finished runs of this config in the registry.
+fn registry_trials(reg: &Registry, name: &str) -> anyhow::Result<Vec<f64>> {
+    let mut out = Vec::new();
+    let mut q = Query {
+        filter: Some(Filter::eq(Field::Name, run_name(name))),
+        limit: Some(1000),
+        ..Query::default()
+    };
+    loop {
+        let page = reg.meta().search_runs(&q)?;
+        for r in &page.items {
+            if r.status == RunStatus::Finished
+                && let Some(m) = r.metrics.get("oos_sharpe")
+                && m.last.is_finite()
+            {
+                out.push(m.last);
+            }
+        }
+        match page.next {
+            Some(n) => q.after = Some(n),
+            None => break,
+        }
+    }
+    Ok(out)
+}
+
+fn record(reg: &Registry, rep: &RunReport, a: &RunArgs) -> anyhow::Result<i64> {
+    let meta = reg.meta();
+    let model_id = a
+        .model_id
+        .as_deref()
+        .map(aaiti_registry::parse_model_id)
+        .transpose()?;
+    let wf = &rep.walkforward;
+    let mut params: BTreeMap<String, String> = BTreeMap::new();
+    params.insert("walkforward".into(), serde_json::to_string(wf)?);
+    params.insert("model".into(), rep.model.clone());
+    params.insert("symbol".into(), rep.data.symbol.clone());
+    params.insert("timeframe".into(), rep.data.timeframe.clone());
+    params.insert("bars_sha256".into(), rep.data.bars_sha256.clone());
+    params.insert("n_splits".into(), rep.report.summary.n_splits.to_string());
+    params.insert(
+        "verdict".into(),
+        format!("{:?}", rep.report.verdict.recommendation).to_uppercase(),
+    );
+    let name = run_name(&rep.name);
+    let parent = meta
+        .create_runs(vec![NewRun {
+            name: name.clone(),
+            model_id,
+            params,
+            created_by: a.user.clone(),
+        }])?
+        .first()
+        .map(|r| r.id)
+        .context("the registry created no run")?;
+    let folds: Vec<NewRun> = rep
+        .report
+        .splits
+        .iter()
+        .zip(&rep.split_times)
+        .map(|(s, t)| {
+            let mut p = BTreeMap::new();
+            p.insert("parent_run".into(), parent.to_string());
+            p.insert("split".into(), s.split.to_string());
+            p.insert("train_rows".into(), fmt_ranges(&s.train));
+            p.insert("test_rows".into(), fmt_ranges(&s.test));
+            if let Some((x, y)) = t.test {
+                p.insert("test_start".into(), x.to_rfc3339());
+                p.insert("test_end".into(), y.to_rfc3339());
+            }
+            NewRun {
+                name: format!("{name}/fold-{}", s.split),
+                model_id,
+                params: p,
+                created_by: a.user.clone(),
+            }
+        })
+        .collect();
+    let fold_runs = meta.create_runs(folds)?;
+    let now = aaiti_core::clock::Clock::now(&aaiti_core::clock::SystemClock);
+    let pt = |key: &str, step: usize, value: f64| MetricPoint {
+        key: key.to_string(),
+        step: i64::try_from(step).unwrap_or(i64::MAX),
+        timestamp: now,
+        value,
+    };
+    let mut parent_pts = Vec::new();
+    for (s, run) in rep.report.splits.iter().zip(&fold_runs) {
+        let mut vals: Vec<(String, f64)> = Vec::new();
+        if let Some(c) = s.result.classification {
+            vals.extend([
+                ("accuracy".to_string(), c.accuracy),
+                ("precision".to_string(), c.precision),
+                ("recall".to_string(), c.recall),
+                ("f1".to_string(), c.f1),
+            ]);
+        }
+        vals.extend(s.result.trading.iter().map(|(k, v)| (k.clone(), *v)));
+        #[allow(clippy::cast_precision_loss, reason = "row counts")]
+        vals.extend([
+            ("n_train".to_string(), s.n_train as f64),
+            ("n_test".to_string(), s.n_test as f64),
+            ("purged".to_string(), s.purged as f64),
+            ("embargoed".to_string(), s.embargoed as f64),
+        ]);
+        let pts: Vec<MetricPoint> = vals.iter().map(|(k, v)| pt(k.as_str(), 0, *v)).collect();
+        meta.log_metrics(run.id, &pts)?;
+        meta.finish_run(run.id, RunStatus::Finished)?;
+        parent_pts.extend(vals.iter().map(|(k, v)| pt(k.as_str(), s.split, *v)));
+    }
+    let su = &rep.report.summary;
+    if let Some(acc) = &su.accuracy {
+        parent_pts.push(pt("mean_accuracy", 0, acc.mean));
+        parent_pts.push(pt("std_accuracy", 0, acc.std));
+    }
+    if let Some(c) = su.consistency {
+        parent_pts.push(pt("consistency", 0, c));
+    }
+    if let Some(st) = &rep.report.statistics {
+        parent_pts.push(pt("oos_sharpe", 0, st.sharpe));
+        if let Some(v) = st.psr {
+            parent_pts.push(pt("psr", 0, v));
+        }
+        if let Some(v) = st.dsr {
+            parent_pts.push(pt("dsr", 0, v));
+        }
+    }
+    #[allow(clippy::cast_precision_loss, reason = "counts")]
+    parent_pts.push(pt("leaking_rows", 0, rep.leaking_rows as f64));
+    meta.log_metrics(parent, &parent_pts)?;
+    meta.finish_run(parent, RunStatus::Finished)?;
+    Ok(parent)
+}
+
+fn run_validation(a: &RunArgs) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let (cfg, wf) = aaiti_walkforward::pipeline::load_config(&a.config)?;
+    let registry = open_registry(&a.registry)?;
+    let trials = match &registry {
+        Some(reg) => registry_trials(reg, &cfg.name)?,
+        None => Vec::new(),
+    };
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = a.threads {
+        if t == 0 {
+            bail!("--threads must be >= 1");
+        }
+        pool = pool.num_threads(t);
+    }
+    let pool = pool.build().context("starting the worker threads")?;
+    let threads = pool.current_num_threads();
+    let bar = (!a.no_progress && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(0);
+        if let Ok(st) = indicatif::ProgressStyle::with_template(
+            "{spinner} split {pos}/{len} [{bar:30}] {elapsed}",
+        ) {
+            b.set_style(st);
+        }
+        b
+    });
+    let progress = |done: usize, total: usize| {
+        if let Some(b) = &bar {
+            b.set_length(total as u64);
+            b.set_position(done as u64);
+        }
+    };
+    let rep = pool.install(|| aaiti_walkforward::pipeline::run(&cfg, &wf, &trials, progress))?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let mut text = if a.json {
+        serde_json::to_string_pretty(&rep)?
+    } else {
+        let mut t = rep.table();
+        use std::fmt::Write as _;
+        if rep.leaking_rows == 0 {
+            let _ = writeln!(t, "audit: no training label overlaps a test window");
+        } else {
+            let _ = writeln!(
+                t,
+                "audit: {} training rows have labels overlapping a test window (purge = false)",
+                rep.leaking_rows
+            );
+        }
+        let _ = write!(
+            t,
+            "ran {} splits on {threads} threads in {secs:.1} s",
+            rep.report.summary.n_splits
+        );
+        t
+    };
+    if let Some(dir) = &a.out {
+        let files = rep.write(dir)?;
+        if !a.json {
+            use std::fmt::Write as _;
+            let _ = write!(text, "\nwrote {} files to {}", files.len(), dir.display());
+        }
+    }
+    if let Some(reg) = &registry {
+        let id = record(reg, &rep, a)?;
+        if !a.json {
+            use std::fmt::Write as _;
+            let _ = write!(
+                text,
+                "\nrecorded run {id} ({} fold runs, {} earlier trials used for the DSR) in {}",
+                rep.report.summary.n_splits,
+                trials.len(),
+                a.registry
+            );
+        }
+    }
+    #[allow(clippy::print_stdout, reason = "the CLI's output")]
+    {
+        println!("{text}");
+    }
+    Ok(())
+}
+
+fn plan(a: &PlanArgs) -> anyhow::Result<()> {
     let ts: Option<Vec<DateTime<Utc>>> = match &a.input {
         Some(p) => Some(
             aaiti_core::read_csv_path(p)
@@ -251,7 +541,7 @@ pub(crate) fn run(cmd: Command) -> anyhow::Result<()> {
         (None, Some(t)) => t.len(),
         (None, None) => bail!("give --n-samples N or --input bars.csv"),
     };
-    let mut sp = splits(&a, n, ts.as_deref())?;
+    let mut sp = splits(a, n, ts.as_deref())?;
     if let Some(h) = a.horizon {
         let ends: Vec<usize> = (0..n).map(|i| (i + h).min(n.saturating_sub(1))).collect();
         let labels = LabelTimes::from_end_rows(&ends)?;

@@ -85,6 +85,17 @@ pub enum Error {
     /// Writing a report or a plot failed.
     #[error("output error: {0}")]
     Output(String),
+    /// A walk-forward run config (`[walkforward]` section or the training config) is invalid.
+    #[error("config error: {0}")]
+    Config(String),
+    /// A step of the training pipeline (data, features, labels, scaler, model) failed.
+    #[error("{step} failed: {message}")]
+    Pipeline {
+        /// Which step (e.g. `"loading bars"`, `"preparing features and labels"`).
+        step: &'static str,
+        /// The underlying error, rendered.
+        message: String,
+    },
 }
 
 /// `Result` with this crate's [`Error`].

@@ -128,7 +128,8 @@ where
 }
 
 /// [`evaluate`] with a progress callback `progress(done, total)` called after
-/// each split finishes (from worker threads, in completion order).
+/// each split finishes (from worker threads, in completion order). Splits are
+/// scheduled largest first (training + test rows), one per rayon task.
 ///
 /// # Errors
 /// As [`evaluate`].
@@ -144,16 +145,25 @@ where
 {
     let done = AtomicUsize::new(0);
     let total = splits.len();
-    let out: Vec<Result<SplitResult>> = splits
+    // Largest splits first, one split per rayon task: splits are few and heavy
+    // (a model fit each), so the scheduling is "longest processing time first"
+    // with work stealing at split granularity; an expanding window's last folds
+    // no longer end up queued behind each other on one thread. The order only
+    // affects scheduling: each result is stored in its split's own slot.
+    let mut order: Vec<usize> = (0..total).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(splits[i].n_train() + splits[i].n_test()));
+    let evaluated: Vec<(usize, Result<SplitResult>)> = order
         .par_iter()
-        .map(|s| {
+        .with_max_len(1)
+        .map(|&i| {
+            let s = &splits[i];
             let r = f(s).map_err(|e| Error::Evaluation {
                 split: s.id,
                 message: e.to_string(),
             });
             let d = done.fetch_add(1, Ordering::Relaxed) + 1;
             progress(d, total);
-            r.map(|result| SplitResult {
+            let r = r.map(|result| SplitResult {
                 split: s.id,
                 train: s.train.clone(),
                 test: s.test.clone(),
@@ -162,8 +172,17 @@ where
                 purged: s.purged,
                 embargoed: s.embargoed,
                 result,
-            })
+            });
+            (i, r)
         })
         .collect();
-    out.into_iter().collect()
+    let mut slots: Vec<Option<Result<SplitResult>>> = (0..total).map(|_| None).collect();
+    for (i, r) in evaluated {
+        slots[i] = Some(r);
+    }
+    // in split order, so the reported error is the lowest failing split's
+    slots
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(Error::Output("split not evaluated".into()))))
+        .collect()
 }

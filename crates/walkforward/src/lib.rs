@@ -25,7 +25,13 @@
 //!   [`deflated_sharpe_ratio`], [`expected_max_sharpe_ratio`], minimum track
 //!   record length ([`SharpeMoments::min_track_record_length`]) with skfolio
 //!   parity to 1e-12, and PBO by CSCV ([`pbo`], [`pbo_with_metric`]).
-//! - **Plots** (SVG, plotters): [`metric_per_split_svg`], [`equity_svg`], [`timeline_svg`].
+//! - **Plots** (plotters, SVG and text-free PNG): [`metric_per_split_svg`],
+//!   [`equity_svg`], [`timeline_svg`] and their `_png` twins.
+//! - **End-to-end runs** ([`pipeline`]): an `aaiti-training` config plus a
+//!   `[walkforward]` section → per split: causal features, labels, purge and
+//!   embargo, scaler refit on the split's training rows, any `aaiti-models`
+//!   model, evaluation and backtest → [`pipeline::RunReport`] (table, JSON,
+//!   plots). This is what `aaiti walkforward run` calls.
 //!
 //! Every splitter guarantees `n_splits(n)? == split(n)?.len()`; impossible
 //! configurations are [`Error::Infeasible`] values naming the inequality that
@@ -37,7 +43,10 @@
 //! skfolio / sktime split semantics, and parity is the point. `rayon` does the
 //! fan-out; `libm` provides `erf`/`erfc` accurate to about 1 ulp (statrs's
 //! `erfc` is only good to ~1e-11, too coarse for 1e-12 parity with skfolio);
-//! `statrs` provides `erfc_inv` for the normal quantile; `plotters` draws SVG.
+//! `statrs` provides `erfc_inv` for the normal quantile; `plotters` draws SVG
+//! and bitmaps, `png` encodes the bitmaps (plotters' own encoder would pull in
+//! the whole `image` crate); `aaiti-training`/`-models`/`-features`/`-core`
+//! provide the pipeline steps of [`pipeline`]; `toml` reads run configs.
 //!
 //! ## Example
 //! ```
@@ -91,6 +100,7 @@ mod calendar;
 mod cpcv;
 mod error;
 mod eval;
+pub mod pipeline;
 mod plot;
 mod purge;
 mod report;
@@ -103,7 +113,10 @@ pub use crate::{
     cpcv::{CombinatorialPurgedCv, MAX_COMBINATIONS},
     error::{Error, Result},
     eval::{ClassificationMetrics, FoldResult, SplitResult, evaluate, evaluate_with_progress},
-    plot::{equity_svg, metric_per_split_svg, timeline_svg},
+    plot::{
+        equity_png, equity_svg, metric_per_split_png, metric_per_split_svg, timeline_png,
+        timeline_svg,
+    },
     purge::{Boundary, Embargo, LabelTimes, Leak, Purger, audit},
     report::{
         EquityPoint, MetricStats, OverfitStats, Recommendation, Report, Summary, Verdict,

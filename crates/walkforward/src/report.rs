@@ -103,8 +103,10 @@ pub enum Recommendation {
     Good,
 }
 
-/// Verdict thresholds (the seed's values are the defaults).
+/// Verdict thresholds (the seed's values are the defaults; missing keys take
+/// their default when deserialised).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct VerdictConfig {
     /// GOOD needs mean accuracy strictly above this (0.60).
     pub good_accuracy: f64,

@@ -454,25 +454,53 @@ pub fn pbo(returns: ArrayView2<'_, f64>, cfg: &PboConfig) -> Result<PboResult> {
         min: f64,
         max: f64,
     }
-    let mut stats = vec![Blk::default(); s * nc];
-    stats.par_chunks_mut(s).enumerate().for_each(|(j, row)| {
-        for (b, st) in row.iter_mut().enumerate() {
-            let (lo, hi) = bounds[b];
-            let col = returns.slice(ndarray::s![lo..hi, j]);
+    // One task per block, reading the block's rows in memory order (a row-major
+    // matrix makes a column walk a strided, cache-hostile read of the whole
+    // matrix per column). Per configuration the values are still accumulated in
+    // row order, so the sums are bit-identical to a column-by-column pass. Each
+    // task returns its own vector (no two threads write the same cache line);
+    // the small `S × N` transpose into the configuration-major layout is serial.
+    let per_block: Vec<Vec<Blk>> = bounds
+        .par_iter()
+        .map(|&(lo, hi)| {
+            let block = returns.slice(ndarray::s![lo..hi, ..]);
             #[allow(clippy::cast_precision_loss, reason = "row counts")]
             let cnt = (hi - lo) as f64;
-            let sum = col.sum();
-            let m = sum / cnt;
-            let m2 = col.iter().map(|x| (x - m) * (x - m)).sum::<f64>();
-            *st = Blk {
-                n: cnt,
-                s: sum,
-                q: m2 + cnt * m * m,
-                min: col.iter().copied().fold(f64::INFINITY, f64::min),
-                max: col.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-            };
+            let mut sum = vec![0.0; nc];
+            for row in block.rows() {
+                for (acc, &x) in sum.iter_mut().zip(row.iter()) {
+                    *acc += x;
+                }
+            }
+            let mean: Vec<f64> = sum.iter().map(|&v| v / cnt).collect();
+            let mut m2 = vec![0.0; nc];
+            let mut mn = vec![f64::INFINITY; nc];
+            let mut mx = vec![f64::NEG_INFINITY; nc];
+            for row in block.rows() {
+                for (j, &x) in row.iter().enumerate() {
+                    let d = x - mean[j];
+                    m2[j] += d * d;
+                    mn[j] = mn[j].min(x);
+                    mx[j] = mx[j].max(x);
+                }
+            }
+            (0..nc)
+                .map(|j| Blk {
+                    n: cnt,
+                    s: sum[j],
+                    q: m2[j] + cnt * mean[j] * mean[j],
+                    min: mn[j],
+                    max: mx[j],
+                })
+                .collect()
+        })
+        .collect();
+    let mut stats = vec![Blk::default(); s * nc];
+    for (b, col) in per_block.iter().enumerate() {
+        for (j, st) in col.iter().enumerate() {
+            stats[j * s + b] = *st;
         }
-    });
+    }
     let masks = combos(s, s / 2);
     let sharpe_of = |blocks: &[Blk], set: &[usize]| -> f64 {
         let (mut n, mut sum, mut q) = (0.0, 0.0, 0.0);

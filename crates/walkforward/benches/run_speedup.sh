@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# 1-thread vs 2-thread release timings of aaiti-walkforward's parallel parts (issue 7 targets):
+#   * PBO by CSCV, S=16, N=1,000 configurations, T=10,000      (target: < 0.5 s on 1 thread, >= 1.8x on 2)
+#   * evaluate() over 10 folds of a CPU-bound toy model          (target: >= 1.8x on 2 cores, identical results)
+#   * the end-to-end `walkforward run` pipeline, 10 folds, logistic regression on the bundled BTC bars
+# Results are asserted identical across thread counts. Prints a Markdown table plus the load.
+#
+# Usage: crates/walkforward/benches/run_speedup.sh [REPS] [THREADS]   (defaults: 5, "1,2")
+# Run it on an otherwise idle machine; a loaded box cannot show a parallel speedup.
+# Runtime: about 1 minute of measurements after the release build.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+REPS="${1:-5}"
+THREADS="${2:-1,2}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/target}"
+cargo build --release -p aaiti-walkforward --example speedup --example pbo_cpu >&2
+BIN="$CARGO_TARGET_DIR/release/examples/speedup"
+echo "host: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(rustc --version)"
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+"$BIN" all --reps "$REPS" --threads "$THREADS"
+echo
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+# CPU time (user+sys) of one single-threaded PBO run including generating the 10^7-value matrix:
+# on a loaded box this is the honest single-thread number.
+if [ -x /usr/bin/time ]; then
+  RAYON_NUM_THREADS=1 /usr/bin/time -f "pbo_cpu, 1 thread: wall %e s, user %U s, sys %S s" \
+    "$CARGO_TARGET_DIR/release/examples/pbo_cpu"
+  RAYON_NUM_THREADS=2 /usr/bin/time -f "pbo_cpu, 2 threads: wall %e s, user %U s, sys %S s" \
+    "$CARGO_TARGET_DIR/release/examples/pbo_cpu"
+fi

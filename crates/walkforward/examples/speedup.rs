@@ -1,0 +1,174 @@
+//! 1-thread vs 2-thread (or any list of thread counts) timings of the parallel
+//! parts of aaiti-walkforward, run by `crates/walkforward/benches/run_speedup.sh`:
+//!
+//! - `pbo`: PBO by CSCV, S = 16, N = 1,000 configurations, T = 10,000;
+//! - `eval`: [`evaluate`] over 10 rolling folds of a CPU-bound toy model
+//!   (momentum look-back grid search on 20,000 training rows per fold);
+//! - `pipeline`: the end-to-end walk-forward run ([`pipeline::run_on_bars`]) of a
+//!   logistic regression on the bundled BTC/USD hourly bars, 10 folds
+//!   (scikit-learn `TimeSeriesSplit(10, max_train_size=8000)`).
+//!
+//! Usage: `speedup [pbo|eval|pipeline|all] [--reps R] [--threads 1,2]`.
+//! Prints one line per (benchmark, threads): min and median wall time over R
+//! repetitions, and the speedup of the median against the first thread count.
+//! Results are asserted identical across thread counts.
+
+#![allow(clippy::unwrap_used, clippy::print_stdout, reason = "benchmark driver")]
+
+use std::time::Instant;
+
+use aaiti_walkforward::pipeline::{parse_config, run_on_bars};
+use aaiti_walkforward::{FoldResult, PboConfig, Split, Splitter as _, WalkForward, evaluate, pbo};
+use ndarray::Array2;
+
+fn lcg(seed: &mut u64) -> f64 {
+    *seed = seed
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add(1_442_695_040_888_963_407);
+    #[allow(clippy::cast_precision_loss, reason = "random bits")]
+    let u = (*seed >> 11) as f64 / (1u64 << 53) as f64;
+    u - 0.5
+}
+
+/// CPU-bound toy model: grid search of a momentum look-back on the training rows.
+fn fit_eval(split: &Split, r: &[f64]) -> Result<FoldResult, String> {
+    let train: Vec<usize> = split.train_indices().collect();
+    let mut best = (f64::NEG_INFINITY, 1usize);
+    for lb in 1..60usize {
+        let pnl: f64 = train
+            .iter()
+            .filter(|&&i| i >= lb)
+            .map(|&i| r[i - lb..i].iter().sum::<f64>().signum() * r[i])
+            .sum();
+        if pnl > best.0 {
+            best = (pnl, lb);
+        }
+    }
+    let oos: Vec<f64> = split
+        .test_indices()
+        .map(|i| r[i.saturating_sub(best.1)..i].iter().sum::<f64>().signum() * r[i])
+        .collect();
+    Ok(FoldResult {
+        oos_returns: oos,
+        ..Default::default()
+    })
+}
+
+fn time<T: PartialEq + std::fmt::Debug + Send>(
+    name: &str,
+    threads: &[usize],
+    reps: usize,
+    f: &(dyn Fn() -> T + Sync),
+) {
+    let mut base = None;
+    let mut first: Option<T> = None;
+    for &t in threads {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build()
+            .unwrap();
+        let mut ms = Vec::with_capacity(reps);
+        for _ in 0..reps {
+            let t0 = Instant::now();
+            let out = pool.install(f);
+            ms.push(t0.elapsed().as_secs_f64() * 1e3);
+            match &first {
+                None => first = Some(out),
+                Some(x) => assert!(*x == out, "{name}: result differs with {t} threads"),
+            }
+        }
+        ms.sort_by(f64::total_cmp);
+        let med = ms[ms.len() / 2];
+        let b = *base.get_or_insert(med);
+        println!(
+            "| {name} | {t} | {:.1} | {med:.1} | {:.2}x |",
+            ms[0],
+            b / med
+        );
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut which = "all".to_string();
+    let mut reps = 5usize;
+    let mut threads = vec![1usize, 2];
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--reps" => {
+                reps = args[i + 1].parse().unwrap();
+                i += 1;
+            }
+            "--threads" => {
+                threads = args[i + 1].split(',').map(|x| x.parse().unwrap()).collect();
+                i += 1;
+            }
+            w => which = w.to_string(),
+        }
+        i += 1;
+    }
+    println!("| benchmark | threads | min ms | median ms | speedup (median) |");
+    println!("|---|---|---|---|---|");
+    let all = which == "all";
+    if all || which == "pbo" {
+        let mut seed = 42u64;
+        let m = Array2::from_shape_fn((10_000, 1_000), |_| lcg(&mut seed) * 0.02);
+        let cfg = PboConfig::default();
+        time("pbo S=16 N=1000 T=10000", &threads, reps, &|| {
+            let r = pbo(m.view(), &cfg).unwrap();
+            (r.pbo, r.logits)
+        });
+    }
+    if all || which == "eval" {
+        let n = 44_000usize;
+        let mut seed = 7u64;
+        let r: Vec<f64> = (0..n).map(|_| lcg(&mut seed) * 0.02).collect();
+        let sp = WalkForward::rolling(20_000, 2_400).split(n).unwrap();
+        assert_eq!(sp.len(), 10);
+        time(
+            "evaluate, 10 folds, toy CPU-bound model",
+            &threads,
+            reps,
+            &|| evaluate(&sp, |s| fit_eval(s, &r)).unwrap(),
+        );
+    }
+    if all || which == "pipeline" {
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../data/btcusd_coinbase_1h.csv");
+        let text = format!(
+            r#"
+name = "speedup"
+type = "classification"
+[data_source]
+symbol = "BTC-USD"
+timeframe = "1h"
+path = "{}"
+[features]
+indicators = ["RSI:timeperiod=14", "ROC:timeperiod=1", "ROC:timeperiod=24", "NATR:timeperiod=14",
+              "ADX:timeperiod=14", "WILLR:timeperiod=14", "CCI:timeperiod=20"]
+[label]
+kind = "direction"
+horizon = 4
+[model]
+model = "logistic_regression"
+[walkforward]
+scheme = "sklearn"
+n_splits = 10
+max_train = 8000
+"#,
+            data.display()
+        );
+        let (cfg, wf) = parse_config(&text).unwrap();
+        let bars = aaiti_training::load_bars(&cfg).unwrap();
+        time(
+            "walk-forward run, 10 folds, logistic regression (BTC 1h)",
+            &threads,
+            reps,
+            &|| {
+                let r = run_on_bars(&cfg, &wf, bars.clone(), &[], |_, _| {}).unwrap();
+                serde_json::to_string(&r).unwrap()
+            },
+        );
+    }
+}
