@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::indicator::Indicator;
-use crate::overlap::ma::{fp, is_zero};
+use crate::overlap::ma::fp;
 use crate::overlap::{MAX_PERIOD, check_range};
 
 /// True range of `bar` given the previous close (TA-Lib's operation order).
@@ -53,7 +53,9 @@ impl Indicator for TRange {
     }
 }
 
-/// Wilder-smoothed true range: ATR[n] = mean(TR[1..=n]), then `(prev*(n-1) + tr)/n`.
+/// Wilder-smoothed true range: ATR[n] = mean(TR[1..=n]), then TA-Lib 0.8.1's step
+/// `fma(prev, (n-1)/n, tr * (1 - (n-1)/n))` (its `TA_ATR.fma` build; the classic C source's
+/// `(prev*(n-1) + tr)/n` differs in the last bits).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct AtrCore {
     pub(crate) period: usize,
@@ -92,9 +94,8 @@ impl AtrCore {
             self.prev = self.sum / fp(p);
             return Some(self.prev);
         }
-        self.prev *= fp(p - 1);
-        self.prev += tr;
-        self.prev /= fp(p);
+        let keep = fp(p - 1) / fp(p);
+        self.prev = self.prev.mul_add(keep, tr * (1.0 - keep));
         Some(self.prev)
     }
     pub(crate) fn reset(&mut self) {
@@ -136,7 +137,7 @@ impl Indicator for Atr {
     }
 }
 
-/// NATR: `100 * ATR / close` (0 when the close is within 1e-8 of zero) (TA-Lib `NATR`,
+/// NATR: `100 * ATR / close` (0 when the close is exactly zero) (TA-Lib `NATR`,
 /// default 14).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Natr {
@@ -168,7 +169,8 @@ impl Indicator for Natr {
             // TA-Lib 0.8.1 returns the plain true range for NATR(1) (verified on the golden data).
             return Some(atr);
         }
-        Some(if is_zero(bar.close) {
+        // TA-Lib 0.8.1 tests the close for exact zero here (not TA_IS_ZERO).
+        Some(if bar.close == 0.0 {
             0.0
         } else {
             (atr / bar.close) * 100.0

@@ -96,8 +96,9 @@ impl Indicator for AdOsc {
         } else {
             let fk = 2.0 / fp(self.fast + 1);
             let sk = 2.0 / fp(self.slow + 1);
-            self.fast_ema = (fk * self.ad) + ((1.0 - fk) * self.fast_ema);
-            self.slow_ema = (sk * self.ad) + ((1.0 - sk) * self.slow_ema);
+            // TA-Lib 0.8.1's FMA build (`TA_ADOSC.fma`): ema = fma(ema, 1 - k, k * ad).
+            self.fast_ema = self.fast_ema.mul_add(1.0 - fk, fk * self.ad);
+            self.slow_ema = self.slow_ema.mul_add(1.0 - sk, sk * self.ad);
         }
         (t >= self.lookback()).then_some(self.fast_ema - self.slow_ema)
     }

@@ -268,7 +268,6 @@ fn ma_oscillators_sma() {
 /// `overlap::ma`, which must reproduce TA-Lib 0.8.1's fused EMA step
 /// (`fma(x - prev, k, prev)`) and its WMA/DEMA/TRIMA operation order.
 #[test]
-#[ignore = "waits for overlap::ma cores with TA-Lib 0.8.1's fused EMA (owned by F1)"]
 fn ma_oscillators_other_ma() {
     check_ma(&["APO", "PPO", "MACDEXT"], Some(false));
 }
@@ -280,7 +279,6 @@ fn stochastics_sma() {
 
 /// STOCH/STOCHF/STOCHRSI smoothed with EMA or WMA (shared `overlap::ma` cores).
 #[test]
-#[ignore = "waits for overlap::ma cores with TA-Lib 0.8.1's fused EMA (owned by F1)"]
 fn stochastics_other_ma() {
     check_ma(&["STOCH", "STOCHF", "STOCHRSI"], Some(false));
 }

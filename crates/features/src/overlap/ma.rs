@@ -67,7 +67,9 @@ impl SmaCore {
 }
 
 /// Exponential moving average seeded with the SMA of the first `period` inputs
-/// (TA_EMA, default compatibility): `prev = (x - prev) * k + prev`.
+/// (TA_EMA, default compatibility): `prev = (x - prev) * k + prev`, evaluated as one fused
+/// multiply-add exactly as the TA-Lib 0.8.1 wheel's FMA build (`TA_EMA.fma`, selected at
+/// run time on CPUs with FMA) does: `fma(x - prev, k, prev)`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct EmaCore {
     period: usize,
@@ -106,7 +108,7 @@ impl EmaCore {
             self.prev = self.sum / fp(self.period);
             return Some(self.prev);
         }
-        self.prev = (x - self.prev) * self.k + self.prev;
+        self.prev = (x - self.prev).mul_add(self.k, self.prev);
         Some(self.prev)
     }
     pub(crate) fn reset(&mut self) {
@@ -115,6 +117,10 @@ impl EmaCore {
 }
 
 /// Weighted moving average (TA_WMA's periodSum/periodSub recurrence).
+///
+/// TA-Lib 0.8.1 re-synchronises the recurrence to curb drift: every `8 * period`-th output
+/// (the outputs `8p-1, 16p-1, ...` counted from the first) is computed directly as
+/// `Σ x_j * j` over the window (oldest weight 1), and the running sums restart from it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct WmaCore {
     period: usize,
@@ -123,6 +129,9 @@ pub(crate) struct WmaCore {
     sub: f64,
     sum: f64,
     trailing: f64,
+    /// Outputs left until the next direct re-computation.
+    #[serde(default)]
+    countdown: usize,
 }
 
 impl WmaCore {
@@ -134,6 +143,7 @@ impl WmaCore {
             sub: 0.0,
             sum: 0.0,
             trailing: 0.0,
+            countdown: 8 * period - 1,
         }
     }
     pub(crate) fn lookback(&self) -> usize {
@@ -152,11 +162,28 @@ impl WmaCore {
             self.sum += x * fp(self.n);
             return None;
         }
+        let divider = fp(p) * fp(p + 1) * 0.5;
+        if self.countdown == 0 {
+            // Direct re-computation over the window, oldest first (TA-Lib 0.8.1).
+            self.countdown = 8 * p;
+            let (mut sub, mut sum) = (0.0, 0.0);
+            for j in 1..=p {
+                let v = self.ring.back(p - j);
+                sub += v;
+                sum += v * fp(j);
+            }
+            self.sub = sub;
+            self.trailing = self.ring.back(p - 1);
+            self.sum = sum - sub;
+            self.countdown -= 1;
+            return Some(sum / divider);
+        }
+        self.countdown -= 1;
         self.sub += x;
         self.sub -= self.trailing;
         self.sum += x * fp(p);
         self.trailing = self.ring.back(p - 1);
-        let out = self.sum / fp((p * (p + 1)) >> 1);
+        let out = self.sum / divider;
         self.sum -= self.sub;
         Some(out)
     }
@@ -390,6 +417,7 @@ impl KamaCore {
 }
 
 /// One of T3's six EMAs: `e = k*x + (1-k)*e`, seeded with the mean of its first inputs.
+/// TA-Lib 0.8.1's FMA build evaluates the step as `fma(e, 1-k, k*x)`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct T3Stage {
     n: usize,
@@ -409,7 +437,7 @@ impl T3Stage {
             self.e = self.sum / fp(period);
             return Some(self.e);
         }
-        self.e = k * x + omk * self.e;
+        self.e = self.e.mul_add(omk, k * x);
         Some(self.e)
     }
 }
@@ -453,13 +481,15 @@ impl T3Core {
         let e4 = s4.update(e3, p, k, omk)?;
         let e5 = s5.update(e4, p, k, omk)?;
         let e6 = s6.update(e5, p, k, omk)?;
+        // Coefficients and output with TA-Lib 0.8.1's FMA contraction (`TA_T3.fma`):
+        // c4 = fma(3, t, fma(3, v, 1) - c1); out = fma(c4, e3, fma(c3, e4, fma(c1, e6, c2*e5))).
         let v = self.vfactor;
         let t = v * v;
         let c1 = 0.0 - t * v;
         let c2 = 3.0 * (t - c1);
         let c3 = (0.0 - 6.0) * t - 3.0 * (v - c1);
-        let c4 = 1.0 + 3.0 * v - c1 + 3.0 * t;
-        Some(c1 * e6 + c2 * e5 + c3 * e4 + c4 * e3)
+        let c4 = 3.0f64.mul_add(t, 3.0f64.mul_add(v, 1.0) - c1);
+        Some(c4.mul_add(e3, c3.mul_add(e4, c1.mul_add(e6, c2 * e5))))
     }
     pub(crate) fn reset(&mut self) {
         *self = Self::new(self.period, self.vfactor);
