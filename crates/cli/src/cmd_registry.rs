@@ -22,9 +22,11 @@ pub(crate) struct Command {
         global = true
     )]
     db: String,
-    /// Artifact store directory (for `verify`).
+    /// Artifact store (for `verify`): a directory, or an object-store URL (`file:///dir`,
+    /// `s3://bucket/prefix`, `gs://...`, `az://...`; clouds need the registry's cargo features and
+    /// read their settings from `AWS_*` / `GOOGLE_*` / `AZURE_*` variables).
     #[arg(long, env = "AAITI_REGISTRY_ARTIFACTS", global = true)]
-    artifacts: Option<std::path::PathBuf>,
+    artifacts: Option<String>,
     #[command(subcommand)]
     action: Action,
 }
@@ -332,8 +334,20 @@ pub(crate) fn run(cmd: Command) -> anyhow::Result<()> {
                 "audit chain ok: {} events, head {}",
                 rep.events, rep.head
             )?;
-            if let Some(dir) = &cmd.artifacts {
-                let registry = Registry::new(Arc::new(reg), ArtifactStore::local(dir)?);
+            if let Some(loc) = &cmd.artifacts {
+                let store = if loc.contains("://") {
+                    let cloud_vars = std::env::vars()
+                        .filter(|(k, _)| {
+                            ["AWS_", "GOOGLE_", "AZURE_"]
+                                .iter()
+                                .any(|p| k.starts_with(p))
+                        })
+                        .map(|(k, v)| (k.to_ascii_lowercase(), v));
+                    ArtifactStore::from_url(loc, cloud_vars)?
+                } else {
+                    ArtifactStore::local(std::path::Path::new(loc))?
+                };
+                let registry = Registry::new(Arc::new(reg), store);
                 let v = registry.verify_artifacts()?;
                 for (a, e) in &v.failures {
                     writeln!(

@@ -261,6 +261,16 @@ fn lineage_history_events_and_verify() {
     let art = f.artifacts.to_str().unwrap();
     let v = ok(&f.url, &["--artifacts", art, "verify"]);
     assert!(v.contains("artifacts: 1 checked, 0 failed"), "{v}");
+    // the same store through an object-store URL
+    let v = ok(&f.url, &["--artifacts", &format!("file://{art}"), "verify"]);
+    assert!(v.contains("artifacts: 1 checked, 0 failed"), "{v}");
+    // an empty store: the recorded blob is missing
+    let o = aaiti(&f.url, &["--artifacts", "memory:///", "verify"]);
+    assert!(
+        !o.ok && o.stdout.contains("artifacts: 1 checked, 1 failed"),
+        "{}",
+        o.stdout
+    );
 }
 
 fn corrupt_every_blob(dir: &Path) -> usize {
@@ -320,6 +330,11 @@ fn bad_inputs_exit_non_zero_with_a_clear_message() {
         "--at",
     );
     fails(&f.url, &["show"], "MODEL");
+    fails(
+        &f.url,
+        &["--artifacts", "ftp://host/x", "verify"],
+        "invalid artifact store url",
+    );
     fails("mysql://localhost/x", &["ls"], "expected sqlite://PATH");
     fails(
         &format!(
