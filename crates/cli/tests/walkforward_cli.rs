@@ -181,6 +181,14 @@ fn run_is_identical_for_any_thread_count_and_does_not_leak() {
         prev_test_end = Some(te);
         // metrics are real numbers in range
         let acc = s["result"]["classification"]["accuracy"].as_f64().unwrap();
+        for k in [
+            "sharpe",
+            "total_return",
+            "max_drawdown",
+            "buy_and_hold_return",
+        ] {
+            assert!(s["result"]["trading"][k].as_f64().is_some(), "{k} missing");
+        }
         assert!((0.0..=1.0).contains(&acc));
         assert_eq!(
             s["result"]["oos_returns"].as_array().unwrap().len(),

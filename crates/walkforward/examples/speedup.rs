@@ -8,7 +8,12 @@
 //!   logistic regression on the bundled BTC/USD hourly bars, 10 folds
 //!   (scikit-learn `TimeSeriesSplit(10, max_train_size=8000)`).
 //!
-//! Usage: `speedup [pbo|eval|pipeline|all] [--reps R] [--threads 1,2]`.
+//! - `spin`: the machine's available parallelism — 10 tasks of pure arithmetic
+//!   (no memory traffic) through the same [`evaluate`]; on a loaded machine its
+//!   speedup is the ceiling the other rows can reach, and "efficiency" = row
+//!   speedup / spin speedup.
+//!
+//! Usage: `speedup [spin|pbo|eval|pipeline|all] [--reps R] [--threads 1,2]`.
 //! Prints one line per (benchmark, threads): min and median wall time over R
 //! repetitions, and the speedup of the median against the first thread count.
 //! Results are asserted identical across thread counts.
@@ -54,35 +59,50 @@ fn fit_eval(split: &Split, r: &[f64]) -> Result<FoldResult, String> {
     })
 }
 
+/// Times `f` on one pool per thread count; repetitions alternate between the
+/// pools (1, 2, 1, 2, ...) so that a changing background load hits all thread
+/// counts alike.
 fn time<T: PartialEq + std::fmt::Debug + Send>(
     name: &str,
     threads: &[usize],
     reps: usize,
     f: &(dyn Fn() -> T + Sync),
 ) {
-    let mut base = None;
+    let pools: Vec<rayon::ThreadPool> = threads
+        .iter()
+        .map(|&t| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(t)
+                .build()
+                .unwrap()
+        })
+        .collect();
+    let mut ms = vec![Vec::with_capacity(reps); threads.len()];
     let mut first: Option<T> = None;
-    for &t in threads {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(t)
-            .build()
-            .unwrap();
-        let mut ms = Vec::with_capacity(reps);
-        for _ in 0..reps {
+    for _ in 0..reps {
+        for (k, pool) in pools.iter().enumerate() {
             let t0 = Instant::now();
             let out = pool.install(f);
-            ms.push(t0.elapsed().as_secs_f64() * 1e3);
+            ms[k].push(t0.elapsed().as_secs_f64() * 1e3);
             match &first {
                 None => first = Some(out),
-                Some(x) => assert!(*x == out, "{name}: result differs with {t} threads"),
+                Some(x) => assert!(
+                    *x == out,
+                    "{name}: result differs with {} threads",
+                    threads[k]
+                ),
             }
         }
-        ms.sort_by(f64::total_cmp);
-        let med = ms[ms.len() / 2];
+    }
+    let mut base = None;
+    for (k, v) in ms.iter_mut().enumerate() {
+        v.sort_by(f64::total_cmp);
+        let med = v[v.len() / 2];
         let b = *base.get_or_insert(med);
         println!(
-            "| {name} | {t} | {:.1} | {med:.1} | {:.2}x |",
-            ms[0],
+            "| {name} | {} | {:.1} | {med:.1} | {:.2}x |",
+            threads[k],
+            v[0],
             b / med
         );
     }
@@ -111,6 +131,28 @@ fn main() {
     println!("| benchmark | threads | min ms | median ms | speedup (median) |");
     println!("|---|---|---|---|---|");
     let all = which == "all";
+    if all || which == "spin" {
+        let sp = WalkForward::rolling(1000, 100).split(2000).unwrap();
+        assert_eq!(sp.len(), 10);
+        time(
+            "spin: 10 tasks of pure arithmetic (machine ceiling)",
+            &threads,
+            reps,
+            &|| {
+                evaluate(&sp, |s| {
+                    let mut x = 1.0f64 + s.id as f64 * 1e-9;
+                    for _ in 0..20_000_000u32 {
+                        x = x * 1.000_000_001 + 1e-12;
+                    }
+                    Ok::<_, String>(FoldResult {
+                        oos_returns: vec![x; s.n_test()],
+                        ..Default::default()
+                    })
+                })
+                .unwrap()
+            },
+        );
+    }
     if all || which == "pbo" {
         let mut seed = 42u64;
         let m = Array2::from_shape_fn((10_000, 1_000), |_| lcg(&mut seed) * 0.02);

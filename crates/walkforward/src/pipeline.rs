@@ -534,18 +534,6 @@ fn pipe<E: std::fmt::Display>(step: &'static str) -> impl Fn(E) -> Error {
     }
 }
 
-/// Trading metrics kept per split (finite values only).
-const TRADING_KEYS: [&str; 8] = [
-    "total_return",
-    "sharpe",
-    "sortino",
-    "max_drawdown",
-    "hit_rate",
-    "profit_factor",
-    "exposure",
-    "turnover",
-];
-
 /// Runs the walk-forward validation of `cfg` on `bars` with the splits of `wf`.
 /// Splits run in parallel on the current rayon pool (install a pool to set
 /// the thread count); `progress(done, total)` is called as splits finish.
@@ -685,16 +673,20 @@ pub fn run_on_bars<P: Fn(usize, usize) + Sync>(
         };
         let tm =
             TradingMetrics::new(&rets, &pos, ppy).map_err(|e| format!("trading metrics: {e}"))?;
-        let mut trading = BTreeMap::new();
-        if let Ok(serde_json::Value::Object(m)) = serde_json::to_value(&tm) {
-            for k in TRADING_KEYS {
-                if let Some(v) = m.get(k).and_then(serde_json::Value::as_f64)
-                    && v.is_finite()
-                {
-                    trading.insert(k.to_string(), v);
-                }
-            }
-        }
+        let mut trading: BTreeMap<String, f64> = [
+            ("total_return", tm.total_return),
+            ("sharpe", tm.sharpe),
+            ("sortino", tm.sortino),
+            ("max_drawdown", tm.max_drawdown),
+            ("hit_rate", tm.hit_rate),
+            ("profit_factor", tm.profit_factor),
+            ("exposure", tm.exposure),
+            ("turnover", tm.turnover),
+        ]
+        .into_iter()
+        .filter(|(_, v)| v.is_finite())
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
         let hold_total = hold.iter().fold(1.0, |e, r| e * (1.0 + r)) - 1.0;
         trading.insert("buy_and_hold_return".into(), hold_total);
         Ok(FoldResult {
@@ -850,7 +842,7 @@ impl RunReport {
         let _ = writeln!(s);
         let _ = writeln!(
             s,
-            "{:<14} {:>8} {:>8} {:>8} {:>8} {:>6} {:>6}",
+            "{:<20} {:>8} {:>8} {:>8} {:>8} {:>6} {:>6}",
             "aggregate", "mean", "std", "min", "max", "worst", "best"
         );
         let su = &r.summary;
@@ -858,7 +850,7 @@ impl RunReport {
             if let Some(m) = m {
                 let _ = writeln!(
                     s,
-                    "{name:<14} {:>8} {:>8} {:>8} {:>8} {:>6} {:>6}",
+                    "{name:<20} {:>8} {:>8} {:>8} {:>8} {:>6} {:>6}",
                     f4(m.mean),
                     f4(m.std),
                     f4(m.min),
@@ -883,7 +875,7 @@ impl RunReport {
         if let Some(c) = su.consistency {
             let _ = writeln!(
                 s,
-                "consistency    {:.1}% of splits with accuracy > {:.0}%",
+                "consistency          {:.1}% of splits with accuracy > {:.0}%",
                 100.0 * c,
                 100.0 * r.config.split_accuracy_threshold
             );

@@ -123,6 +123,20 @@ fn thread_count_does_not_change_the_report() {
         serde_json::to_string(&a).unwrap(),
         serde_json::to_string(&c).unwrap()
     );
+    for s in &a.report.splits {
+        for k in [
+            "sharpe",
+            "total_return",
+            "max_drawdown",
+            "buy_and_hold_return",
+        ] {
+            assert!(
+                s.result.trading.contains_key(k),
+                "split {}: {k} missing",
+                s.split
+            );
+        }
+    }
     // two configured trials plus this run: the DSR is computed
     assert!(a.report.statistics.as_ref().unwrap().dsr.is_some());
     assert!(a.table().contains("RECOMMENDATION: "));
