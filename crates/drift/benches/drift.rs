@@ -10,7 +10,7 @@ use std::hint::black_box;
 
 use aaiti_drift::{
     Adwin, AdwinParams, Ddm, DriftDetector, HddmA, KsMethod, Kswin, KswinParams, KswinSampling,
-    PageHinkley, ks_2samp,
+    PageHinkley, ks_2samp, ks_2samp_presorted, kstwo_sf,
 };
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::{Rng, SeedableRng};
@@ -102,6 +102,18 @@ fn ks(c: &mut Criterion) {
     g.sample_size(20);
     g.bench_function("auto", |bch| {
         bch.iter(|| ks_2samp(black_box(&a), black_box(&b), KsMethod::Auto).unwrap())
+    });
+    // the parts: statistic + p-value on presorted samples, and the p-value alone
+    let mut sa = a.clone();
+    let mut sb = b.clone();
+    sa.sort_unstable_by(f64::total_cmp);
+    sb.sort_unstable_by(f64::total_cmp);
+    let d = ks_2samp(&a, &b, KsMethod::Auto).unwrap().statistic;
+    g.bench_function("presorted", |bch| {
+        bch.iter(|| ks_2samp_presorted(black_box(&sa), black_box(&sb), KsMethod::Auto).unwrap())
+    });
+    g.bench_function("pvalue_only", |bch| {
+        bch.iter(|| kstwo_sf(black_box(50_000), black_box(d)))
     });
     g.finish();
 }

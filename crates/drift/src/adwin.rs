@@ -40,26 +40,6 @@ impl Default for AdwinParams {
     }
 }
 
-/// One row of the exponential histogram: entries summarising `2^row` values each, oldest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Row {
-    totals: Vec<f64>,
-    variances: Vec<f64>,
-}
-
-impl Row {
-    fn with_capacity(cap: usize) -> Self {
-        Self {
-            totals: Vec::with_capacity(cap),
-            variances: Vec::with_capacity(cap),
-        }
-    }
-    #[inline]
-    fn len(&self) -> usize {
-        self.totals.len()
-    }
-}
-
 /// ADWIN adaptive-window change detector.
 ///
 /// Matches river 0.26.1's native implementation (which visits every histogram entry during the
@@ -67,16 +47,36 @@ impl Row {
 /// the arithmetic order of the variance updates, so detection indices are identical. After a
 /// detection the whole window is discarded on the next update (river), not kept shrunken (MOA).
 /// Input: any real value (e.g. 1 = correct, 0 = error, or a loss).
+///
+/// Layout (for speed; the arithmetic is river's, operation for operation): the exponential
+/// histogram rows are fixed-size ring buffers in two flat arrays (no shifting or allocation
+/// when buckets merge), the clock is a counter (no integer division per update), and the cut
+/// scan first forms the prefix sums `n0, n1, u0, u1` in river's order while proving "no cut" at
+/// each split point with multiplications only and a rigorous floating-point error margin. Only
+/// if some split point is not cleared that way does river's exact test run (in river's order).
+/// A cut always drops the oldest entry, so only "is there any cut" matters, and the result is
+/// bit-for-bit river's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Adwin {
     params: AdwinParams,
-    /// Rows of the histogram; row 0 holds the newest, single values.
-    rows: Vec<Row>,
+    /// Entry sums. Row `r` is a ring buffer at `[r·cap, (r+1)·cap)` (`cap` = `max_buckets + 1`
+    /// rounded up to a power of two); its `k`-th oldest entry is at
+    /// `r·cap + ((heads[r] + k) & (cap − 1))`. Row 0 holds the newest, single values; row `r`
+    /// entries summarise `2^r` values.
+    totals: Vec<f64>,
+    /// Entry sums of squared deviations, same layout as `totals`.
+    variances: Vec<f64>,
+    /// Ring-buffer start (oldest entry) per row.
+    heads: Vec<usize>,
+    /// Entries used per row.
+    lens: Vec<usize>,
     total: f64,
     /// Sum of squared deviations of the window (not divided by the width).
     variance: f64,
     width: f64,
     tick: u64,
+    /// `tick % clock`, kept incrementally (no integer division per update).
+    phase: u32,
     n_detections: u64,
     drift: bool,
     seen: u64,
@@ -115,17 +115,52 @@ impl Adwin {
     }
 
     fn fresh(params: AdwinParams) -> Self {
+        let cap = (params.max_buckets + 1).next_power_of_two();
         Self {
             params,
-            rows: vec![Row::with_capacity(params.max_buckets + 1)],
+            totals: vec![0.0; cap],
+            variances: vec![0.0; cap],
+            heads: vec![0],
+            lens: vec![0],
             total: 0.0,
             variance: 0.0,
             width: 0.0,
             tick: 0,
+            phase: 0,
             n_detections: 0,
             drift: false,
             seen: 0,
         }
+    }
+
+    /// Clears the state in place, keeping the allocations.
+    fn clear(&mut self) {
+        let cap = self.cap();
+        self.totals.truncate(cap);
+        self.variances.truncate(cap);
+        self.lens.truncate(1);
+        self.lens[0] = 0;
+        self.heads.truncate(1);
+        self.heads[0] = 0;
+        self.total = 0.0;
+        self.variance = 0.0;
+        self.width = 0.0;
+        self.tick = 0;
+        self.phase = 0;
+        self.n_detections = 0;
+        self.drift = false;
+        self.seen = 0;
+    }
+
+    /// Entries per row before a merge.
+    #[inline]
+    fn stride(&self) -> usize {
+        self.params.max_buckets + 1
+    }
+    /// Ring-buffer size per row (a power of two ≥ `stride`).
+    #[inline]
+    fn cap(&self) -> usize {
+        self.stride().next_power_of_two()
     }
 
     /// The parameters.
@@ -178,39 +213,48 @@ impl Adwin {
         }
         self.variance += inc;
         self.total += x;
-        let cap = self.params.max_buckets + 1;
-        // row 0 always exists
-        if let Some(r0) = self.rows.first_mut() {
-            r0.totals.push(x);
-            r0.variances.push(0.0);
-            if r0.len() == cap {
-                self.compress();
-            }
+        let stride = self.stride();
+        let mask = self.cap() - 1;
+        let l = self.lens[0];
+        let pos = (self.heads[0] + l) & mask;
+        self.totals[pos] = x;
+        self.variances[pos] = 0.0;
+        self.lens[0] = l + 1;
+        if l + 1 == stride {
+            self.compress();
         }
     }
 
     #[cold]
     fn compress(&mut self) {
-        let cap = self.params.max_buckets + 1;
+        let stride = self.stride();
+        let cap = self.cap();
+        let mask = cap - 1;
         let mut i = 0;
-        while i < self.rows.len() && self.rows[i].len() == cap {
+        while i < self.lens.len() && self.lens[i] == stride {
             let n = (1u64 << i) as f64;
-            let row = &mut self.rows[i];
-            let (t0, t1) = (row.totals[0], row.totals[1]);
-            let (v0, v1) = (row.variances[0], row.variances[1]);
+            let base = i * cap;
+            let h = self.heads[i];
+            let (k0, k1) = (base + h, base + ((h + 1) & mask));
+            let (t0, t1) = (self.totals[k0], self.totals[k1]);
+            let (v0, v1) = (self.variances[k0], self.variances[k1]);
             let mu0 = t0 / n;
             let mu1 = t1 / n;
             let t = t0 + t1;
             let v = v0 + v1 + n * 0.5 * (mu0 - mu1) * (mu0 - mu1);
-            row.totals.drain(..2);
-            row.variances.drain(..2);
-            if i + 1 == self.rows.len() {
-                self.rows.push(Row::with_capacity(cap));
+            self.heads[i] = (h + 2) & mask;
+            self.lens[i] -= 2;
+            if i + 1 == self.lens.len() {
+                self.lens.push(0);
+                self.heads.push(0);
+                self.totals.resize(self.totals.len() + cap, 0.0);
+                self.variances.resize(self.variances.len() + cap, 0.0);
             }
-            let next = &mut self.rows[i + 1];
-            next.totals.push(t);
-            next.variances.push(v);
-            if next.len() <= self.params.max_buckets {
+            let next = (i + 1) * cap + ((self.heads[i + 1] + self.lens[i + 1]) & mask);
+            self.totals[next] = t;
+            self.variances[next] = v;
+            self.lens[i + 1] += 1;
+            if self.lens[i + 1] <= self.params.max_buckets {
                 break;
             }
             i += 1;
@@ -219,20 +263,26 @@ impl Adwin {
 
     /// Drops the oldest histogram entry.
     fn delete_oldest(&mut self) {
-        let last = self.rows.len() - 1;
+        let cap = self.cap();
+        let last = self.lens.len() - 1;
         let n = (1u64 << last) as f64;
-        let row = &mut self.rows[last];
-        let (u, v) = (row.totals[0], row.variances[0]);
-        row.totals.remove(0);
-        row.variances.remove(0);
-        let empty = row.len() == 0;
+        let base = last * cap;
+        let h = self.heads[last];
+        let len = self.lens[last];
+        let (u, v) = (self.totals[base + h], self.variances[base + h]);
+        self.heads[last] = (h + 1) & (cap - 1);
+        self.lens[last] = len - 1;
+        let empty = len == 1;
         let mu = u / n;
         self.width -= n;
         self.total -= u;
         let mu_w = self.total / self.width;
         self.variance -= v + n * self.width * (mu - mu_w) * (mu - mu_w) / (n + self.width);
         if empty && last > 0 {
-            self.rows.pop();
+            self.lens.pop();
+            self.heads.pop();
+            self.totals.truncate(base);
+            self.variances.truncate(base);
         }
     }
 
@@ -241,11 +291,45 @@ impl Adwin {
         let mwl = f64::from(self.params.min_window_length);
         let delta_prime = (2.0 * self.width.ln() / self.params.delta).ln();
         let var_w = self.variance / self.width;
+        let cap = self.cap();
+        let mask = cap - 1;
+        let c23 = 2.0 / 3.0 * delta_prime;
+        let sane = delta_prime.is_finite()
+            && delta_prime > 0.0
+            && var_w.is_finite()
+            && var_w >= 0.0
+            && c23.is_finite();
+        if sane {
+            // Fast pass: prefix sums in river's order, each split point cleared without division
+            // or square root (see `no_cut_certain`). The newest entry is never a split point.
+            let two_v_dp = 2.0 * var_w * delta_prime;
+            let (mut n0, mut n1, mut u0, mut u1) = (0.0_f64, self.width, 0.0_f64, self.total);
+            let mut all_clear = true;
+            for (i, (&len, &head)) in self.lens.iter().zip(&self.heads).enumerate().rev() {
+                let size = (1u64 << i) as f64;
+                let row = &self.totals[i * cap..(i + 1) * cap];
+                let len = if i == 0 { len.saturating_sub(1) } else { len };
+                for k in 0..len {
+                    let t = row[(head + k) & mask];
+                    n0 += size;
+                    n1 -= size;
+                    u0 += t;
+                    u1 -= t;
+                    all_clear &= no_cut_certain(n0, n1, u0, u1, mwl, c23, two_v_dp);
+                }
+            }
+            if all_clear {
+                return false;
+            }
+        }
+        // Exact pass (rare: only when some split point is within the error margin of the bound,
+        // i.e. in practice when there is a cut): river's test, in river's order.
         let (mut n0, mut n1, mut u0, mut u1) = (0.0_f64, self.width, 0.0_f64, self.total);
-        for (i, row) in self.rows.iter().enumerate().rev() {
+        for (i, (&len, &head)) in self.lens.iter().zip(&self.heads).enumerate().rev() {
             let size = (1u64 << i) as f64;
-            let len = row.len();
-            for (k, &t) in row.totals.iter().enumerate() {
+            let row = &self.totals[i * cap..(i + 1) * cap];
+            for k in 0..len {
+                let t = row[(head + k) & mask];
                 n0 += size;
                 n1 -= size;
                 u0 += t;
@@ -256,8 +340,7 @@ impl Adwin {
                 if n1 >= mwl && n0 >= mwl {
                     let delta_mean = (u0 / n0) - (u1 / n1);
                     let m_recip = 1.0 / (n0 - mwl + 1.0) + 1.0 / (n1 - mwl + 1.0);
-                    let eps = (2.0 * m_recip * var_w * delta_prime).sqrt()
-                        + 2.0 / 3.0 * delta_prime * m_recip;
+                    let eps = (2.0 * m_recip * var_w * delta_prime).sqrt() + c23 * m_recip;
                     if delta_mean.abs() > eps {
                         return true;
                     }
@@ -270,9 +353,12 @@ impl Adwin {
     #[inline]
     fn detect_change(&mut self) -> bool {
         self.tick += 1;
-        if !self.tick.is_multiple_of(u64::from(self.params.clock))
-            || self.width <= f64::from(self.params.grace_period)
-        {
+        self.phase += 1;
+        if self.phase < self.params.clock {
+            return false;
+        }
+        self.phase = 0;
+        if self.width <= f64::from(self.params.grace_period) {
             return false;
         }
         self.detect_slow()
@@ -296,6 +382,43 @@ impl Adwin {
     }
 }
 
+/// `true` if river's test at this split point certainly finds no cut, decided with
+/// multiplications only.
+///
+/// river cuts when `ok && |fl(u0/n0) − fl(u1/n1)| > fl(sqrt(2·m·v·δ')) + (2/3)·δ'·m` with
+/// `m = 1/n0' + 1/n1'`, `n' = n − mwl + 1`, `ok = n0 ≥ mwl && n1 ≥ mwl`. Each side is bounded in
+/// real arithmetic, allowing for every rounding river's formula and this one make:
+/// * `|river's mean difference| · n0·n1 ≤ Up = |D|·(1 + 1e-12) + 1e-15·S`, where
+///   `D = u0·n1 − u1·n0` and `S = |u0|·n1 + |u1|·n0` (the two quotients and the subtraction
+///   err by at most `3u·S/(n0·n1)`, `u = 2^-53`; forming `D` errs by at most `2u·S`);
+/// * `river's ε ≥ (1 − 1e-12)·(sqrt(2·v·δ'·P/(n0'·n1')) + c23·P/(n0'·n1'))`, `P = n0' + n1'`.
+///
+/// Multiplying by `n0·n1·n0'·n1' > 0`, no cut is certain when
+/// `L = Up·n0'·n1'·(1 + 1e-12) − c23·P·n0·n1·(1 − 1e-12)` (plus a `1e-15` absolute margin for
+/// the subtraction) is negative, or `L² < (1 − 1e-12)²·(n0·n1)²·2·v·δ'·P·n0'·n1'`. The margins
+/// exceed the accumulated rounding (< 20u ≈ 2.2e-15 relative) by orders of magnitude; any
+/// overflow or NaN makes the comparisons false, i.e. "not certain", and the exact test runs.
+/// Requires `2·v·δ' ≥ 0` and `c23 > 0` finite (checked by the caller).
+#[inline(always)]
+fn no_cut_certain(n0: f64, n1: f64, u0: f64, u1: f64, mwl: f64, c23: f64, two_v_dp: f64) -> bool {
+    const K_UP: f64 = 1.0 + 1e-12;
+    const K_DN: f64 = 1.0 - 1e-12;
+    let ok = (n1 >= mwl) & (n0 >= mwl);
+    let a = n0 - mwl + 1.0;
+    let b = n1 - mwl + 1.0;
+    let d = (u0 * n1 - u1 * n0).abs();
+    let sum = u0.abs() * n1 + u1.abs() * n0;
+    let up = d * K_UP + 1e-15 * sum;
+    let ab = a * b;
+    let p = a + b;
+    let nn = n0 * n1;
+    let lhs = up * ab * K_UP;
+    let r1 = c23 * p * nn * K_DN;
+    let l = (lhs - r1) + 1e-15 * (lhs + r1);
+    let rhs = (nn * nn) * (two_v_dp * p * ab) * (K_DN * K_DN);
+    !ok | (l < 0.0) | (l * l < rhs)
+}
+
 impl DriftDetector for Adwin {
     #[inline]
     fn update(&mut self, value: f64) -> Result<DriftState> {
@@ -313,12 +436,369 @@ impl DriftDetector for Adwin {
         })
     }
     fn reset(&mut self) {
-        *self = Self::fresh(self.params);
+        self.clear();
     }
     fn name(&self) -> &'static str {
         "adwin"
     }
     fn n_seen(&self) -> u64 {
         self.seen
+    }
+}
+
+/// The previous (row-of-`Vec`s, one-pass scan) implementation, kept as an oracle: the fast
+/// layout must give the same state and the same detections on every stream.
+#[cfg(test)]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::all,
+    reason = "test oracle, verbatim copy of the old code"
+)]
+mod oracle {
+    use super::AdwinParams;
+    use crate::error::{Result, invalid};
+
+    /// One row of the exponential histogram: entries summarising `2^row` values each, oldest first.
+    #[derive(Debug, Clone)]
+    struct Row {
+        totals: Vec<f64>,
+        variances: Vec<f64>,
+    }
+
+    impl Row {
+        fn with_capacity(cap: usize) -> Self {
+            Self {
+                totals: Vec::with_capacity(cap),
+                variances: Vec::with_capacity(cap),
+            }
+        }
+        #[inline]
+        fn len(&self) -> usize {
+            self.totals.len()
+        }
+    }
+
+    /// ADWIN adaptive-window change detector.
+    ///
+    /// Matches river 0.26.1's native implementation (which visits every histogram entry during the
+    /// cut scan, as MOA does; the older Cython loop skipped one entry per row, river#1539), including
+    /// the arithmetic order of the variance updates, so detection indices are identical. After a
+    /// detection the whole window is discarded on the next update (river), not kept shrunken (MOA).
+    /// Input: any real value (e.g. 1 = correct, 0 = error, or a loss).
+    #[derive(Debug, Clone)]
+    pub(super) struct OldAdwin {
+        params: AdwinParams,
+        /// Rows of the histogram; row 0 holds the newest, single values.
+        rows: Vec<Row>,
+        total: f64,
+        /// Sum of squared deviations of the window (not divided by the width).
+        variance: f64,
+        width: f64,
+        tick: u64,
+        n_detections: u64,
+        drift: bool,
+        seen: u64,
+    }
+
+    impl Default for OldAdwin {
+        fn default() -> Self {
+            Self::fresh(AdwinParams::default())
+        }
+    }
+
+    impl OldAdwin {
+        /// A detector with the given parameters.
+        ///
+        /// # Errors
+        /// [`crate::Error::InvalidParameter`] for `delta` outside (0, 1), `clock` = 0,
+        /// `max_buckets` < 2 or `min_window_length` = 0.
+        pub fn new(params: AdwinParams) -> Result<Self> {
+            if !(params.delta > 0.0 && params.delta < 1.0) {
+                return Err(invalid("delta", params.delta, "must lie in (0, 1)"));
+            }
+            if params.clock == 0 {
+                return Err(invalid("clock", params.clock, "must be >= 1"));
+            }
+            if params.max_buckets < 2 {
+                return Err(invalid("max_buckets", params.max_buckets, "must be >= 2"));
+            }
+            if params.min_window_length == 0 {
+                return Err(invalid(
+                    "min_window_length",
+                    params.min_window_length,
+                    "must be >= 1",
+                ));
+            }
+            Ok(Self::fresh(params))
+        }
+
+        fn fresh(params: AdwinParams) -> Self {
+            Self {
+                params,
+                rows: vec![Row::with_capacity(params.max_buckets + 1)],
+                total: 0.0,
+                variance: 0.0,
+                width: 0.0,
+                tick: 0,
+                n_detections: 0,
+                drift: false,
+                seen: 0,
+            }
+        }
+
+        /// The parameters.
+        #[must_use]
+        pub fn params(&self) -> &AdwinParams {
+            &self.params
+        }
+        /// Current window width (number of values summarised).
+        #[must_use]
+        pub fn width(&self) -> u64 {
+            self.width as u64
+        }
+        /// Sum of the values in the window.
+        #[must_use]
+        pub fn total(&self) -> f64 {
+            self.total
+        }
+        /// Mean of the window (0 when empty), river's `estimation`.
+        #[must_use]
+        pub fn estimation(&self) -> f64 {
+            if self.width == 0.0 {
+                0.0
+            } else {
+                self.total / self.width
+            }
+        }
+        /// Variance of the window (sum of squared deviations / width), river's `variance`.
+        #[must_use]
+        pub fn variance(&self) -> f64 {
+            if self.width == 0.0 {
+                0.0
+            } else {
+                self.variance / self.width
+            }
+        }
+        /// Cuts detected since the last reset (at most one per update reported, several cuts may
+        /// happen inside one update).
+        #[must_use]
+        pub fn n_detections(&self) -> u64 {
+            self.n_detections
+        }
+
+        #[inline]
+        fn insert(&mut self, x: f64) {
+            self.width += 1.0;
+            let mut inc = 0.0;
+            if self.width > 1.0 {
+                let d = x - self.total / (self.width - 1.0);
+                inc = (self.width - 1.0) * d * d / self.width;
+            }
+            self.variance += inc;
+            self.total += x;
+            let cap = self.params.max_buckets + 1;
+            // row 0 always exists
+            if let Some(r0) = self.rows.first_mut() {
+                r0.totals.push(x);
+                r0.variances.push(0.0);
+                if r0.len() == cap {
+                    self.compress();
+                }
+            }
+        }
+
+        #[cold]
+        fn compress(&mut self) {
+            let cap = self.params.max_buckets + 1;
+            let mut i = 0;
+            while i < self.rows.len() && self.rows[i].len() == cap {
+                let n = (1u64 << i) as f64;
+                let row = &mut self.rows[i];
+                let (t0, t1) = (row.totals[0], row.totals[1]);
+                let (v0, v1) = (row.variances[0], row.variances[1]);
+                let mu0 = t0 / n;
+                let mu1 = t1 / n;
+                let t = t0 + t1;
+                let v = v0 + v1 + n * 0.5 * (mu0 - mu1) * (mu0 - mu1);
+                row.totals.drain(..2);
+                row.variances.drain(..2);
+                if i + 1 == self.rows.len() {
+                    self.rows.push(Row::with_capacity(cap));
+                }
+                let next = &mut self.rows[i + 1];
+                next.totals.push(t);
+                next.variances.push(v);
+                if next.len() <= self.params.max_buckets {
+                    break;
+                }
+                i += 1;
+            }
+        }
+
+        /// Drops the oldest histogram entry.
+        fn delete_oldest(&mut self) {
+            let last = self.rows.len() - 1;
+            let n = (1u64 << last) as f64;
+            let row = &mut self.rows[last];
+            let (u, v) = (row.totals[0], row.variances[0]);
+            row.totals.remove(0);
+            row.variances.remove(0);
+            let empty = row.len() == 0;
+            let mu = u / n;
+            self.width -= n;
+            self.total -= u;
+            let mu_w = self.total / self.width;
+            self.variance -= v + n * self.width * (mu - mu_w) * (mu - mu_w) / (n + self.width);
+            if empty && last > 0 {
+                self.rows.pop();
+            }
+        }
+
+        /// One full cut scan; returns `true` if a cut was made (then the caller scans again).
+        fn scan_once(&mut self) -> bool {
+            let mwl = f64::from(self.params.min_window_length);
+            let delta_prime = (2.0 * self.width.ln() / self.params.delta).ln();
+            let var_w = self.variance / self.width;
+            let (mut n0, mut n1, mut u0, mut u1) = (0.0_f64, self.width, 0.0_f64, self.total);
+            for (i, row) in self.rows.iter().enumerate().rev() {
+                let size = (1u64 << i) as f64;
+                let len = row.len();
+                for (k, &t) in row.totals.iter().enumerate() {
+                    n0 += size;
+                    n1 -= size;
+                    u0 += t;
+                    u1 -= t;
+                    if i == 0 && k + 1 == len {
+                        return false;
+                    }
+                    if n1 >= mwl && n0 >= mwl {
+                        let delta_mean = (u0 / n0) - (u1 / n1);
+                        let m_recip = 1.0 / (n0 - mwl + 1.0) + 1.0 / (n1 - mwl + 1.0);
+                        let eps = (2.0 * m_recip * var_w * delta_prime).sqrt()
+                            + 2.0 / 3.0 * delta_prime * m_recip;
+                        if delta_mean.abs() > eps {
+                            return true;
+                        }
+                    }
+                }
+            }
+            false
+        }
+
+        #[inline]
+        fn detect_change(&mut self) -> bool {
+            self.tick += 1;
+            if !self.tick.is_multiple_of(u64::from(self.params.clock))
+                || self.width <= f64::from(self.params.grace_period)
+            {
+                return false;
+            }
+            self.detect_slow()
+        }
+
+        #[cold]
+        fn detect_slow(&mut self) -> bool {
+            let mut changed = false;
+            while self.scan_once() {
+                changed = true;
+                if self.width > 0.0 {
+                    self.delete_oldest();
+                } else {
+                    break;
+                }
+            }
+            if changed {
+                self.n_detections += 1;
+            }
+            changed
+        }
+    }
+
+    impl OldAdwin {
+        pub(super) fn update(&mut self, value: f64) -> bool {
+            if self.drift {
+                *self = Self::fresh(self.params);
+            }
+            self.seen += 1;
+            self.insert(value);
+            self.drift = self.detect_change();
+            self.drift
+        }
+        pub(super) fn snapshot(&self) -> (f64, f64, f64) {
+            (self.total, self.variance, self.width)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test code")]
+    use super::*;
+    use proptest::prelude::*;
+
+    fn stream(seed: u64, n: usize, shift_at: usize, shift: f64, scale: f64) -> Vec<f64> {
+        let mut s = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        (0..n)
+            .map(|i| {
+                s = s
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                let u = (s >> 11) as f64 / (1u64 << 53) as f64;
+                (u - 0.5) * scale + if i >= shift_at { shift } else { 0.0 }
+            })
+            .collect()
+    }
+
+    fn compare(params: AdwinParams, xs: &[f64]) {
+        let mut new = Adwin::new(params).unwrap();
+        let mut old = oracle::OldAdwin::new(params).unwrap();
+        for (i, &x) in xs.iter().enumerate() {
+            let a = new.update(x).unwrap().is_drift();
+            let b = old.update(x);
+            assert_eq!(a, b, "detection differs at {i}");
+            let (t, v, w) = old.snapshot();
+            assert_eq!(
+                (
+                    new.total.to_bits(),
+                    new.variance.to_bits(),
+                    new.width.to_bits()
+                ),
+                (t.to_bits(), v.to_bits(), w.to_bits()),
+                "state differs at {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn fast_layout_equals_old_implementation_on_long_streams() {
+        for (clock, mb) in [(32, 5), (1, 5), (7, 2), (32, 9)] {
+            let p = AdwinParams {
+                clock,
+                max_buckets: mb,
+                ..AdwinParams::default()
+            };
+            compare(p, &stream(3, 20_000, 9_000, 0.3, 2.0));
+            compare(p, &stream(4, 6_000, 1_000, -1.0, 1e6));
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn fast_layout_equals_old_implementation(
+            seed in any::<u64>(),
+            n in 1usize..3000,
+            shift_at in 0usize..3000,
+            shift in -3.0f64..3.0,
+            clock in 1u32..40,
+            mb in 2usize..8,
+            mwl in 1u32..12,
+            grace in 0u32..40,
+            delta in 1e-4f64..0.5,
+        ) {
+            let p = AdwinParams { delta, clock, max_buckets: mb, min_window_length: mwl, grace_period: grace };
+            compare(p, &stream(seed, n, shift_at, shift, 1.0));
+        }
     }
 }

@@ -97,8 +97,8 @@ pub use crate::{
     spec::{DETECTOR_NAMES, build_detector},
     stats::{
         BinnedProportions, Binning, ChiSquaredResult, KsMethod, KsResult, bin_proportions,
-        chi_squared, jensen_shannon, js_distance, ks_2samp, psi, psi_from_proportions, wasserstein,
-        wasserstein_normed,
+        chi_squared, jensen_shannon, js_distance, ks_2samp, ks_2samp_presorted, kstwo_sf, psi,
+        psi_from_proportions, wasserstein, wasserstein_normed,
     },
     trading::{
         AlarmKind, Explanation, FeatureShift, HitRateMonitor, RegimeContext, SharpeMonitor,

@@ -43,7 +43,7 @@ fn key(x: f64) -> u64 {
 }
 
 #[inline]
-fn unkey(k: u64) -> f64 {
+pub(crate) fn unkey(k: u64) -> f64 {
     f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 
@@ -52,25 +52,27 @@ fn radix_sorted(xs: &[f64]) -> Vec<f64> {
     const RADIX: usize = 1 << BITS;
     const PASSES: usize = 6;
     let n = xs.len();
-    let mut a: Vec<u64> = xs.iter().map(|&x| key(x)).collect();
     let mut counts = vec![[0usize; RADIX]; PASSES];
-    for &k in &a {
-        for (p, c) in counts.iter_mut().enumerate() {
-            c[((k >> (BITS * p as u32)) as usize) & (RADIX - 1)] += 1;
-        }
-    }
+    let mut a: Vec<u64> = xs
+        .iter()
+        .map(|&x| {
+            let k = key(x);
+            for (p, c) in counts.iter_mut().enumerate() {
+                c[((k >> (BITS * p as u32)) as usize) & (RADIX - 1)] += 1;
+            }
+            k
+        })
+        .collect();
+    // passes where every key has the same digit would not move anything
+    let passes: Vec<usize> = (0..PASSES).filter(|&p| !counts[p].contains(&n)).collect();
+    let Some((&last, rest)) = passes.split_last() else {
+        return a.into_iter().map(unkey).collect();
+    };
     let mut b = vec![0u64; n];
-    for (p, c) in counts.iter_mut().enumerate() {
+    for &p in rest {
+        let c = &mut counts[p];
         let shift = BITS * p as u32;
-        if c.contains(&n) {
-            continue; // every key has the same digit: this pass would not move anything
-        }
-        let mut sum = 0;
-        for v in c.iter_mut() {
-            let t = *v;
-            *v = sum;
-            sum += t;
-        }
+        exclusive_prefix_sum(c);
         for &k in &a {
             let d = ((k >> shift) as usize) & (RADIX - 1);
             b[c[d]] = k;
@@ -78,7 +80,67 @@ fn radix_sorted(xs: &[f64]) -> Vec<f64> {
         }
         std::mem::swap(&mut a, &mut b);
     }
-    a.into_iter().map(unkey).collect()
+    // the last pass writes the decoded floats directly
+    let c = &mut counts[last];
+    let shift = BITS * last as u32;
+    exclusive_prefix_sum(c);
+    let mut out = vec![0.0_f64; n];
+    for &k in &a {
+        let d = ((k >> shift) as usize) & (RADIX - 1);
+        out[c[d]] = unkey(k);
+        c[d] += 1;
+    }
+    out
+}
+
+fn exclusive_prefix_sum(c: &mut [usize]) {
+    let mut sum = 0;
+    for v in c.iter_mut() {
+        let t = *v;
+        *v = sum;
+        sum += t;
+    }
+}
+
+/// Sorts the keys of `a` and `b` together (a stable LSD radix sort, so equal values keep `a`'s
+/// before `b`'s) and returns the sorted order-preserving keys with a tag per element
+/// (`false` = from `a`, `true` = from `b`). Decode a key with [`unkey`]. All values finite.
+pub(crate) fn radix_sorted_joint(a: &[f64], b: &[f64]) -> (Vec<u64>, Vec<bool>) {
+    const BITS: u32 = 11;
+    const RADIX: usize = 1 << BITS;
+    const PASSES: usize = 6;
+    let n = a.len() + b.len();
+    let mut counts = vec![[0usize; RADIX]; PASSES];
+    let mut keys: Vec<u64> = a
+        .iter()
+        .chain(b)
+        .map(|&x| {
+            let k = key(x);
+            for (p, c) in counts.iter_mut().enumerate() {
+                c[((k >> (BITS * p as u32)) as usize) & (RADIX - 1)] += 1;
+            }
+            k
+        })
+        .collect();
+    let mut tags: Vec<bool> = (0..n).map(|i| i >= a.len()).collect();
+    let mut keys2 = vec![0u64; n];
+    let mut tags2 = vec![false; n];
+    for (p, c) in counts.iter_mut().enumerate() {
+        if c.contains(&n) {
+            continue;
+        }
+        let shift = BITS * p as u32;
+        exclusive_prefix_sum(c);
+        for (&k, &t) in keys.iter().zip(&tags) {
+            let d = ((k >> shift) as usize) & (RADIX - 1);
+            keys2[c[d]] = k;
+            tags2[c[d]] = t;
+            c[d] += 1;
+        }
+        std::mem::swap(&mut keys, &mut keys2);
+        std::mem::swap(&mut tags, &mut tags2);
+    }
+    (keys, tags)
 }
 
 #[cfg(test)]

@@ -378,8 +378,10 @@ pub(crate) fn smirnov(n: u64, x: f64) -> f64 {
     clip(sum)
 }
 
-/// Survival function of `D_n` (scipy `kstwo.sf(x, n)`).
-pub(crate) fn kstwo_sf(n: u64, x: f64) -> f64 {
+/// Survival function of the two-sided one-sample KS statistic `D_n`, equal to scipy 1.17
+/// `scipy.stats.kstwo.sf(x, n)` (NaN for `n = 0` or NaN `x`).
+#[must_use]
+pub fn kstwo_sf(n: u64, x: f64) -> f64 {
     kolmogn(n, x, false)
 }
 

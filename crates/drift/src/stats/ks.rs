@@ -47,7 +47,172 @@ fn sort_pair(a: &[f64], b: &[f64]) -> (Vec<f64>, Vec<f64>) {
 /// KS statistic parts from sorted samples: `(min diff, its location, max diff, its location)`,
 /// where the diff is `F1 − F2` evaluated at every pooled value and ties in the arg-extrema are
 /// resolved as numpy's `argmin`/`argmax` over `concatenate([a, b])` do.
+///
+/// One merged pass (a point that occurs in both samples counts for both, as in the reference).
+/// The running difference is tracked exactly as the integer
+/// `K = i·n2 − j·n1` (so `F1 − F2 = K/(n1·n2)`), which orders the pooled points exactly as the
+/// floating-point `i/n1 − j/n2` that scipy computes does, as long as distinct values of `K` stay
+/// further apart than the rounding error (`1/(n1·n2) > 6.7e-16`, checked; otherwise
+/// [`ks_extrema_sorted_float`] runs). Where `K` ties the running extremum, the floating-point
+/// values decide, as in scipy. Branches taken per element are limited to the (rare) new extrema.
 pub(crate) fn ks_extrema_sorted(a: &[f64], b: &[f64]) -> (f64, f64, f64, f64) {
+    let (n1, n2) = (a.len(), b.len());
+    if (n1 as f64) * (n2 as f64) > (1u64 << 48) as f64 {
+        return ks_extrema_sorted_float(a, b);
+    }
+    let (n1f, n2f) = (n1 as f64, n2 as f64);
+    let (n1k, n2k) = (n1 as i64, n2 as i64);
+    let fdiff = |i: usize, j: usize| i as f64 / n1f - j as f64 / n2f;
+    // (K, float diff, location) of the best point that occurs in a / only in b
+    let (mut max_a, mut max_a_d, mut max_a_loc) = (i64::MIN, f64::NEG_INFINITY, f64::NAN);
+    let (mut min_a, mut min_a_d, mut min_a_loc) = (i64::MAX, f64::INFINITY, f64::NAN);
+    let (mut max_b, mut max_b_d, mut max_b_loc) = (i64::MIN, f64::NEG_INFINITY, f64::NAN);
+    let (mut min_b, mut min_b_d, mut min_b_loc) = (i64::MAX, f64::INFINITY, f64::NAN);
+    let at = |xs: &[f64], i: usize| if i < xs.len() { xs[i] } else { f64::INFINITY };
+    let (mut i, mut j, mut k) = (0usize, 0usize, 0i64);
+    let (mut grp_a, mut grp_b) = (false, false);
+    for _ in 0..n1 + n2 {
+        let (x, y) = (at(a, i), at(b, j));
+        // arithmetic instead of branches: which sample is next is a coin flip
+        let ta = usize::from(x <= y);
+        let v = x.min(y);
+        i += ta;
+        j += 1 - ta;
+        k += (ta as i64) * (n1k + n2k) - n1k;
+        grp_a |= ta == 1;
+        grp_b |= ta == 0;
+        let next = at(a, i).min(at(b, j));
+        if next == v {
+            continue; // a tie continues: F1 − F2 is evaluated after the last equal value
+        }
+        if grp_a && k >= max_a {
+            let d = fdiff(i, j);
+            if k > max_a || d > max_a_d {
+                (max_a, max_a_d, max_a_loc) = (k, d, v);
+            }
+        }
+        if grp_a && k <= min_a {
+            let d = fdiff(i, j);
+            if k < min_a || d < min_a_d {
+                (min_a, min_a_d, min_a_loc) = (k, d, v);
+            }
+        }
+        if grp_b && k >= max_b {
+            let d = fdiff(i, j);
+            if k > max_b || d > max_b_d {
+                (max_b, max_b_d, max_b_loc) = (k, d, v);
+            }
+        }
+        if grp_b && k <= min_b {
+            let d = fdiff(i, j);
+            if k < min_b || d < min_b_d {
+                (min_b, min_b_d, min_b_loc) = (k, d, v);
+            }
+        }
+        grp_a = false;
+        grp_b = false;
+    }
+    combine(
+        (max_a_d, max_a_loc),
+        (min_a_d, min_a_loc),
+        (max_b_d, max_b_loc),
+        (min_b_d, min_b_loc),
+    )
+}
+
+/// [`ks_extrema_sorted`] on the output of [`crate::util::radix_sorted_joint`]: the pooled
+/// sample sorted once, with a tag per element saying which sample it came from. Same results
+/// (the same integer tracking and floating-point tie-breaks); the walk is sequential.
+pub(crate) fn ks_extrema_joint(
+    keys: &[u64],
+    tags: &[bool],
+    n1: usize,
+    n2: usize,
+) -> (f64, f64, f64, f64) {
+    if (n1 as f64) * (n2 as f64) > (1u64 << 48) as f64 {
+        let (mut a, mut b) = (Vec::with_capacity(n1), Vec::with_capacity(n2));
+        for (&k, &t) in keys.iter().zip(tags) {
+            if t { &mut b } else { &mut a }.push(crate::util::unkey(k));
+        }
+        return ks_extrema_sorted_float(&a, &b);
+    }
+    let (n1f, n2f) = (n1 as f64, n2 as f64);
+    let (n1k, n2k) = (n1 as i64, n2 as i64);
+    let fdiff = |i: usize, j: usize| i as f64 / n1f - j as f64 / n2f;
+    let (mut max_a, mut max_a_d, mut max_a_loc) = (i64::MIN, f64::NEG_INFINITY, f64::NAN);
+    let (mut min_a, mut min_a_d, mut min_a_loc) = (i64::MAX, f64::INFINITY, f64::NAN);
+    let (mut max_b, mut max_b_d, mut max_b_loc) = (i64::MIN, f64::NEG_INFINITY, f64::NAN);
+    let (mut min_b, mut min_b_d, mut min_b_loc) = (i64::MAX, f64::INFINITY, f64::NAN);
+    let (mut i, mut j, mut k) = (0usize, 0usize, 0i64);
+    let (mut grp_a, mut grp_b) = (false, false);
+    let mut v = f64::NAN;
+    let len = keys.len();
+    for t in 0..len {
+        let x = crate::util::unkey(keys[t]);
+        if !(grp_a | grp_b) {
+            v = x; // first value of a group of equal values
+        }
+        let ta = usize::from(!tags[t]);
+        i += ta;
+        j += 1 - ta;
+        k += (ta as i64) * (n1k + n2k) - n1k;
+        grp_a |= ta == 1;
+        grp_b |= ta == 0;
+        if t + 1 < len && crate::util::unkey(keys[t + 1]) == x {
+            continue;
+        }
+        if grp_a && k >= max_a {
+            let d = fdiff(i, j);
+            if k > max_a || d > max_a_d {
+                (max_a, max_a_d, max_a_loc) = (k, d, v);
+            }
+        }
+        if grp_a && k <= min_a {
+            let d = fdiff(i, j);
+            if k < min_a || d < min_a_d {
+                (min_a, min_a_d, min_a_loc) = (k, d, v);
+            }
+        }
+        if grp_b && k >= max_b {
+            let d = fdiff(i, j);
+            if k > max_b || d > max_b_d {
+                (max_b, max_b_d, max_b_loc) = (k, d, v);
+            }
+        }
+        if grp_b && k <= min_b {
+            let d = fdiff(i, j);
+            if k < min_b || d < min_b_d {
+                (min_b, min_b_d, min_b_loc) = (k, d, v);
+            }
+        }
+        grp_a = false;
+        grp_b = false;
+    }
+    combine(
+        (max_a_d, max_a_loc),
+        (min_a_d, min_a_loc),
+        (max_b_d, max_b_loc),
+        (min_b_d, min_b_loc),
+    )
+}
+
+/// numpy takes the first occurrence in `concatenate([a, b])`: a's points win ties.
+fn combine(
+    max_a: (f64, f64),
+    min_a: (f64, f64),
+    max_b: (f64, f64),
+    min_b: (f64, f64),
+) -> (f64, f64, f64, f64) {
+    let (max, max_loc) = if max_a.0 >= max_b.0 { max_a } else { max_b };
+    let (min, min_loc) = if min_a.0 <= min_b.0 { min_a } else { min_b };
+    (min, min_loc, max, max_loc)
+}
+
+/// [`ks_extrema_sorted`] in floating point throughout (the reference implementation; used for huge
+/// samples, and in tests as the oracle).
+/// where the diff is `F1 − F2` evaluated at every pooled value and ties in the arg-extrema are
+/// resolved as numpy's `argmin`/`argmax` over `concatenate([a, b])` do.
+pub(crate) fn ks_extrema_sorted_float(a: &[f64], b: &[f64]) -> (f64, f64, f64, f64) {
     let (n1, n2) = (a.len() as f64, b.len() as f64);
     let (mut i, mut j) = (0usize, 0usize);
     // best over points that occur in a, and over points that occur only in b
@@ -191,14 +356,50 @@ fn outer_prob_inside(m: u64, n: u64, g: u64, h: u64) -> f64 {
 pub fn ks_2samp(a: &[f64], b: &[f64], method: KsMethod) -> Result<KsResult> {
     check_sample("first sample", a)?;
     check_sample("second sample", b)?;
+    if a.len() + b.len() > 20_000 {
+        // one joint radix sort and a sequential walk (no data-dependent merge)
+        let (keys, tags) = crate::util::radix_sorted_joint(a, b);
+        let ext = ks_extrema_joint(&keys, &tags, a.len(), b.len());
+        return Ok(ks_from_extrema(a.len(), b.len(), ext, method));
+    }
     let (sa, sb) = sort_pair(a, b);
     Ok(ks_2samp_sorted(&sa, &sb, method))
 }
 
+/// [`ks_2samp`] on samples the caller has already sorted ascending (e.g. a reference sample
+/// that is compared against many current samples: sort it once). Same results as
+/// [`ks_2samp`] on the unsorted data.
+///
+/// # Errors
+/// [`crate::Error::Empty`] for an empty sample, [`crate::Error::NonFinite`] for NaN/inf,
+/// [`crate::Error::InvalidParameter`] if a sample is not sorted ascending.
+pub fn ks_2samp_presorted(a: &[f64], b: &[f64], method: KsMethod) -> Result<KsResult> {
+    for (what, xs) in [("first sample", a), ("second sample", b)] {
+        check_sample(what, xs)?;
+        if let Some(i) = xs.windows(2).position(|w| w[0] > w[1]) {
+            return Err(crate::error::invalid(
+                "sorted sample",
+                format!("{what}[{i}] = {} > [{}] = {}", xs[i], i + 1, xs[i + 1]),
+                "ks_2samp_presorted needs samples sorted ascending",
+            ));
+        }
+    }
+    Ok(ks_2samp_sorted(a, b, method))
+}
+
 /// [`ks_2samp`] on samples already sorted ascending, non-empty and finite (not checked).
 pub(crate) fn ks_2samp_sorted(a: &[f64], b: &[f64], method: KsMethod) -> KsResult {
-    let (n1, n2) = (a.len() as u64, b.len() as u64);
-    let (min, min_loc, max, max_loc) = ks_extrema_sorted(a, b);
+    ks_from_extrema(a.len(), b.len(), ks_extrema_sorted(a, b), method)
+}
+
+/// The test from the extrema of `F1 − F2` (see [`ks_extrema_sorted`]).
+fn ks_from_extrema(
+    n1: usize,
+    n2: usize,
+    (min, min_loc, max, max_loc): (f64, f64, f64, f64),
+    method: KsMethod,
+) -> KsResult {
+    let (n1, n2) = (n1 as u64, n2 as u64);
     let min_s = (-min).clamp(0.0, 1.0);
     let max_s = max;
     let (mut d, location, sign) = if min_s > max_s {
@@ -273,5 +474,84 @@ pub(crate) fn ks_2samp_sorted(a: &[f64], b: &[f64], method: KsMethod) -> KsResul
         location,
         sign,
         method: mode,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test code")]
+    use super::*;
+    use proptest::prelude::*;
+
+    fn same(a: (f64, f64, f64, f64), b: (f64, f64, f64, f64)) -> bool {
+        let bits =
+            |t: (f64, f64, f64, f64)| [t.0.to_bits(), t.1.to_bits(), t.2.to_bits(), t.3.to_bits()];
+        bits(a) == bits(b)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        /// The integer-tracked merge equals the floating-point one bit for bit, with ties.
+        #[test]
+        fn integer_merge_equals_float_merge(
+            mut a in proptest::collection::vec(-20i32..20, 1..300),
+            mut b in proptest::collection::vec(-20i32..20, 1..300),
+            scale in prop_oneof![Just(1.0), Just(0.1), Just(1e-300), Just(3.7e10)],
+        ) {
+            a.sort_unstable();
+            b.sort_unstable();
+            let fa: Vec<f64> = a.iter().map(|&x| f64::from(x) * scale).collect();
+            let fb: Vec<f64> = b.iter().map(|&x| f64::from(x) * scale).collect();
+            prop_assert!(same(ks_extrema_sorted(&fa, &fb), ks_extrema_sorted_float(&fa, &fb)));
+            let (keys, tags) = crate::util::radix_sorted_joint(&fa, &fb);
+            prop_assert!(same(
+                ks_extrema_joint(&keys, &tags, fa.len(), fb.len()),
+                ks_extrema_sorted_float(&fa, &fb)
+            ));
+            // the unsorted entry point (joint path for > 20k values is covered below)
+            let r = ks_2samp(&fa, &fb, KsMethod::Asymp).unwrap();
+            let (mn, mn_loc, mx, mx_loc) = ks_extrema_sorted_float(&fa, &fb);
+            let want = if -mn > mx { (mn_loc, -1) } else { (mx_loc, 1) };
+            prop_assert_eq!((r.location.to_bits(), r.sign), (want.0.to_bits(), want.1));
+            prop_assert!(same(ks_extrema_sorted(&fb, &fa), ks_extrema_sorted_float(&fb, &fa)));
+        }
+    }
+
+    #[test]
+    fn integer_merge_equals_float_merge_on_large_equal_and_unequal_samples() {
+        let mut s = 9u64;
+        let mut next = || {
+            s = s
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (s >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for (n1, n2, dup) in [
+            (20_000, 20_000, 1.0),
+            (20_000, 13_001, 1.0),
+            (7_000, 7_000, 1e3),
+        ] {
+            let mut a: Vec<f64> = (0..n1).map(|_| (next() * dup).round()).collect();
+            let mut b: Vec<f64> = (0..n2).map(|_| (next() * dup + 0.01).round()).collect();
+            if dup == 1.0 {
+                a = (0..n1).map(|_| next()).collect();
+                b = (0..n2).map(|_| next() + 0.01).collect();
+            }
+            a.sort_unstable_by(f64::total_cmp);
+            b.sort_unstable_by(f64::total_cmp);
+            assert!(same(
+                ks_extrema_sorted(&a, &b),
+                ks_extrema_sorted_float(&a, &b)
+            ));
+            let (keys, tags) = crate::util::radix_sorted_joint(&a, &b);
+            assert!(same(
+                ks_extrema_joint(&keys, &tags, a.len(), b.len()),
+                ks_extrema_sorted_float(&a, &b)
+            ));
+            // joint path (> 20k values) vs presorted path: identical results
+            let got = ks_2samp(&a, &b, KsMethod::Auto).unwrap();
+            let want = ks_2samp_presorted(&a, &b, KsMethod::Auto).unwrap();
+            assert_eq!(format!("{got:?}"), format!("{want:?}"));
+        }
     }
 }

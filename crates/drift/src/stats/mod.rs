@@ -4,8 +4,9 @@ mod kolmogorov;
 mod ks;
 pub(crate) mod numpy;
 
+pub use kolmogorov::kstwo_sf;
 pub(crate) use ks::ks_2samp_sorted;
-pub use ks::{KsMethod, KsResult, ks_2samp};
+pub use ks::{KsMethod, KsResult, ks_2samp, ks_2samp_presorted};
 
 use serde::{Deserialize, Serialize};
 
