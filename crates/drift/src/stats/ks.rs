@@ -374,8 +374,9 @@ pub fn ks_2samp(a: &[f64], b: &[f64], method: KsMethod) -> Result<KsResult> {
 /// [`crate::Error::Empty`] for an empty sample, [`crate::Error::NonFinite`] for NaN/inf,
 /// [`crate::Error::InvalidParameter`] if a sample is not sorted ascending.
 pub fn ks_2samp_presorted(a: &[f64], b: &[f64], method: KsMethod) -> Result<KsResult> {
+    check_sample("first sample", a)?;
+    check_sample("second sample", b)?;
     for (what, xs) in [("first sample", a), ("second sample", b)] {
-        check_sample(what, xs)?;
         if let Some(i) = xs.windows(2).position(|w| w[0] > w[1]) {
             return Err(crate::error::invalid(
                 "sorted sample",
