@@ -14,6 +14,35 @@ fn small_config() -> t::TrainConfig {
     cfg
 }
 
+mod erased {
+    /// Serialises anything for a bit-exact comparison.
+    pub(crate) trait Ser {
+        fn json(&self) -> String;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn json(&self) -> String {
+            serde_json::to_string(self).unwrap()
+        }
+    }
+}
+
+/// The README config with a small random forest instead of the logistic regression.
+fn forest_config(seed: u64, n_trees: usize) -> t::TrainConfig {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../configs/btc_logreg.toml");
+    let text = std::fs::read_to_string(path).unwrap().replace(
+        "model = \"logistic_regression\"\nalpha = 1.0",
+        &format!("model = \"random_forest\"\nn_trees = {n_trees}\nmax_depth = 4\nseed = {seed}"),
+    );
+    assert!(text.contains("random_forest"), "config template changed");
+    let mut cfg = t::TrainConfig::from_toml_str(&text).unwrap();
+    cfg.data_source.path = std::path::Path::new(path)
+        .parent()
+        .unwrap()
+        .join(&cfg.data_source.path);
+    cfg.data_source.last_n_bars = Some(1200);
+    cfg
+}
+
 fn opts() -> t::TrainOptions {
     t::TrainOptions {
         progress: t::ProgressMode::Never,
@@ -81,6 +110,32 @@ proptest! {
         prop_assert_eq!(base.model.scaler(), alt.model.scaler());
         prop_assert_eq!(base.model.model().to_bytes().unwrap(), alt.model.model().to_bytes().unwrap());
         prop_assert_eq!(&base.model.manifest().metrics.validation, &alt.model.manifest().metrics.validation);
+    }
+
+    /// The whole pipeline's outputs (validation and test metrics, trading metrics, permutation
+    /// importance, the fitted model) are identical whether rayon has 1 or 3 threads. Uses the
+    /// random forest, whose trees are grown in parallel, so scheduling could leak in.
+    #[test]
+    fn pipeline_metrics_are_thread_count_invariant(seed in 0u64..1000, n_trees in 3usize..9) {
+        let mut cfg = forest_config(seed, n_trees);
+        cfg.importance.n_repeats = 2;
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap()
+                .install(|| t::train_on_bars(&cfg, t::load_bars(&cfg).unwrap(), &opts()).unwrap())
+        };
+        let one = run(1);
+        let three = run(3);
+        let (m1, m3) = (one.model.manifest(), three.model.manifest());
+        // compared as JSON: bit-exact for finite values, and NaN (e.g. a profit factor without
+        // losses) compares equal to NaN
+        use erased::Ser as _;
+        prop_assert_eq!(m1.metrics.json(), m3.metrics.json());
+        prop_assert_eq!(m1.importance.json(), m3.importance.json());
+        prop_assert_eq!(one.backtest.json(), three.backtest.json());
+        prop_assert_eq!(one.model.model().to_bytes().unwrap(), three.model.model().to_bytes().unwrap());
+        // and the metrics are not degenerate (the test would be vacuous on empty outputs)
+        prop_assert_eq!(m1.importance.len(), one.prepared.dataset.n_features());
+        prop_assert!(one.backtest.returns.len() > 100);
     }
 
     /// Permutation importance (rayon over features) is identical for 1 and 4 threads.
