@@ -8,17 +8,21 @@
 # Usage: crates/walkforward/benches/run_speedup.sh [REPS] [THREADS]   (defaults: 5, "1,2")
 # Run it on an otherwise idle machine; a loaded box cannot show a parallel speedup.
 # Runtime: about 1 minute of measurements after the release build.
+# Rows: "spin" is pure arithmetic in 10 tasks, i.e. the parallelism the machine actually grants
+# right now; on a loaded box compare each row's speedup with it (efficiency = row / spin).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 REPS="${1:-5}"
 THREADS="${2:-1,2}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/target}"
-cargo build --release -p aaiti-walkforward --example speedup --example pbo_cpu >&2
+cargo build --release -p aaiti-walkforward --example speedup --example pbo_cpu --example pbo_block_stats >&2
 BIN="$CARGO_TARGET_DIR/release/examples/speedup"
 echo "host: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(rustc --version)"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 "$BIN" all --reps "$REPS" --threads "$THREADS"
+echo
+"$CARGO_TARGET_DIR/release/examples/pbo_block_stats" "$REPS" "$THREADS"
 echo
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 # CPU time (user+sys) of one single-threaded PBO run including generating the 10^7-value matrix:
