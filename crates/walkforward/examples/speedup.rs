@@ -204,6 +204,15 @@ max_train = 8000
         let (cfg, wf) = parse_config(&text).unwrap();
         let bars = aaiti_training::load_bars(&cfg).unwrap();
         time(
+            "  of which serial: features + labels (aaiti_training::prepare)",
+            &threads,
+            reps,
+            &|| {
+                let p = aaiti_training::prepare(&cfg, bars.clone()).unwrap();
+                p.dataset.n_rows()
+            },
+        );
+        time(
             "walk-forward run, 10 folds, logistic regression (BTC 1h)",
             &threads,
             reps,
