@@ -37,6 +37,17 @@ fn cpu_s() -> Option<f64> {
     Some(s.split_whitespace().next()?.parse::<f64>().ok()? / 1e9)
 }
 
+/// `(on-CPU, wall)` seconds per call over `n` calls. `schedstat` advances at scheduler ticks, so
+/// it is only meaningful summed over many calls.
+fn cpu_per_op(n: usize, mut f: impl FnMut()) -> (Option<f64>, f64) {
+    let (t, c) = (Instant::now(), cpu_s());
+    for _ in 0..n {
+        f();
+    }
+    let wall = t.elapsed().as_secs_f64() / n as f64;
+    (cpu_s().zip(c).map(|(b, a)| (b - a) / n as f64), wall)
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -225,14 +236,15 @@ fn workload(
         after: None,
     };
     let mut times = Vec::new();
-    let mut cpu = Vec::new();
     let mut rows = 0;
     for _ in 0..5 {
-        let (t, c) = (Instant::now(), cpu_s());
+        let t = Instant::now();
         rows = r.search_runs(&q).unwrap().items.len();
         times.push(t.elapsed().as_secs_f64());
-        cpu.push(cpu_s().zip(c).map_or(f64::NAN, |(b, a)| b - a));
     }
+    let cpu = cpu_per_op(50, || {
+        r.search_runs(&q).unwrap();
+    });
     if let Some(n) = std::env::var("AAITI_BENCH_PROFILE_SEARCH")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
@@ -244,23 +256,25 @@ fn workload(
     }
     rec(
         "d1_search_runs_metric_filter_order_by",
-        serde_json::json!({"median_s": median(times.clone()), "first_s": times[0], "rows_returned": rows, "cpu_median_s": median(cpu)}),
+        serde_json::json!({"median_s": median(times.clone()), "first_s": times[0], "rows_returned": rows, "cpu_s_per_op": cpu.0, "wall_s_per_op": cpu.1}),
     );
     // (d2) 10k-point history, 5 repeats
+    let cpu = cpu_per_op(200, || {
+        r.metric_history(hist.id, "pnl", &HistoryOptions::default())
+            .unwrap();
+    });
     let mut times = Vec::new();
-    let mut cpu = Vec::new();
     for _ in 0..5 {
-        let (t, c) = (Instant::now(), cpu_s());
+        let t = Instant::now();
         let h = r
             .metric_history(hist.id, "pnl", &HistoryOptions::default())
             .unwrap();
         times.push(t.elapsed().as_secs_f64());
-        cpu.push(cpu_s().zip(c).map_or(f64::NAN, |(b, a)| b - a));
         assert_eq!(h.len(), 10_000);
     }
     rec(
         "d2_get_metric_history_10k",
-        serde_json::json!({"median_s": median(times.clone()), "first_s": times[0], "cpu_median_s": median(cpu)}),
+        serde_json::json!({"median_s": median(times.clone()), "first_s": times[0], "cpu_s_per_op": cpu.0, "wall_s_per_op": cpu.1}),
     );
 }
 
