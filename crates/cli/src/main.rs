@@ -53,7 +53,7 @@ fn main() -> std::process::ExitCode {
         Commands::Walkforward(cmd) => {
             cmd_walkforward::run(cmd).map(|()| std::process::ExitCode::SUCCESS)
         }
-        Commands::Drift(cmd) => cmd_drift::run(cmd).map(|()| std::process::ExitCode::SUCCESS),
+        Commands::Drift(cmd) => cmd_drift::run(cmd),
     };
     match result {
         Ok(code) => code,
