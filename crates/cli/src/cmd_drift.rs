@@ -77,10 +77,41 @@ struct CompareArgs {
 
 #[derive(Debug, clap::Args)]
 struct CheckArgs {
-    /// Registered model as NAME@VERSION (needs the registry integration; not in this build).
+    /// Registered model as NAME@VERSION: compare its features on --input against its own
+    /// training-time reference period, monitor its realised hit rate, and write the result
+    /// into the registry's drift fields. Exit code 0 = stable, 1 = drift, 2 = error.
     #[arg(long)]
     model: Option<String>,
-    /// Reference bars CSV (e.g. the model's validation period).
+    /// Registry URL for --model (as `aaiti train`): sqlite://path.db, postgres://..., memory.
+    #[arg(long, default_value = "sqlite://aaiti-registry.db")]
+    registry: String,
+    /// With --model: the bars the model was trained on (default: the path in its manifest). They
+    /// must reproduce the model's data fingerprint.
+    #[arg(long)]
+    reference_data: Option<PathBuf>,
+    /// With --model: which period of the training data is the reference: train, validation, test.
+    #[arg(long, default_value = "validation")]
+    reference_period: String,
+    /// With --model: test per feature (ks, psi, psi-evidently, wasserstein, js, chi2).
+    #[arg(long, default_value = "ks")]
+    test: String,
+    /// With --model: correction across features for p-value tests: none, bonferroni, holm, bh.
+    #[arg(long, default_value = "bh")]
+    correction: String,
+    /// With --model: significance level of p-value tests.
+    #[arg(long, default_value_t = 0.05)]
+    alpha: f64,
+    /// With --model: threshold of distance tests.
+    #[arg(long, default_value_t = 0.1)]
+    threshold: f64,
+    /// With --model: hit-rate monitor (the seed's rule: window 20, 5% relative below the
+    /// validation accuracy) must see this many bad windows in a row (1 = the bare seed rule).
+    #[arg(long, default_value_t = 3)]
+    consecutive: usize,
+    /// With --model: actor recorded in the registry.
+    #[arg(long, default_value = "aaiti-cli")]
+    user: String,
+    /// Reference bars CSV (e.g. the model's validation period), without --model.
     #[arg(long)]
     reference: Option<PathBuf>,
     /// New bars CSV.
@@ -176,7 +207,7 @@ fn pick_column(t: &Table, column: Option<&str>) -> anyhow::Result<usize> {
 }
 
 #[allow(clippy::print_stdout, reason = "the CLI's output")]
-fn emit(text: &str) {
+pub(crate) fn emit(text: &str) {
     println!("{text}");
 }
 
@@ -217,8 +248,8 @@ fn stream(a: &StreamArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn compare(a: &CompareArgs) -> anyhow::Result<()> {
-    let test = match a.test.as_str() {
+pub(crate) fn parse_test(name: &str) -> anyhow::Result<FeatureTest> {
+    Ok(match name {
         "ks" => FeatureTest::Ks,
         "psi" => FeatureTest::Psi(Binning::default()),
         "psi-evidently" => FeatureTest::Psi(Binning::EvidentlyCompatible),
@@ -228,14 +259,22 @@ fn compare(a: &CompareArgs) -> anyhow::Result<()> {
         other => bail!(
             "unknown --test {other:?}; expected ks, psi, psi-evidently, wasserstein, js, chi2"
         ),
-    };
-    let correction = match a.correction.as_str() {
+    })
+}
+
+pub(crate) fn parse_correction(name: &str) -> anyhow::Result<Correction> {
+    Ok(match name {
         "none" => Correction::None,
         "bonferroni" => Correction::Bonferroni,
         "holm" => Correction::Holm,
         "bh" | "fdr" => Correction::BenjaminiHochberg,
         other => bail!("unknown --correction {other:?}; expected none, bonferroni, holm, bh"),
-    };
+    })
+}
+
+fn compare(a: &CompareArgs) -> anyhow::Result<()> {
+    let test = parse_test(&a.test)?;
+    let correction = parse_correction(&a.correction)?;
     let r = read_table(&a.reference)?;
     let c = read_table(&a.current)?;
     let cfg = MonitorConfig {
@@ -282,11 +321,23 @@ fn log_returns(bars: &aaiti_core::Bars) -> Vec<f64> {
     close.windows(2).map(|w| (w[1] / w[0]).ln()).collect()
 }
 
-fn check(a: &CheckArgs) -> anyhow::Result<()> {
+fn check(a: &CheckArgs) -> anyhow::Result<bool> {
     if let Some(m) = &a.model {
-        bail!(
-            "--model {m}: checking against a registered model needs the registry integration, which is not in this build; \
-             pass --reference <validation bars.csv> instead"
+        return model_check::check_model(
+            m,
+            &model_check::ModelCheckArgs {
+                registry: &a.registry,
+                input: &a.input,
+                reference_data: a.reference_data.as_deref(),
+                reference_period: &a.reference_period,
+                test: parse_test(&a.test)?,
+                correction: parse_correction(&a.correction)?,
+                alpha: a.alpha,
+                threshold: a.threshold,
+                consecutive: a.consecutive,
+                user: &a.user,
+                json: a.json,
+            },
         );
     }
     let reference = a
@@ -323,14 +374,472 @@ fn check(a: &CheckArgs) -> anyhow::Result<()> {
             if ctx.changed { ": REGIME CHANGE" } else { "" }
         ));
     }
-    Ok(())
+    Ok(false)
 }
 
-/// Runs the subcommand.
-pub(crate) fn run(cmd: Command) -> anyhow::Result<()> {
-    match &cmd.action {
-        Action::Stream(a) => stream(a),
-        Action::Compare(a) => compare(a),
+/// Runs the subcommand. Exit code: 0, or 1 when `check --model` finds drift (errors: 2, from
+/// `main`).
+pub(crate) fn run(cmd: Command) -> anyhow::Result<std::process::ExitCode> {
+    let drift = match &cmd.action {
+        Action::Stream(a) => stream(a).map(|()| false),
+        Action::Compare(a) => compare(a).map(|()| false),
         Action::Check(a) => check(a),
+    }?;
+    Ok(if drift {
+        std::process::ExitCode::from(1)
+    } else {
+        std::process::ExitCode::SUCCESS
+    })
+}
+
+/// `aaiti drift check --model NAME@VERSION`: the registry integration.
+///
+/// Reference distribution: the bundle stores no feature sample, but it stores the data
+/// fingerprint (SHA-256 of the bars and the train/validation/test time ranges) and the full
+/// training config. The reference is therefore *recomputed*: the training bars are loaded (the
+/// manifest's path or `--reference-data`), the training pipeline's own `prepare` rebuilds the
+/// dataset, the rebuilt fingerprint must equal the stored one (otherwise: error, no silent
+/// mismatch), and the rows of the chosen period (default: validation, where the baseline
+/// accuracy comes from) are the reference. Nothing is added to the bundle format.
+pub(crate) mod model_check {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use aaiti_drift::{
+        AlarmKind, Correction, DriftDetector, DriftEvent, DriftFields, DriftHandler, DriftSink,
+        Explanation, FeatureMonitor, FeatureTest, MonitorConfig, PerformanceMonitor,
+        PerformanceMonitorConfig, RetrainRequest, RetrainTrigger, top_feature_shifts,
+    };
+    use aaiti_registry::{
+        DriftState, InMemoryRegistry, Model, ModelPatch, ModelRegistry, NewEvent,
+        PerformanceRecord, Registry, WriteOptions,
+    };
+    use aaiti_training::{EvalMetrics, TrainedModel};
+    use anyhow::{Context, bail};
+
+    use super::emit;
+
+    /// Options of the model check.
+    #[derive(Debug)]
+    pub(crate) struct ModelCheckArgs<'a> {
+        pub(crate) registry: &'a str,
+        pub(crate) input: &'a Path,
+        pub(crate) reference_data: Option<&'a Path>,
+        pub(crate) reference_period: &'a str,
+        pub(crate) test: FeatureTest,
+        pub(crate) correction: Correction,
+        pub(crate) alpha: f64,
+        pub(crate) threshold: f64,
+        pub(crate) consecutive: usize,
+        pub(crate) user: &'a str,
+        pub(crate) json: bool,
+    }
+
+    fn open_registry(url: &str) -> anyhow::Result<Registry> {
+        // same layout as `aaiti train`: sqlite://X keeps artifacts in X.artifacts
+        if url == "memory" {
+            let clock = Arc::new(aaiti_core::clock::SystemClock);
+            return Ok(Registry::new(
+                Arc::new(InMemoryRegistry::new(clock)),
+                aaiti_registry::ArtifactStore::in_memory()?,
+            ));
+        }
+        let meta = aaiti_registry_diesel::DieselRegistry::open(
+            url,
+            Arc::new(aaiti_core::clock::SystemClock),
+        )
+        .with_context(|| format!("opening registry {url}"))?;
+        let dir = match url.strip_prefix("sqlite://") {
+            Some(path) => std::path::PathBuf::from(format!("{path}.artifacts")),
+            None => std::path::PathBuf::from("aaiti-artifacts"),
+        };
+        Ok(Registry::new(
+            Arc::new(meta),
+            aaiti_registry::ArtifactStore::local(&dir)?,
+        ))
+    }
+
+    /// [`DriftSink`] over the model registry: drift fields via `update_model`, performance via
+    /// `record_performance`, retrain requests as `model.retrain_requested` audit events (a job
+    /// record the training pipeline can pick up with an event query).
+    #[derive(Debug)]
+    pub(crate) struct RegistrySink {
+        reg: Arc<dyn ModelRegistry>,
+        model: Model,
+        actor: String,
+        /// Retrain requests emitted (for the report).
+        pub(crate) requests: Vec<RetrainRequest>,
+    }
+
+    fn backend(e: impl std::fmt::Display) -> aaiti_drift::Error {
+        aaiti_drift::Error::Numerical {
+            what: "registry",
+            detail: e.to_string(),
+        }
+    }
+
+    fn parse_time(at: &str) -> aaiti_drift::Result<chrono::DateTime<chrono::Utc>> {
+        chrono::DateTime::parse_from_rfc3339(at)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .map_err(|e| backend(format!("time {at:?}: {e}")))
+    }
+
+    impl RegistrySink {
+        fn check(&self, model: &str, version: &str) -> aaiti_drift::Result<()> {
+            if model == self.model.name && version == self.model.version.to_string() {
+                Ok(())
+            } else {
+                Err(backend(format!(
+                    "sink is bound to {}@{}, got {model}@{version}",
+                    self.model.name, self.model.version
+                )))
+            }
+        }
+        fn opts(&self, reason: &str) -> WriteOptions {
+            WriteOptions {
+                actor: Some(self.actor.clone()),
+                reason: Some(reason.to_string()),
+                ..WriteOptions::default()
+            }
+        }
+    }
+
+    impl DriftSink for RegistrySink {
+        fn auto_retrain_enabled(&self, model: &str, version: &str) -> aaiti_drift::Result<bool> {
+            self.check(model, version)?;
+            let m = self.reg.get_model(self.model.id).map_err(backend)?;
+            Ok(m.drift.auto_retrain_enabled)
+        }
+        fn set_drift_fields(
+            &mut self,
+            model: &str,
+            version: &str,
+            fields: &DriftFields,
+        ) -> aaiti_drift::Result<()> {
+            self.check(model, version)?;
+            let current = self.reg.get_model(self.model.id).map_err(backend)?;
+            let patch = ModelPatch {
+                drift: Some(DriftState {
+                    detected: fields.drift_detected,
+                    detected_at: Some(parse_time(&fields.drift_detected_at)?),
+                    metrics: serde_json::to_value(&fields.drift_metrics).map_err(backend)?,
+                    auto_retrain_enabled: current.drift.auto_retrain_enabled,
+                }),
+                ..ModelPatch::default()
+            };
+            self.model = self
+                .reg
+                .update_model(self.model.id, patch, self.opts("aaiti drift check"))
+                .map_err(backend)?;
+            Ok(())
+        }
+        fn append_performance(
+            &mut self,
+            model: &str,
+            version: &str,
+            at: &str,
+            metrics: &BTreeMap<String, f64>,
+        ) -> aaiti_drift::Result<()> {
+            self.check(model, version)?;
+            let rec = PerformanceRecord {
+                at: parse_time(at)?,
+                accuracy: metrics.get("accuracy").copied(),
+                drift_score: metrics.get("drift_score").copied(),
+                alert: metrics
+                    .get("drift")
+                    .filter(|v| **v > 0.0)
+                    .map(|_| "drift".to_string()),
+                ..PerformanceRecord::default()
+            };
+            self.reg
+                .record_performance(self.model.id, &[rec])
+                .map_err(backend)
+        }
+        fn request_retrain(&mut self, request: &RetrainRequest) -> aaiti_drift::Result<()> {
+            self.check(&request.model, &request.version)?;
+            self.reg
+                .append_event(NewEvent {
+                    actor: self.actor.clone(),
+                    action: "model.retrain_requested".into(),
+                    entity_kind: "model".into(),
+                    entity_id: self.model.id.to_string(),
+                    before: None,
+                    after: Some(serde_json::to_value(request).map_err(backend)?),
+                    reason: Some(request.reason.message.clone()),
+                })
+                .map_err(backend)?;
+            self.requests.push(request.clone());
+            Ok(())
+        }
+    }
+
+    /// Runs the check; `Ok(true)` when drift was found.
+    pub(crate) fn check_model(spec: &str, a: &ModelCheckArgs<'_>) -> anyhow::Result<bool> {
+        let Some((name, version)) = spec.split_once('@') else {
+            bail!("--model {spec:?}: expected NAME@VERSION")
+        };
+        let reg = open_registry(a.registry)?;
+        let model = reg
+            .meta()
+            .get_model_version(name, version)
+            .with_context(|| format!("looking up {spec} in {}", a.registry))?;
+        let bundle = TrainedModel::load_from_registry(&reg, model.id)
+            .with_context(|| format!("loading the trained bundle of {spec}"))?;
+        let man = bundle.manifest();
+
+        // --- reference: rebuild the training dataset and check its fingerprint
+        let mut cfg = man.config.clone();
+        if let Some(p) = a.reference_data {
+            cfg.data_source.path = p.to_path_buf();
+        }
+        let ref_bars = aaiti_training::load_bars(&cfg).with_context(|| {
+            format!(
+                "loading the training bars {} (override with --reference-data)",
+                cfg.data_source.path.display()
+            )
+        })?;
+        let prepared = aaiti_training::prepare(&cfg, ref_bars)?;
+        if prepared.fingerprint.combined_sha256 != man.fingerprint.combined_sha256 {
+            bail!(
+                "the reference data {} does not reproduce {spec}'s data fingerprint \
+                 (bars sha256 {} vs {} in the manifest); pass the bars it was trained on with --reference-data",
+                cfg.data_source.path.display(),
+                prepared.fingerprint.bars_sha256,
+                man.fingerprint.bars_sha256
+            );
+        }
+        let period = match a.reference_period {
+            "train" => &man.fingerprint.train,
+            "validation" => &man.fingerprint.validation,
+            "test" => &man.fingerprint.test,
+            other => bail!("--reference-period {other:?}: expected train, validation or test"),
+        };
+        let ds = &prepared.dataset;
+        let rows: Vec<usize> = ds
+            .timestamps()
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| **t >= period.first && **t <= period.last)
+            .map(|(i, _)| i)
+            .collect();
+        let names = man.feature_names.clone();
+
+        // --- current: the model's features on the new bars
+        let new_bars = aaiti_core::read_csv_path(a.input)
+            .with_context(|| format!("reading {}", a.input.display()))?;
+        let (cur_names, x) = aaiti_training::compute_features(&new_bars, &cfg.features.indicators)?;
+        if cur_names != names {
+            bail!("feature names of the new bars {cur_names:?} differ from the model's {names:?}");
+        }
+        let complete: Vec<usize> = (0..x.nrows())
+            .filter(|&i| x.row(i).iter().all(|v| v.is_finite()))
+            .collect();
+        if complete.is_empty() {
+            bail!(
+                "{}: no bar has complete features (too few bars for the indicators' warm-up)",
+                a.input.display()
+            );
+        }
+        let ref_x = ds.features().select(ndarray::Axis(0), &rows);
+        let cur_x = x.select(ndarray::Axis(0), &complete);
+        let mon = FeatureMonitor::new(
+            names.clone(),
+            ref_x.view(),
+            MonitorConfig {
+                test: a.test,
+                alpha: a.alpha,
+                correction: a.correction,
+                distance_threshold: a.threshold,
+            },
+        )?;
+        let report = mon.check(&names, cur_x.view())?;
+        let data_drift = report.n_drifted() > 0;
+
+        // --- performance: realised hit rate, when the new bars carry labels (needs enough bars
+        // for the pipeline's split; otherwise the check is features only)
+        let baseline = match &man.metrics.validation {
+            EvalMetrics::Classification(c) => c.accuracy,
+            EvalMetrics::Regression(r) => r.directional_accuracy,
+        };
+        let perf = match aaiti_training::prepare(&cfg, new_bars.clone()) {
+            Ok(p) => {
+                let d = &p.dataset;
+                let pred = bundle.predict_features(d.features())?;
+                let warm = d.n_rows() - pred.len();
+                let labels = d.labels();
+                let classification = man.classes.is_some();
+                let hits: Vec<f64> = pred
+                    .iter()
+                    .zip(labels.iter().skip(warm))
+                    .map(|(&p, &y)| {
+                        let hit = if classification {
+                            p == y
+                        } else {
+                            (p > 0.0) == (y > 0.0)
+                        };
+                        if hit { 1.0 } else { 0.0 }
+                    })
+                    .collect();
+                let mut pm = PerformanceMonitor::new(PerformanceMonitorConfig {
+                    consecutive: a.consecutive,
+                    ..PerformanceMonitorConfig::seed_rule(baseline)
+                })?;
+                let mut first_drift = None;
+                let mut n_drifts = 0usize;
+                for (i, &h) in hits.iter().enumerate() {
+                    if pm.update(h)?.is_drift() {
+                        n_drifts += 1;
+                        first_drift.get_or_insert(i);
+                    }
+                }
+                let rate = hits.iter().sum::<f64>() / hits.len().max(1) as f64;
+                Some((hits.len(), rate, n_drifts, first_drift))
+            }
+            Err(e) => {
+                tracing::warn!("no realised labels on {}: {e}", a.input.display());
+                None
+            }
+        };
+        let perf_drift = perf.is_some_and(|(_, _, n, _)| n > 0);
+        let drift = data_drift || perf_drift;
+
+        // --- registry side effects
+        let now = aaiti_core::clock::Clock::now(&aaiti_core::clock::SystemClock).to_rfc3339();
+        let ref_x = ds.features().select(ndarray::Axis(0), &rows);
+        let cur_x = x.select(ndarray::Axis(0), &complete);
+        let top = top_feature_shifts(&names, ref_x.view(), cur_x.view(), 5)?;
+        let max_stat = report
+            .features
+            .iter()
+            .map(|f| f.statistic)
+            .fold(f64::NAN, f64::max);
+        let mut metrics = BTreeMap::new();
+        metrics.insert("drift_score".to_string(), max_stat);
+        metrics.insert("features_drifted".to_string(), report.n_drifted() as f64);
+        metrics.insert("drift".to_string(), if drift { 1.0 } else { 0.0 });
+        if let Some((n, rate, _, _)) = perf {
+            metrics.insert("accuracy".to_string(), rate);
+            metrics.insert("n_labelled".to_string(), n as f64);
+        }
+        metrics.insert("baseline_accuracy".to_string(), baseline);
+        let mut sink = RegistrySink {
+            reg: reg.meta().clone(),
+            model: model.clone(),
+            actor: a.user.to_string(),
+            requests: Vec::new(),
+        };
+        let version = model.version.to_string();
+        if drift {
+            let (source, kind, statistic, threshold, window, n) = if data_drift {
+                (
+                    format!("feature_{}", report.test),
+                    AlarmKind::DataDrift,
+                    max_stat,
+                    a.threshold,
+                    report.n_current,
+                    report.n_current as u64,
+                )
+            } else {
+                let (n, rate, _, _) = perf.unwrap_or_default();
+                (
+                    "hit_rate_seed_rule".to_string(),
+                    AlarmKind::ModelDegradation,
+                    rate,
+                    baseline * 0.95,
+                    20,
+                    n as u64,
+                )
+            };
+            let message = format!(
+                "{} of {} features drifted ({} {:?}); realised hit rate {}",
+                report.n_drifted(),
+                report.features.len(),
+                report.test,
+                report.correction,
+                perf.map_or("unknown (no labels)".to_string(), |(n, r, k, _)| format!(
+                    "{r:.4} over {n} bars vs baseline {baseline:.4}, {k} monitor alarm(s)"
+                ))
+            );
+            let event = DriftEvent {
+                model: model.name.clone(),
+                version: version.clone(),
+                at: now.clone(),
+                explanation: Explanation {
+                    source,
+                    kind,
+                    statistic,
+                    threshold,
+                    window,
+                    n,
+                    top_features: top,
+                    regime: None,
+                    message,
+                },
+                metrics: metrics.clone(),
+            };
+            let mut trigger = RetrainTrigger::new(sink);
+            trigger.on_drift(&event)?;
+            sink = trigger.into_sink();
+        } else {
+            sink.append_performance(&model.name, &version, &now, &metrics)?;
+        }
+
+        if a.json {
+            emit(&serde_json::to_string_pretty(&serde_json::json!({
+                "model": format!("{}@{}", model.name, version),
+                "drift": drift,
+                "data_drift": data_drift,
+                "performance_drift": perf_drift,
+                "reference_period": a.reference_period,
+                "n_reference": report.n_reference,
+                "n_current": report.n_current,
+                "features": report,
+                "hit_rate": perf.map(|(n, r, k, f)| serde_json::json!({
+                    "n": n, "rate": r, "baseline": baseline, "alarms": k, "first_alarm": f,
+                })),
+                "retrain_requested": !sink.requests.is_empty(),
+            }))?);
+        } else {
+            emit(&format!(
+                "{}@{}: {} of {} features drifted ({} {:?}, reference = {} period, n_ref = {}, n_cur = {})",
+                model.name,
+                version,
+                report.n_drifted(),
+                report.features.len(),
+                report.test,
+                report.correction,
+                a.reference_period,
+                report.n_reference,
+                report.n_current
+            ));
+            for f in &report.features {
+                emit(&format!(
+                    "  {:<24} stat {:>10.5}  p_adj {:>10}  {}",
+                    f.name,
+                    f.statistic,
+                    f.adjusted_pvalue.map_or("-".into(), |p| format!("{p:.3e}")),
+                    if f.drifted { "DRIFT" } else { "ok" }
+                ));
+            }
+            match perf {
+                Some((n, r, k, first)) => emit(&format!(
+                    "hit rate {r:.4} over {n} labelled bars vs validation accuracy {baseline:.4}: {k} alarm(s) of the seed rule ({} bad windows in a row){}",
+                    a.consecutive,
+                    first.map_or(String::new(), |i| format!(", first at bar {i}"))
+                )),
+                None => emit("hit rate: no realised labels in the new bars"),
+            }
+            emit(&format!(
+                "{}{}",
+                if drift { "DRIFT" } else { "stable" },
+                if sink.requests.is_empty() {
+                    ""
+                } else {
+                    " (retrain requested: auto_retrain_enabled)"
+                }
+            ));
+        }
+        Ok(drift)
     }
 }
