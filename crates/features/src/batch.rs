@@ -29,7 +29,6 @@ pub fn batch<I: Indicator>(ind: &I, bars: &Bars) -> Array2<f64> {
     st.reset();
     let k = I::Output::names().len();
     let n = bars.len();
-    let mut out = Array2::from_elem((n, k), f64::NAN);
     let (o, h, l, c, v) = (
         bars.open(),
         bars.high(),
@@ -37,21 +36,49 @@ pub fn batch<I: Indicator>(ind: &I, bars: &Bars) -> Array2<f64> {
         bars.close(),
         bars.volume(),
     );
-    for (i, mut row) in out.axis_iter_mut(Axis(0)).enumerate() {
-        let bar = Bar {
-            open: o[i],
-            high: h[i],
-            low: l[i],
-            close: c[i],
-            volume: v[i],
-        };
-        if let Some(y) = st.update(&bar)
-            && let Some(s) = row.as_slice_mut()
+    // Fast path: contiguous columns, output written into one row-major buffer (no per-row
+    // ndarray indexing). Same fold of `update`, so the values are identical.
+    let mut buf = vec![f64::NAN; n * k];
+    if let (Some(o), Some(h), Some(l), Some(c), Some(v)) = (
+        o.as_slice(),
+        h.as_slice(),
+        l.as_slice(),
+        c.as_slice(),
+        v.as_slice(),
+    ) {
+        for (i, ((((&open, &high), &low), &close), &volume)) in
+            o.iter().zip(h).zip(l).zip(c).zip(v).enumerate()
         {
-            y.write_to(s);
+            let bar = Bar {
+                open,
+                high,
+                low,
+                close,
+                volume,
+            };
+            if let Some(y) = st.update(&bar)
+                && let Some(s) = buf.get_mut(i * k..(i + 1) * k)
+            {
+                y.write_to(s);
+            }
+        }
+    } else {
+        for i in 0..n {
+            let bar = Bar {
+                open: o[i],
+                high: h[i],
+                low: l[i],
+                close: c[i],
+                volume: v[i],
+            };
+            if let Some(y) = st.update(&bar)
+                && let Some(s) = buf.get_mut(i * k..(i + 1) * k)
+            {
+                y.write_to(s);
+            }
         }
     }
-    out
+    Array2::from_shape_vec((n, k), buf).unwrap_or_else(|_| Array2::from_elem((n, k), f64::NAN))
 }
 
 /// Runs a boxed indicator (from its reset state) over `bars`, like [`batch()`].

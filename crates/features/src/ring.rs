@@ -41,16 +41,27 @@ impl Ring {
     /// The value pushed `k` pushes ago (`k = 0` is the newest); 0.0 if not available.
     #[inline]
     pub(crate) fn back(&self, k: usize) -> f64 {
-        let cap = self.buf.len();
         if k >= self.len {
             return 0.0;
         }
-        let idx = if self.head > k {
-            self.head - 1 - k
-        } else {
-            self.head + cap - 1 - k
-        };
+        // head in 0..cap and k < len <= cap, so idx < 2*cap.
+        let cap = self.buf.len();
+        let mut idx = self.head + cap - 1 - k;
+        if idx >= cap {
+            idx -= cap;
+        }
         self.buf.get(idx).copied().unwrap_or(0.0)
+    }
+
+    /// The values held, oldest first, as two slices (the second continues the first).
+    #[inline]
+    pub(crate) fn oldest_first(&self) -> (&[f64], &[f64]) {
+        if self.len < self.buf.len() {
+            (self.buf.get(..self.len).unwrap_or(&[]), &[])
+        } else {
+            let (a, b) = self.buf.split_at(self.head.min(self.buf.len()));
+            (b, a)
+        }
     }
 
     /// Number of values held.

@@ -40,14 +40,23 @@ impl VarCore {
             return None;
         }
         let pf = fp(p);
+        // Two passes over the window, oldest to newest (contiguous slices of the ring).
+        let (a, b) = self.ring.oldest_first();
         let mut mean = 0.0;
-        for k in (0..p).rev() {
-            mean += self.ring.back(k);
+        for &x in a {
+            mean += x;
+        }
+        for &x in b {
+            mean += x;
         }
         mean /= pf;
         let mut ss = 0.0;
-        for k in (0..p).rev() {
-            let d = self.ring.back(k) - mean;
+        for &x in a {
+            let d = x - mean;
+            ss += d * d;
+        }
+        for &x in b {
+            let d = x - mean;
             ss += d * d;
         }
         Some(ss / pf)
@@ -213,10 +222,13 @@ impl Indicator for LinearReg {
         let sum_x_sqr = fp(p * (p - 1) * (2 * p - 1) / 6);
         let divisor = sum_x * sum_x - pf * sum_x_sqr;
         let (mut sum_xy, mut sum_y) = (0.0, 0.0);
-        for i in (0..p).rev() {
-            let v = self.ring.back(i);
+        // Oldest to newest; the oldest value has weight p - 1.
+        let (a, b) = self.ring.oldest_first();
+        let mut w = fp(p);
+        for &v in a.iter().chain(b) {
+            w -= 1.0;
             sum_y += v;
-            sum_xy += fp(i) * v;
+            sum_xy += w * v;
         }
         let m = (pf * sum_xy - sum_x * sum_y) / divisor;
         let b = (sum_y - m * sum_x) / pf;

@@ -189,6 +189,21 @@ CASES = [
 ]
 
 
+# Every MA type (0..8) for every function that takes one (appended so the original cases keep
+# their blob offsets).
+_EXTRA = {
+    "APO": [{"fastperiod": 5, "slowperiod": 12, "matype": m} for m in range(9)],
+    "PPO": [{"fastperiod": 5, "slowperiod": 12, "matype": m} for m in range(9)],
+    "MACDEXT": [{"fastperiod": 5, "fastmatype": m, "slowperiod": 12, "slowmatype": m,
+                 "signalperiod": 4, "signalmatype": m} for m in range(9)],
+    "STOCH": [{"fastk_period": 5, "slowk_period": 3, "slowk_matype": m, "slowd_period": 3,
+               "slowd_matype": m} for m in range(9)],
+    "STOCHF": [{"fastk_period": 5, "fastd_period": 3, "fastd_matype": m} for m in range(9)],
+    "STOCHRSI": [{"timeperiod": 14, "fastk_period": 5, "fastd_period": 3, "fastd_matype": m}
+                 for m in range(9)],
+}
+CASES += [(f, plist) for f, plist in _EXTRA.items()]
+
 class Blob:
     def __init__(self):
         self.parts = []

@@ -1,8 +1,6 @@
 //! Small shared pieces of the momentum and cycle functions: TA-Lib's zero test,
 //! parameter checks, rolling-extreme deques and TA-Lib's fused EMA step.
 
-use std::collections::VecDeque;
-
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -59,46 +57,119 @@ pub(crate) fn check_period(
 /// TA-Lib's upper bound for periods.
 pub(crate) const MAX_PERIOD: usize = 100_000;
 
-/// Rolling extreme over the last `window` values with a monotonic deque (amortised O(1)).
+/// Rolling extreme over the last `window` values (amortised O(1) on real data).
 ///
-/// Ties keep the most recent index (TA-Lib's `>=` / `<=` rescans), which AROON's
-/// "bars since the extreme" depends on.
+/// TA-Lib's scheme: keep the current extreme and its index; a new value that ties or beats
+/// it takes over, and only when the extreme leaves the window is the window re-scanned
+/// (oldest to newest). Ties keep the most recent index (TA-Lib's `>=` / `<=`), which
+/// AROON's "bars since the extreme" depends on. On random-walk data a re-scan happens
+/// about once per `window` bars, so this is cheaper than a monotonic deque's per-bar
+/// bookkeeping; the worst case (a strictly monotone series) is O(window) per bar, as in
+/// TA-Lib.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Extreme {
     window: usize,
     max: bool,
-    q: VecDeque<(u64, f64)>,
+    /// The last `window` values; slot `pos` holds the newest.
+    buf: Vec<f64>,
+    pos: usize,
+    /// Index and value of the current extreme (valid once `seen > 0`).
+    best_idx: u64,
+    best: f64,
+    seen: u64,
 }
 
 impl Extreme {
     /// A rolling maximum (`max = true`) or minimum over `window >= 1` values.
     pub(crate) fn new(window: usize, max: bool) -> Self {
+        let window = window.max(1);
         Self {
-            window: window.max(1),
+            window,
             max,
-            q: VecDeque::with_capacity(window.max(1) + 1),
+            buf: vec![0.0; window],
+            pos: window - 1,
+            best_idx: 0,
+            best: f64::NAN,
+            seen: 0,
         }
     }
 
-    /// Pushes value `x` at time `t` (strictly increasing) and returns `(index, value)` of the
-    /// extreme over the times `t - window + 1 ..= t`.
+    #[inline]
+    fn better(&self, x: f64, than: f64) -> bool {
+        if self.max { x >= than } else { x <= than }
+    }
+
+    /// Pushes value `x` at time `t` (0, 1, 2, ... one per push) and returns
+    /// `(index, value)` of the extreme over the times `t - window + 1 ..= t`.
     #[inline]
     pub(crate) fn push(&mut self, t: u64, x: f64) -> (u64, f64) {
+        self.pos += 1;
+        if self.pos == self.window {
+            self.pos = 0;
+        }
+        if let Some(slot) = self.buf.get_mut(self.pos) {
+            *slot = x;
+        }
+        self.seen += 1;
+        let first = (t + 1).saturating_sub(self.window as u64);
+        if self.seen == 1 {
+            self.best_idx = t;
+            self.best = x;
+        } else if self.best_idx < first {
+            self.rescan(t, first);
+        } else if self.better(x, self.best) {
+            self.best_idx = t;
+            self.best = x;
+        }
+        (self.best_idx, self.best)
+    }
+
+    /// Re-scans the full window (oldest to newest), newest index on ties.
+    #[cold]
+    fn rescan(&mut self, t: u64, first: u64) {
+        // The window is full here (the extreme only leaves a full window): the oldest value
+        // sits in the slot after `pos`.
+        let start = if self.pos + 1 == self.window {
+            0
+        } else {
+            self.pos + 1
+        };
+        let (newer, older) = self.buf.split_at(start);
+        let mut best = older.first().copied().unwrap_or(f64::NAN);
+        let mut bi = 0usize;
+        let base = older.len();
+        // Two tight loops per direction (oldest to newest), the comparison hoisted.
         if self.max {
-            while self.q.back().is_some_and(|&(_, v)| v <= x) {
-                self.q.pop_back();
+            for (j, &v) in older.iter().enumerate().skip(1) {
+                if v >= best {
+                    best = v;
+                    bi = j;
+                }
+            }
+            for (j, &v) in newer.iter().enumerate() {
+                if v >= best {
+                    best = v;
+                    bi = base + j;
+                }
             }
         } else {
-            while self.q.back().is_some_and(|&(_, v)| v >= x) {
-                self.q.pop_back();
+            for (j, &v) in older.iter().enumerate().skip(1) {
+                if v <= best {
+                    best = v;
+                    bi = j;
+                }
+            }
+            for (j, &v) in newer.iter().enumerate() {
+                if v <= best {
+                    best = v;
+                    bi = base + j;
+                }
             }
         }
-        self.q.push_back((t, x));
-        let first = (t + 1).saturating_sub(self.window as u64);
-        while self.q.front().is_some_and(|&(i, _)| i < first) {
-            self.q.pop_front();
-        }
-        self.q.front().copied().unwrap_or((t, x))
+        let best_idx = first + bi as u64;
+        debug_assert_eq!(first + (self.window as u64) - 1, t);
+        self.best_idx = best_idx;
+        self.best = best;
     }
 }
 

@@ -342,6 +342,13 @@ impl TrimaCore {
 }
 
 /// Kaufman adaptive moving average (TA_KAMA; fast 2, slow 30; period 1 copies the input).
+///
+/// Follows TA-Lib 0.8.1's reworked KAMA: the smoothing constant and the step use `fma`
+/// (`sc = fma(er, 2/3 - 2/31, 2/31)`, `kama = fma(x - kama, sc², kama)`); the efficiency
+/// ratio is 1 when the change sum is `<= 0` or `<= |period change|` and is clamped to 1;
+/// and once the last `period` one-bar changes were all exactly zero the step uses the
+/// fastest constant `(2/3)²` directly and the change sum restarts from exactly 0 (no
+/// drift from adding and removing the same values).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct KamaCore {
     period: usize,
@@ -350,7 +357,16 @@ pub(crate) struct KamaCore {
     sum_roc: f64,
     prev: f64,
     trailing: f64,
+    /// Consecutive exactly-zero one-bar changes up to the newest bar.
+    #[serde(default)]
+    zeros: usize,
 }
+
+/// `2/31` and `2/3 - 2/31` as TA-Lib 0.8.1 stores them.
+const KAMA_CONST_MAX: f64 = f64::from_bits(0x3fb0_8421_0842_1084);
+const KAMA_CONST_DIFF: f64 = f64::from_bits(0x3fe3_44d1_344d_1345);
+/// `(2/3)²`, the squared fastest constant, as TA-Lib 0.8.1 stores it.
+const KAMA_FASTEST_SQ: f64 = f64::from_bits(0x3fdc_71c7_1c71_c719);
 
 impl KamaCore {
     pub(crate) fn new(period: usize) -> Self {
@@ -361,6 +377,7 @@ impl KamaCore {
             sum_roc: 0.0,
             prev: 0.0,
             trailing: 0.0,
+            zeros: 0,
         }
     }
     pub(crate) fn lookback(&self) -> usize {
@@ -368,16 +385,18 @@ impl KamaCore {
     }
     #[inline]
     fn step(&mut self, x: f64, period_roc: f64) -> f64 {
-        let const_max = 2.0 / (30.0 + 1.0);
-        let const_diff = 2.0 / (2.0 + 1.0) - const_max;
-        let er = if self.sum_roc <= period_roc || is_zero(self.sum_roc) {
+        let sum = self.sum_roc;
+        // `!(sum > 0)` and `!(roc < sum)` keep the comparisons' NaN behaviour of TA-Lib's
+        // `comisd` branches; the clamp keeps NaN like `minsd`.
+        let er = if sum <= 0.0 || period_roc >= sum {
             1.0
         } else {
-            (period_roc / self.sum_roc).abs()
+            let r = (period_roc / sum).abs();
+            if 1.0 < r { 1.0 } else { r }
         };
-        let mut sc = er * const_diff + const_max;
+        let mut sc = er.mul_add(KAMA_CONST_DIFF, KAMA_CONST_MAX);
         sc *= sc;
-        self.prev = (x - self.prev) * sc + self.prev;
+        self.prev = (x - self.prev).mul_add(sc, self.prev);
         self.prev
     }
     #[inline]
@@ -393,6 +412,8 @@ impl KamaCore {
             return None;
         }
         let prev_x = self.ring.back(1);
+        let d = x - prev_x;
+        self.zeros = if d == 0.0 { self.zeros + 1 } else { 0 };
         if t < p {
             self.sum_roc += (prev_x - x).abs();
             return None;
@@ -405,9 +426,16 @@ impl KamaCore {
             return Some(self.step(x, x - first));
         }
         let old = self.ring.back(p);
+        if d == 0.0 && self.zeros >= p {
+            // A flat run covering the whole window: fastest constant, change sum reset.
+            self.trailing = old;
+            self.sum_roc = 0.0;
+            self.prev = (x - self.prev).mul_add(KAMA_FASTEST_SQ, self.prev);
+            return Some(self.prev);
+        }
         let period_roc = x - old;
         self.sum_roc -= (self.trailing - old).abs();
-        self.sum_roc += (x - prev_x).abs();
+        self.sum_roc += d.abs();
         self.trailing = old;
         Some(self.step(x, period_roc))
     }

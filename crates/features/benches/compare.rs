@@ -1,0 +1,149 @@
+//! Side-by-side speed run against the TA-Lib wheel: times the 20 indicators of
+//! `talib_compare.py` on the *same* 1,000,000-bar series (read from the raw file the
+//! Python side writes), batch and streaming, and prints one JSON object.
+//!
+//! * batch: [`aaiti_features::batch()`] (monomorphised fold of `update` into an `Array2`,
+//!   no per-bar dynamic dispatch), best of `REPEAT` runs after a warm-up;
+//! * streaming: a fresh state fed bar by bar (`update`), outputs consumed, best of `REPEAT`.
+//!
+//! Run through `crates/features/benches/run_compare.sh`, or directly:
+//! `cargo bench -p aaiti-features --bench compare -- /tmp/aaiti_features_bench_ohlcv.f64`
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::cast_precision_loss,
+    reason = "bench binary"
+)]
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use aaiti_core::{Bar, Bars, Ohlcv};
+use aaiti_features::momentum::{Adx, Cci, Macd, Mfi, Rsi, Stoch, Willr};
+use aaiti_features::overlap::{Bbands, Dema, Ema, Kama, Sar, Sma, Tema, Wma};
+use aaiti_features::statistic::{LinearReg, RegKind, StdDev};
+use aaiti_features::volatility::Atr;
+use aaiti_features::volume::{Ad, Obv};
+use aaiti_features::{Indicator, IndicatorOutput, MaType, batch};
+use chrono::{TimeZone, Utc};
+
+const REPEAT: usize = 5;
+
+/// Reads `n` bars stored as five little-endian f64 columns (open, high, low, close, volume).
+fn load(path: &str) -> Bars {
+    let raw = std::fs::read(path).expect("series file (run talib_compare.py first)");
+    let vals: Vec<f64> = raw
+        .chunks_exact(8)
+        .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+        .collect();
+    let n = vals.len() / 5;
+    let col = |k: usize| ndarray::Array1::from(vals[k * n..(k + 1) * n].to_vec());
+    let ts = (0..n)
+        .map(|i| Utc.timestamp_opt(1_000_000_000 + 60 * i as i64, 0).unwrap())
+        .collect();
+    Bars::new(
+        "BENCH",
+        None,
+        ts,
+        Ohlcv {
+            open: col(0),
+            high: col(1),
+            low: col(2),
+            close: col(3),
+            volume: col(4),
+        },
+    )
+    .unwrap()
+}
+
+fn best(mut f: impl FnMut()) -> f64 {
+    f();
+    let mut b = f64::INFINITY;
+    for _ in 0..REPEAT {
+        let t = Instant::now();
+        f();
+        b = b.min(t.elapsed().as_secs_f64());
+    }
+    b
+}
+
+/// (batch seconds, streaming seconds) for one indicator.
+fn time<I: Indicator>(ind: &I, bars: &Bars, rows: &[Bar]) -> (f64, f64) {
+    let tb = best(|| {
+        black_box(batch(black_box(ind), bars));
+    });
+    let k = I::Output::names().len();
+    let ts = best(|| {
+        let mut st = ind.clone();
+        st.reset();
+        let mut buf = [0.0f64; 4];
+        let mut acc = 0.0;
+        for bar in rows {
+            if let Some(o) = st.update(black_box(bar)) {
+                o.write_to(&mut buf[..k]);
+                acc += buf[0];
+            }
+        }
+        black_box(acc);
+    });
+    (tb, ts)
+}
+
+fn main() {
+    let path = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .unwrap_or_else(|| "/tmp/aaiti_features_bench_ohlcv.f64".into());
+    let bars = load(&path);
+    let rows: Vec<Bar> = bars.iter().map(|(_, b)| b).collect();
+    let n = bars.len();
+    let mut out: Vec<(&str, (f64, f64))> = Vec::new();
+    macro_rules! case {
+        ($name:expr, $ind:expr) => {{
+            let ind = $ind.unwrap();
+            let r = time(&ind, &bars, &rows);
+            eprintln!(
+                "{:15} batch {:8.3} ms  stream {:8.3} ms",
+                $name,
+                r.0 * 1e3,
+                r.1 * 1e3
+            );
+            out.push(($name, r));
+        }};
+    }
+    case!("SMA(30)", Sma::new(30));
+    case!("EMA(30)", Ema::new(30));
+    case!("WMA(30)", Wma::new(30));
+    case!("DEMA(30)", Dema::new(30));
+    case!("TEMA(30)", Tema::new(30));
+    case!("KAMA(30)", Kama::new(30));
+    case!("BBANDS(20,2)", Bbands::new(20, 2.0, 2.0, MaType::Sma));
+    case!("MACD(12,26,9)", Macd::new(12, 26, 9));
+    case!("RSI(14)", Rsi::new(14));
+    case!(
+        "STOCH(5,3,3)",
+        Stoch::new(5, 3, MaType::Sma, 3, MaType::Sma)
+    );
+    case!("WILLR(14)", Willr::new(14));
+    case!("CCI(14)", Cci::new(14));
+    case!("ADX(14)", Adx::new(14));
+    case!("ATR(14)", Atr::new(14));
+    case!("OBV", Ok::<_, aaiti_features::Error>(Obv::new()));
+    case!("AD", Ok::<_, aaiti_features::Error>(Ad::new()));
+    case!("MFI(14)", Mfi::new(14));
+    case!("SAR(0.02,0.2)", Sar::new(0.02, 0.2));
+    case!("LINEARREG(14)", LinearReg::new(RegKind::Value, 14));
+    case!("STDDEV(20)", StdDev::new(20, 1.0));
+    case!("AROON(14)", aaiti_features::momentum::Aroon::new(14));
+    let body: Vec<String> = out
+        .iter()
+        .map(|(name, (b, s))| format!("\"{name}\": {{\"batch_s\": {b:e}, \"stream_s\": {s:e}}}"))
+        .collect();
+    println!(
+        "{{\"n_bars\": {n}, \"repeat\": {REPEAT}, \"results\": {{{}}}}}",
+        body.join(", ")
+    );
+}
