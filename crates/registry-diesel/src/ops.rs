@@ -1573,7 +1573,12 @@ pub(crate) fn log_metrics<C: RegConn>(
     points: &[MetricPoint],
     cache: &HashMap<String, i64>,
 ) -> TxResult<HashMap<String, i64>> {
-    run_status(c, run)?;
+    // PostgreSQL: every statement is a network round trip, so a non-empty batch skips the
+    // existence check; the summary upsert's foreign key to `runs` catches an unknown run below
+    // (and the transaction rolls back the points).
+    if points.is_empty() || !is_postgres(c) {
+        run_status(c, run)?;
+    }
     if points.is_empty() {
         return Ok(HashMap::new());
     }
@@ -1659,9 +1664,20 @@ pub(crate) fn log_metrics<C: RegConn>(
                max_value = CASE WHEN run_metric_summary.max_value IS NULL OR excluded.max_value > run_metric_summary.max_value THEN excluded.max_value ELSE run_metric_summary.max_value END, \
                point_count = run_metric_summary.point_count + excluded.point_count",
             &[B::I(run), B::I(id_of(k)?), B::I(last_step), B::F(enc(last)), B::F(enc(min)), B::F(enc(max)), B::I(count)],
-        )?;
+        )
+        .map_err(|e| match e {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                _,
+            ) => TxErr::Reg(Error::not_found("run", run)),
+            e => TxErr::Db(e),
+        })?;
     }
     Ok(ids)
+}
+
+fn is_postgres<C: RegConn>(c: &C) -> bool {
+    c.kind().name() == "postgres"
 }
 
 /// SQLite chunk mode: stores each key's points of one batch in packed chunks (see
