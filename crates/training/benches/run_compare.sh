@@ -27,7 +27,7 @@ print("| bench | aaiti (median) | scikit-learn (median) | ratio sklearn/aaiti |"
 print("|---|---|---|---|")
 for group in sorted(os.listdir(root)):
     gdir = os.path.join(root, group)
-    if not os.path.isdir(gdir) or group == "report":
+    if not os.path.isdir(gdir) or group not in ("metrics_1m", "split_backtest_1m", "btc_hourly"):
         continue
     for dirpath, _, files in sorted(os.walk(gdir)):
         if "estimates.json" in files and dirpath.endswith(os.path.join("new")):
