@@ -75,6 +75,19 @@ fn main() {
     let n = get("--n", 1_000_000);
     let repeats = get("--repeats", 5);
     let ks_n = get("--ks-n", 100_000);
+    if args.iter().any(|a| a == "--adwin-only") {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let xs: Vec<f64> = (0..n)
+            .map(|i| normal(&mut rng) + if i < n / 2 { 0.0 } else { 0.5 })
+            .collect();
+        let (w, c, h) = time(repeats, || run(Adwin::default(), &xs));
+        println!(
+            "adwin_clock32 wall {:.2} cpu {:.2} detections {h}",
+            w / n as f64,
+            c / n as f64
+        );
+        return;
+    }
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     let xs: Vec<f64> = (0..n)
         .map(|i| normal(&mut rng) + if i < n / 2 { 0.0 } else { 0.5 })

@@ -238,8 +238,10 @@ impl Adwin {
             let (k0, k1) = (base + h, base + ((h + 1) & mask));
             let (t0, t1) = (self.totals[k0], self.totals[k1]);
             let (v0, v1) = (self.variances[k0], self.variances[k1]);
-            let mu0 = t0 / n;
-            let mu1 = t1 / n;
+            // n is a power of two: x·(1/n) is exactly x/n (both are x·2^-i correctly rounded)
+            let inv_n = f64::from_bits((1023 - i as u64) << 52); // 2^-i, exact (i < 64)
+            let mu0 = t0 * inv_n;
+            let mu1 = t1 * inv_n;
             let t = t0 + t1;
             let v = v0 + v1 + n * 0.5 * (mu0 - mu1) * (mu0 - mu1);
             self.heads[i] = (h + 2) & mask;
@@ -302,9 +304,26 @@ impl Adwin {
         if sane {
             // Fast pass: prefix sums in river's order, each split point cleared without division
             // or square root (see `no_cut_certain`). The newest entry is never a split point.
-            let two_v_dp = 2.0 * var_w * delta_prime;
+            let consts = BoundConsts::new(mwl, c23, 2.0 * var_w * delta_prime);
+            // Chunks of split points: a sequential pass for the prefix sums (river's order), then
+            // an independent, vectorisable pass for the bound.
+            const CHUNK: usize = 64;
+            let mut pre = [[0.0_f64; CHUNK]; 4];
+            let mut fill = 0usize;
             let (mut n0, mut n1, mut u0, mut u1) = (0.0_f64, self.width, 0.0_f64, self.total);
             let mut all_clear = true;
+            let flush = |pre: &[[f64; CHUNK]; 4], fill: usize| -> bool {
+                let mut clear = true;
+                for (((&n0, &n1), &u0), &u1) in pre[0][..fill]
+                    .iter()
+                    .zip(&pre[1][..fill])
+                    .zip(&pre[2][..fill])
+                    .zip(&pre[3][..fill])
+                {
+                    clear &= no_cut_certain(n0, n1, u0, u1, &consts);
+                }
+                clear
+            };
             for (i, (&len, &head)) in self.lens.iter().zip(&self.heads).enumerate().rev() {
                 let size = (1u64 << i) as f64;
                 let row = &self.totals[i * cap..(i + 1) * cap];
@@ -315,9 +334,18 @@ impl Adwin {
                     n1 -= size;
                     u0 += t;
                     u1 -= t;
-                    all_clear &= no_cut_certain(n0, n1, u0, u1, mwl, c23, two_v_dp);
+                    pre[0][fill] = n0;
+                    pre[1][fill] = n1;
+                    pre[2][fill] = u0;
+                    pre[3][fill] = u1;
+                    fill += 1;
+                    if fill == CHUNK {
+                        all_clear &= flush(&pre, fill);
+                        fill = 0;
+                    }
                 }
             }
+            all_clear &= flush(&pre, fill);
             if all_clear {
                 return false;
             }
@@ -400,23 +428,50 @@ impl Adwin {
 /// overflow or NaN makes the comparisons false, i.e. "not certain", and the exact test runs.
 /// Requires `2·v·δ' ≥ 0` and `c23 > 0` finite (checked by the caller).
 #[inline(always)]
-fn no_cut_certain(n0: f64, n1: f64, u0: f64, u1: f64, mwl: f64, c23: f64, two_v_dp: f64) -> bool {
-    const K_UP: f64 = 1.0 + 1e-12;
-    const K_DN: f64 = 1.0 - 1e-12;
-    let ok = (n1 >= mwl) & (n0 >= mwl);
-    let a = n0 - mwl + 1.0;
-    let b = n1 - mwl + 1.0;
+fn no_cut_certain(n0: f64, n1: f64, u0: f64, u1: f64, k: &BoundConsts) -> bool {
+    let ok = (n1 >= k.mwl) & (n0 >= k.mwl);
+    // n0' and n1' (exact: small integers)
+    let a = n0 - k.mwl1;
+    let b = n1 - k.mwl1;
     let d = (u0 * n1 - u1 * n0).abs();
     let sum = u0.abs() * n1 + u1.abs() * n0;
-    let up = d * K_UP + 1e-15 * sum;
     let ab = a * b;
     let p = a + b;
     let nn = n0 * n1;
-    let lhs = up * ab * K_UP;
-    let r1 = c23 * p * nn * K_DN;
+    // = (|D|·(1 + 1e-12) + 1e-15·S)·n0'·n1'·(1 + 1e-12)
+    let lhs = (d * k.up2 + k.abs_slack * sum) * ab;
+    // = c23·P·n0·n1·(1 − 1e-12)
+    let r1 = k.c23_dn * p * nn;
     let l = (lhs - r1) + 1e-15 * (lhs + r1);
-    let rhs = (nn * nn) * (two_v_dp * p * ab) * (K_DN * K_DN);
+    // = (n0·n1)²·2·v·δ'·P·n0'·n1'·(1 − 1e-12)²
+    let rhs = nn * nn * (k.tvd_dn2 * p * ab);
     !ok | (l < 0.0) | (l * l < rhs)
+}
+
+/// Per-scan constants of [`no_cut_certain`] (the margins folded in).
+#[derive(Debug, Clone, Copy)]
+struct BoundConsts {
+    mwl: f64,
+    mwl1: f64,
+    up2: f64,
+    abs_slack: f64,
+    c23_dn: f64,
+    tvd_dn2: f64,
+}
+
+impl BoundConsts {
+    fn new(mwl: f64, c23: f64, two_v_dp: f64) -> Self {
+        const K_UP: f64 = 1.0 + 1e-12;
+        const K_DN: f64 = 1.0 - 1e-12;
+        Self {
+            mwl,
+            mwl1: mwl - 1.0,
+            up2: K_UP * K_UP,
+            abs_slack: 1e-15 * K_UP,
+            c23_dn: c23 * K_DN,
+            tvd_dn2: two_v_dp * (K_DN * K_DN),
+        }
+    }
 }
 
 impl DriftDetector for Adwin {
