@@ -87,16 +87,27 @@ pub fn batch_dyn(ind: &dyn DynIndicator, bars: &Bars) -> Array2<f64> {
     let mut st = ind.box_clone();
     st.reset();
     let k = st.output_names().len();
-    let mut out = Array2::from_elem((bars.len(), k), f64::NAN);
-    let mut buf = vec![f64::NAN; k];
-    for (i, (_, bar)) in bars.iter().enumerate() {
-        if st.update_into(&bar, &mut buf) {
-            for (j, v) in buf.iter().enumerate() {
-                out[[i, j]] = *v;
-            }
-        }
+    let n = bars.len();
+    let (o, h, l, c, v) = (
+        bars.open(),
+        bars.high(),
+        bars.low(),
+        bars.close(),
+        bars.volume(),
+    );
+    // One row-major buffer; each bar's outputs are written straight into its row.
+    let mut buf = vec![f64::NAN; n * k];
+    for (i, row) in buf.chunks_exact_mut(k.max(1)).enumerate().take(n) {
+        let bar = Bar {
+            open: o[i],
+            high: h[i],
+            low: l[i],
+            close: c[i],
+            volume: v[i],
+        };
+        st.update_into(&bar, row);
     }
-    out
+    Array2::from_shape_vec((n, k), buf).unwrap_or_else(|_| Array2::from_elem((n, k), f64::NAN))
 }
 
 /// [`batch()`] over many instruments in parallel (rayon); one matrix per instrument.
