@@ -88,6 +88,14 @@ fn main() {
         );
         return;
     }
+    if args.iter().any(|a| a == "--ks-only") {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let a: Vec<f64> = (0..ks_n).map(|_| normal(&mut rng)).collect();
+        let b: Vec<f64> = (0..ks_n).map(|_| normal(&mut rng) + 0.01).collect();
+        let (w, c, _) = time(repeats, || ks_2samp(&a, &b, KsMethod::Auto).unwrap());
+        println!("ks wall {:.3} ms cpu {:.3} ms", w / 1e6, c / 1e6);
+        return;
+    }
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     let xs: Vec<f64> = (0..n)
         .map(|i| normal(&mut rng) + if i < n / 2 { 0.0 } else { 0.5 })
@@ -140,7 +148,9 @@ fn main() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
     let a: Vec<f64> = (0..ks_n).map(|_| normal(&mut rng)).collect();
     let b: Vec<f64> = (0..ks_n).map(|_| normal(&mut rng) + 0.01).collect();
-    let (wall, cpu, r) = time(repeats.max(5), || ks_2samp(&a, &b, KsMethod::Auto).unwrap());
+    let (wall, cpu, r) = time(repeats.max(20), || {
+        ks_2samp(&a, &b, KsMethod::Auto).unwrap()
+    });
     println!(
         "{{\"case\":\"ks_2samp_{ks_n}_auto\",\"wall_ms\":{:.4},\"cpu_ms\":{:.4},\"statistic\":{},\"pvalue\":{}}}",
         wall / 1e6,

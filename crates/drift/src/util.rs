@@ -102,13 +102,19 @@ fn exclusive_prefix_sum(c: &mut [usize]) {
     }
 }
 
-/// Sorts the keys of `a` and `b` together (a stable LSD radix sort, so equal values keep `a`'s
-/// before `b`'s) and returns the sorted order-preserving keys with a tag per element
-/// (`false` = from `a`, `true` = from `b`). Decode a key with [`unkey`]. All values finite.
+/// Sorts the keys of `a` and `b` together and returns the sorted order-preserving keys with a
+/// tag per element (`false` = from `a`, `true` = from `b`); decode a key with [`unkey`]. The
+/// order among elements with identical keys is unspecified. All values finite.
+///
+/// Four LSD radix passes (11-bit digits) order the keys by their top 44 bits; runs of equal
+/// 44-bit prefixes (rare for continuous data) are then sorted on the full key (insertion sort
+/// for short runs, `sort_unstable` for long ones), which completes the sort with two passes
+/// fewer than a full 64-bit LSD sort.
 pub(crate) fn radix_sorted_joint(a: &[f64], b: &[f64]) -> (Vec<u64>, Vec<bool>) {
     const BITS: u32 = 11;
     const RADIX: usize = 1 << BITS;
-    const PASSES: usize = 6;
+    const LOW: u32 = 20; // bits below the radix-sorted prefix
+    const PASSES: usize = 4;
     let n = a.len() + b.len();
     let mut counts = vec![[0usize; RADIX]; PASSES];
     let mut keys: Vec<u64> = a
@@ -117,7 +123,7 @@ pub(crate) fn radix_sorted_joint(a: &[f64], b: &[f64]) -> (Vec<u64>, Vec<bool>) 
         .map(|&x| {
             let k = key(x);
             for (p, c) in counts.iter_mut().enumerate() {
-                c[((k >> (BITS * p as u32)) as usize) & (RADIX - 1)] += 1;
+                c[((k >> (LOW + BITS * p as u32)) as usize) & (RADIX - 1)] += 1;
             }
             k
         })
@@ -129,7 +135,7 @@ pub(crate) fn radix_sorted_joint(a: &[f64], b: &[f64]) -> (Vec<u64>, Vec<bool>) 
         if c.contains(&n) {
             continue;
         }
-        let shift = BITS * p as u32;
+        let shift = LOW + BITS * p as u32;
         exclusive_prefix_sum(c);
         for (&k, &t) in keys.iter().zip(&tags) {
             let d = ((k >> shift) as usize) & (RADIX - 1);
@@ -140,11 +146,80 @@ pub(crate) fn radix_sorted_joint(a: &[f64], b: &[f64]) -> (Vec<u64>, Vec<bool>) 
         std::mem::swap(&mut keys, &mut keys2);
         std::mem::swap(&mut tags, &mut tags2);
     }
+    // finish: order each run of equal prefixes by the full key
+    let mut start = 0;
+    while start < n {
+        let prefix = keys[start] >> LOW;
+        let mut end = start + 1;
+        while end < n && keys[end] >> LOW == prefix {
+            end += 1;
+        }
+        if end - start > 1 {
+            sort_run(&mut keys[start..end], &mut tags[start..end]);
+        }
+        start = end;
+    }
     (keys, tags)
+}
+
+fn sort_run(keys: &mut [u64], tags: &mut [bool]) {
+    if keys.len() <= 32 {
+        for i in 1..keys.len() {
+            let (k, t) = (keys[i], tags[i]);
+            let mut j = i;
+            while j > 0 && keys[j - 1] > k {
+                keys[j] = keys[j - 1];
+                tags[j] = tags[j - 1];
+                j -= 1;
+            }
+            keys[j] = k;
+            tags[j] = t;
+        }
+        return;
+    }
+    let mut pairs: Vec<(u64, bool)> = keys.iter().copied().zip(tags.iter().copied()).collect();
+    pairs.sort_unstable();
+    for ((k, t), (pk, pt)) in keys.iter_mut().zip(tags.iter_mut()).zip(pairs) {
+        *k = pk;
+        *t = pt;
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn joint_sort_is_sorted_and_keeps_tags_with_long_equal_prefix_runs() {
+        let mut s = 99u64;
+        let mut next = || {
+            s = s
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            s >> 11
+        };
+        // continuous values, values sharing their top 44 key bits (long runs), and ties
+        let a: Vec<f64> = (0..30_000)
+            .map(|i| match i % 3 {
+                0 => (next() as f64) / 1e12 - 4000.0,
+                1 => 1.0 + (next() % 4096) as f64 * f64::EPSILON,
+                _ => ((next() % 50) as f64) - 25.0,
+            })
+            .collect();
+        let b: Vec<f64> = (0..17_000)
+            .map(|_| 1.0 + (next() % 300) as f64 * f64::EPSILON)
+            .collect();
+        let (keys, tags) = super::radix_sorted_joint(&a, &b);
+        assert!(keys.windows(2).all(|w| w[0] <= w[1]));
+        let mut want: Vec<(u64, bool)> = a
+            .iter()
+            .map(|&x| (super::key(x), false))
+            .chain(b.iter().map(|&x| (super::key(x), true)))
+            .collect();
+        want.sort_unstable();
+        let mut got: Vec<(u64, bool)> = keys.into_iter().zip(tags).collect();
+        got.sort_unstable();
+        assert_eq!(got, want);
+    }
+
     #[test]
     fn radix_sort_equals_comparison_sort() {
         let mut s = 12345u64;
