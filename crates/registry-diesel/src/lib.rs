@@ -15,8 +15,11 @@
 //! - **One SQL text for both backends**: `?` placeholders renumbered for PostgreSQL, `WITH
 //!   RECURSIVE` lineage, `INSERT ... ON CONFLICT` upserts, `RETURNING`, no JSON operators; so a
 //!   MySQL port only needs its own placeholders and upsert spelling.
-//! - **Compact metrics**: a dictionary of metric keys and a narrow `(run, key_id, step)` table
-//!   (`WITHOUT ROWID` on SQLite), summaries (last/min/max/count) maintained per batch.
+//! - **Compact metrics**: a dictionary of metric keys; on SQLite, *chunk mode*: up to 1,024 points
+//!   of a `(run, key)` series packed per row (delta-varint steps and timestamps, exact 8-byte
+//!   values; ~11 bytes per point, a 10,000-point history is ~10 rows); on PostgreSQL a narrow
+//!   `(run, key_id, step)` table written with binary `COPY FROM STDIN`. Summaries
+//!   (last/min/max/count) are maintained per batch, so search never scans points.
 //! - The append-only `registry_events` table is protected by `BEFORE UPDATE/DELETE` triggers on
 //!   both backends, and hash-chained (see [`aaiti_registry::ChainVerifier`]).
 //!
