@@ -173,14 +173,25 @@ pub enum RegKind {
 }
 
 /// LINEARREG, LINEARREG_ANGLE, LINEARREG_INTERCEPT, LINEARREG_SLOPE and TSF: a
-/// least-squares line over the last `timeperiod` values (TA-Lib's formulas, recomputed
-/// each bar exactly as TA-Lib does; default period 14).
+/// least-squares line over the last `timeperiod` values (TA-Lib's formulas; default
+/// period 14).
+///
+/// `Σy` and `Σ(bars ago)·y` are kept as O(1) running sums and recomputed exactly from the
+/// window every `8 · timeperiod` outputs (and at the first), which bounds the rounding
+/// drift (rolling-sum tolerance against TA-Lib).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinearReg {
     price: PriceField,
     kind: RegKind,
     period: usize,
     ring: Ring,
+    #[serde(default)]
+    sum_y: f64,
+    #[serde(default)]
+    sum_xy: f64,
+    /// Outputs left until the next exact re-computation (0: recompute now).
+    #[serde(default)]
+    countdown: usize,
 }
 
 impl LinearReg {
@@ -195,6 +206,9 @@ impl LinearReg {
             kind,
             period,
             ring: Ring::new(period),
+            sum_y: 0.0,
+            sum_xy: 0.0,
+            countdown: 0,
         })
     }
     /// Reads `price` instead of the close.
@@ -213,7 +227,13 @@ impl Indicator for LinearReg {
     #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         let p = self.period;
-        self.ring.push(self.price.get(bar));
+        let leaving = if self.ring.len() == p {
+            self.ring.back(p - 1)
+        } else {
+            0.0
+        };
+        let x = self.price.get(bar);
+        self.ring.push(x);
         if self.ring.len() < p {
             return None;
         }
@@ -221,15 +241,26 @@ impl Indicator for LinearReg {
         let sum_x = fp(p * (p - 1)) * 0.5;
         let sum_x_sqr = fp(p * (p - 1) * (2 * p - 1) / 6);
         let divisor = sum_x * sum_x - pf * sum_x_sqr;
-        let (mut sum_xy, mut sum_y) = (0.0, 0.0);
-        // Oldest to newest; the oldest value has weight p - 1.
-        let (a, b) = self.ring.oldest_first();
-        let mut w = fp(p);
-        for &v in a.iter().chain(b) {
-            w -= 1.0;
-            sum_y += v;
-            sum_xy += w * v;
+        if self.countdown == 0 {
+            let (mut sum_xy, mut sum_y) = (0.0, 0.0);
+            // Oldest to newest; the oldest value has weight p - 1.
+            let (a, b) = self.ring.oldest_first();
+            let mut w = pf;
+            for &v in a.iter().chain(b) {
+                w -= 1.0;
+                sum_y += v;
+                sum_xy += w * v;
+            }
+            self.sum_y = sum_y;
+            self.sum_xy = sum_xy;
+            self.countdown = 8 * p;
+        } else {
+            // Every value ages one bar: W' = W - (p-1)·x_old + (S - x_old); S' = S - x_old + x.
+            self.sum_xy = (self.sum_xy - fp(p - 1) * leaving) + (self.sum_y - leaving);
+            self.sum_y = (self.sum_y - leaving) + x;
         }
+        self.countdown -= 1;
+        let (sum_xy, sum_y) = (self.sum_xy, self.sum_y);
         let m = (pf * sum_xy - sum_x * sum_y) / divisor;
         let b = (sum_y - m * sum_x) / pf;
         Some(match self.kind {
@@ -242,6 +273,9 @@ impl Indicator for LinearReg {
     }
     fn reset(&mut self) {
         self.ring.clear();
+        self.sum_y = 0.0;
+        self.sum_xy = 0.0;
+        self.countdown = 0;
     }
 }
 
