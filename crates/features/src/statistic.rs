@@ -9,7 +9,15 @@ use crate::overlap::ma::{fp, is_zero};
 use crate::overlap::{MAX_PERIOD, check_range, check_real};
 use crate::ring::Ring;
 
-/// Population variance over `period` values (TA_INT_VAR's running sums).
+/// Population variance over `period` values.
+///
+/// O(1) per bar: running sums of `x - shift` and `(x - shift)²`, where `shift` is the
+/// window mean at the last exact re-computation; every `8 · period` outputs (and at the
+/// first) the variance is recomputed exactly with two passes over the window (oldest to
+/// newest) and the shift and sums restart from it. The same exact path runs whenever the
+/// running form would lose more than ~9 digits to cancellation (flat or nearly flat windows,
+/// where the exact result is 0). (TA-Lib 0.8.1 likewise keeps shifted running sums with a cancellation check; the
+/// results agree within the rolling-sum tolerance.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct VarCore {
     period: usize,
@@ -17,6 +25,11 @@ pub(crate) struct VarCore {
     n: usize,
     total1: f64,
     total2: f64,
+    #[serde(default)]
+    shift: f64,
+    /// Outputs left until the next exact re-computation (0: recompute now).
+    #[serde(default)]
+    countdown: usize,
 }
 
 impl VarCore {
@@ -27,6 +40,8 @@ impl VarCore {
             n: 0,
             total1: 0.0,
             total2: 0.0,
+            shift: 0.0,
+            countdown: 0,
         }
     }
     pub(crate) fn lookback(&self) -> usize {
@@ -35,30 +50,56 @@ impl VarCore {
     #[inline]
     pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
         let p = self.period;
+        let leaving = if self.ring.len() == p {
+            self.ring.back(p - 1)
+        } else {
+            0.0
+        };
         self.ring.push(x);
         if self.ring.len() < p {
             return None;
         }
         let pf = fp(p);
-        // Two passes over the window, oldest to newest (contiguous slices of the ring).
+        if self.countdown > 0 {
+            self.countdown -= 1;
+            let d_old = leaving - self.shift;
+            let d_new = x - self.shift;
+            self.total1 = (self.total1 - d_old) + d_new;
+            self.total2 = (self.total2 - d_old * d_old) + d_new * d_new;
+            let m = self.total1 / pf;
+            let mean_sq = self.total2 / pf;
+            let var = mean_sq - m * m;
+            // Cancellation check: more than ~9 digits lost (flat or nearly flat windows,
+            // where TA-Lib returns exactly 0) -> exact recomputation below.
+            if var > 1e-9 * mean_sq {
+                return Some(var);
+            }
+        }
+        // Exact two passes over the window, oldest to newest (contiguous slices of the ring).
         let (a, b) = self.ring.oldest_first();
         let mut mean = 0.0;
-        for &x in a {
-            mean += x;
+        for &v in a {
+            mean += v;
         }
-        for &x in b {
-            mean += x;
+        for &v in b {
+            mean += v;
         }
         mean /= pf;
-        let mut ss = 0.0;
-        for &x in a {
-            let d = x - mean;
+        let (mut s1, mut ss) = (0.0, 0.0);
+        for &v in a {
+            let d = v - mean;
+            s1 += d;
             ss += d * d;
         }
-        for &x in b {
-            let d = x - mean;
+        for &v in b {
+            let d = v - mean;
+            s1 += d;
             ss += d * d;
         }
+        self.shift = mean;
+        self.total1 = s1;
+        self.total2 = ss;
+        self.countdown = 8 * p - 1;
         Some(ss / pf)
     }
     pub(crate) fn reset(&mut self) {
