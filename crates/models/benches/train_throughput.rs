@@ -38,8 +38,8 @@ const HIDDEN: usize = 64;
 const BATCH: usize = 64;
 const LSTM_SAMPLES: usize = 4096;
 const LSTM_EPOCHS: usize = 3;
-const MLP_SAMPLES: usize = 16384;
-const MLP_EPOCHS: usize = 4;
+const MLP_SAMPLES: usize = 32768;
+const MLP_EPOCHS: usize = 5;
 
 /// Deterministic features and a binary label, the same formula as the Python script.
 fn data(rows: usize) -> (Array2<f64>, Array1<f64>) {
