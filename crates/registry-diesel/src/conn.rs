@@ -44,6 +44,8 @@ pub(crate) enum B {
     T(String),
     OT(Option<String>),
     Bo(bool),
+    /// BLOB (SQLite metric chunks).
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     Bl(Vec<u8>),
 }
 

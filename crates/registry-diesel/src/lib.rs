@@ -47,6 +47,8 @@
 //! - `sqlite` (default): SQLite, bundled (no system library needed).
 //! - `postgres`: PostgreSQL through libpq (needs `libpq-dev` to build).
 
+// The packed-chunk codec is used by the SQLite backend only.
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 mod chunk;
 mod conn;
 mod ops;

@@ -1,7 +1,9 @@
 //! Row types read with `sql_query` (`QueryableByName`, so no column-count limits).
 
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Binary, Bool, Double, Nullable, Text};
+#[cfg(feature = "sqlite")]
+use diesel::sql_types::Binary;
+use diesel::sql_types::{BigInt, Bool, Double, Nullable, Text};
 
 #[derive(QueryableByName, Debug)]
 pub(crate) struct ModelRow {
@@ -249,6 +251,7 @@ pub(crate) struct KeyRow {
 }
 
 /// A packed metric chunk (SQLite chunk mode).
+#[cfg(feature = "sqlite")]
 #[derive(QueryableByName, Debug)]
 pub(crate) struct ChunkRow {
     #[diesel(sql_type = BigInt)]
