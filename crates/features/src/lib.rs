@@ -31,9 +31,12 @@
 //! * Rolling-sum tolerance `|Δ| ≤ 1e-9 · max(1, max|input|)`: BBANDS, STDDEV, VAR, CORREL,
 //!   BETA, LINEARREG*, TSF (TA-Lib 0.8.1 uses numerically stabler statistics than the
 //!   classic one-pass sums), and CCI, MFI, ULTOSC.
-//! * Known different branches on ill-conditioned windows of the edge series (1e-9 price
-//!   moves; returns constant up to rounding): KAMA's efficiency-ratio zero test (TA-Lib
-//!   0.8.1 reworked it around runs of exactly-zero changes) and BETA.
+//! * KAMA follows TA-Lib 0.8.1's reworked algorithm (fma steps, clamped efficiency ratio,
+//!   exact reset after a window of zero changes) and matches on the edge series too.
+//! * Known deviations: BETA on an ill-conditioned stretch of the edge series (returns
+//!   constant up to rounding); and KAMA (`matype=6`, and MAMA `matype=7` in STOCH) used
+//!   *inside* APO/PPO/MACDEXT/STOCH/STOCHF/STOCHRSI differ in the last bits (≤ 5e-13
+//!   absolute, 4.5e-11 for STOCH/MAMA), checked with the rolling-sum tolerance.
 //!
 //! Why hand-written rather than a crate: the Rust TA crates either are not TA-Lib-exact
 //! (`ta`, `yata` seed EMAs with the first value), push the state onto the caller (`kand`)
