@@ -433,7 +433,7 @@ fn spawn_children(
             ])
             .env("AAITI_CHILD_URL", url)
             .env("AAITI_CHILD_IDX", i.to_string())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped());
             if let Some(s) = schema {
                 cmd.env("AAITI_CHILD_SCHEMA", s);
@@ -532,7 +532,11 @@ fn run_concurrency(url: &str, schema: Option<&str>) {
     for c in children {
         let out = c.wait_with_output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "child failed: {err}");
+        assert!(
+            out.status.success(),
+            "child failed: {err}\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
         assert!(
             !err.to_lowercase().contains("locked"),
             "lock error surfaced: {err}"
