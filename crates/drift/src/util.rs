@@ -111,40 +111,69 @@ fn exclusive_prefix_sum(c: &mut [usize]) {
 /// for short runs, `sort_unstable` for long ones), which completes the sort with two passes
 /// fewer than a full 64-bit LSD sort.
 pub(crate) fn radix_sorted_joint(a: &[f64], b: &[f64]) -> (Vec<u64>, Vec<bool>) {
+    let mut bufs = JointBuffers::default();
+    radix_sorted_joint_in(a, b, &mut bufs);
+    (bufs.keys, bufs.tags)
+}
+
+/// Buffers of [`radix_sorted_joint_in`]; reuse them across calls to avoid allocating (and
+/// page-faulting in) four large arrays per call.
+#[derive(Debug, Default)]
+pub(crate) struct JointBuffers {
+    /// Sorted keys (the result).
+    pub(crate) keys: Vec<u64>,
+    /// Tags of the sorted keys (the result).
+    pub(crate) tags: Vec<bool>,
+    keys2: Vec<u64>,
+    tags2: Vec<bool>,
+}
+
+thread_local! {
+    /// Per-thread [`JointBuffers`] for the KS test.
+    pub(crate) static JOINT_BUFFERS: std::cell::RefCell<JointBuffers> =
+        std::cell::RefCell::new(JointBuffers::default());
+}
+
+/// [`radix_sorted_joint`] into reusable buffers (`bufs.keys`, `bufs.tags` hold the result).
+pub(crate) fn radix_sorted_joint_in(a: &[f64], b: &[f64], bufs: &mut JointBuffers) {
     const BITS: u32 = 11;
     const RADIX: usize = 1 << BITS;
     const LOW: u32 = 20; // bits below the radix-sorted prefix
     const PASSES: usize = 4;
     let n = a.len() + b.len();
-    let mut counts = vec![[0usize; RADIX]; PASSES];
-    let mut keys: Vec<u64> = a
-        .iter()
-        .chain(b)
-        .map(|&x| {
-            let k = key(x);
-            for (p, c) in counts.iter_mut().enumerate() {
-                c[((k >> (LOW + BITS * p as u32)) as usize) & (RADIX - 1)] += 1;
-            }
-            k
-        })
-        .collect();
-    let mut tags: Vec<bool> = (0..n).map(|i| i >= a.len()).collect();
-    let mut keys2 = vec![0u64; n];
-    let mut tags2 = vec![false; n];
+    let mut counts = [[0usize; RADIX]; PASSES];
+    let JointBuffers {
+        keys,
+        tags,
+        keys2,
+        tags2,
+    } = bufs;
+    keys.clear();
+    keys.extend(a.iter().chain(b).map(|&x| {
+        let k = key(x);
+        for (p, c) in counts.iter_mut().enumerate() {
+            c[((k >> (LOW + BITS * p as u32)) as usize) & (RADIX - 1)] += 1;
+        }
+        k
+    }));
+    tags.clear();
+    tags.extend((0..n).map(|i| i >= a.len()));
+    keys2.resize(n, 0);
+    tags2.resize(n, false);
     for (p, c) in counts.iter_mut().enumerate() {
         if c.contains(&n) {
             continue;
         }
         let shift = LOW + BITS * p as u32;
         exclusive_prefix_sum(c);
-        for (&k, &t) in keys.iter().zip(&tags) {
+        for (&k, &t) in keys.iter().zip(tags.iter()) {
             let d = ((k >> shift) as usize) & (RADIX - 1);
             keys2[c[d]] = k;
             tags2[c[d]] = t;
             c[d] += 1;
         }
-        std::mem::swap(&mut keys, &mut keys2);
-        std::mem::swap(&mut tags, &mut tags2);
+        std::mem::swap(keys, keys2);
+        std::mem::swap(tags, tags2);
     }
     // finish: order each run of equal prefixes by the full key
     let mut start = 0;
@@ -159,7 +188,6 @@ pub(crate) fn radix_sorted_joint(a: &[f64], b: &[f64]) -> (Vec<u64>, Vec<bool>) 
         }
         start = end;
     }
-    (keys, tags)
 }
 
 fn sort_run(keys: &mut [u64], tags: &mut [bool]) {

@@ -358,8 +358,17 @@ pub fn ks_2samp(a: &[f64], b: &[f64], method: KsMethod) -> Result<KsResult> {
     check_sample("second sample", b)?;
     if a.len() + b.len() > 20_000 {
         // one joint radix sort and a sequential walk (no data-dependent merge)
-        let (keys, tags) = crate::util::radix_sorted_joint(a, b);
-        let ext = ks_extrema_joint(&keys, &tags, a.len(), b.len());
+        let ext = crate::util::JOINT_BUFFERS.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut bufs) => {
+                crate::util::radix_sorted_joint_in(a, b, &mut bufs);
+                ks_extrema_joint(&bufs.keys, &bufs.tags, a.len(), b.len())
+            }
+            // re-entered on this thread (not expected): use fresh buffers
+            Err(_) => {
+                let (keys, tags) = crate::util::radix_sorted_joint(a, b);
+                ks_extrema_joint(&keys, &tags, a.len(), b.len())
+            }
+        });
         return Ok(ks_from_extrema(a.len(), b.len(), ext, method));
     }
     let (sa, sb) = sort_pair(a, b);
