@@ -34,9 +34,8 @@
 //! * KAMA follows TA-Lib 0.8.1's reworked algorithm (fma steps, clamped efficiency ratio,
 //!   exact reset after a window of zero changes) and matches on the edge series too.
 //! * Known deviations: BETA on an ill-conditioned stretch of the edge series (returns
-//!   constant up to rounding); and KAMA (`matype=6`, and MAMA `matype=7` in STOCH) used
-//!   *inside* APO/PPO/MACDEXT/STOCH/STOCHF/STOCHRSI differ in the last bits (≤ 5e-13
-//!   absolute, 4.5e-11 for STOCH/MAMA), checked with the rolling-sum tolerance.
+//!   constant up to rounding); STOCH smoothed with MAMA (`matype=7`) differs in the last
+//!   bits (≤ 4.5e-11 absolute), checked with the rolling-sum tolerance.
 //!
 //! Why hand-written rather than a crate: the Rust TA crates either are not TA-Lib-exact
 //! (`ta`, `yata` seed EMAs with the first value), push the state onto the caller (`kand`)

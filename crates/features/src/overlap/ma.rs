@@ -364,7 +364,7 @@ pub(crate) struct KamaCore {
 
 /// `2/31` and `2/3 - 2/31` as TA-Lib 0.8.1 stores them.
 const KAMA_CONST_MAX: f64 = f64::from_bits(0x3fb0_8421_0842_1084);
-const KAMA_CONST_DIFF: f64 = f64::from_bits(0x3fe3_44d1_344d_1345);
+const KAMA_CONST_DIFF: f64 = f64::from_bits(0x3fe3_44d1_344d_1344);
 /// `(2/3)²`, the squared fastest constant, as TA-Lib 0.8.1 stores it.
 const KAMA_FASTEST_SQ: f64 = f64::from_bits(0x3fdc_71c7_1c71_c719);
 
