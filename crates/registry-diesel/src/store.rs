@@ -311,9 +311,16 @@ fn open_pg(url: &str, opts: &OpenOptions) -> TxResult<PgConnection> {
                 format!("{s:?}: use [A-Za-z0-9_]+"),
             )));
         }
-        c.batch_execute(&format!(
-            "CREATE SCHEMA IF NOT EXISTS {s}; SET search_path TO {s}"
-        ))?;
+        // `CREATE SCHEMA IF NOT EXISTS` is not race-free in PostgreSQL (two first opens can
+        // both try to insert the schema: unique violation on pg_namespace), so it runs under
+        // a transaction-scoped advisory lock.
+        c.transaction(|c| -> TxResult<()> {
+            c.batch_execute(&format!(
+                "SELECT pg_advisory_xact_lock(7243010); CREATE SCHEMA IF NOT EXISTS {s}"
+            ))?;
+            Ok(())
+        })?;
+        c.batch_execute(&format!("SET search_path TO {s}"))?;
     }
     // Migrations under a transaction-scoped advisory lock: concurrent opens serialise.
     c.transaction(|c| -> TxResult<()> {
