@@ -234,5 +234,16 @@ fn trading_matches_empyrical() {
             &what("cvar_10"),
         );
         close(t::stability(&r), w("stability"), &what("stability"));
+        // TradingMetrics::new shares one sort between the order statistics: same values
+        if r.iter().all(|x| x.is_finite()) {
+            let tm = t::TradingMetrics::new(&r, &vec![1.0; r.len()], ann).unwrap();
+            close(
+                tm.tail_ratio,
+                w("tail_ratio"),
+                &what("TradingMetrics.tail_ratio"),
+            );
+            close(tm.var_95, w("var_05"), &what("TradingMetrics.var_95"));
+            close(tm.cvar_95, w("cvar_05"), &what("TradingMetrics.cvar_95"));
+        }
     }
 }
