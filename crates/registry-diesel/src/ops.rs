@@ -23,8 +23,8 @@ use crate::conn::{B, CountRow, IdRow, Kind, RegConn, TextRow, TxErr, TxResult};
 use crate::rows::ChunkRow;
 use crate::rows::{
     AliasHistRow, AliasRow, ArtifactRow, EdgeRow, EventRow, FeatureRow, HeadRow, HopRow, KeyRow,
-    ModelMetricRow, ModelRow, ParamRow, ParamsJsonRow, PerfRow, PointRow, RunRow, RunSummaryRow,
-    SummaryViewRow, TagRow,
+    ModelMetricRow, ModelRow, ParamRow, PerfRow, PointRow, RunRow, RunSummaryRow, SummaryViewRow,
+    TagRow,
 };
 
 fn parse_uuid(s: &str) -> TxResult<Uuid> {
@@ -1337,8 +1337,21 @@ pub(crate) fn summaries<C: RegConn>(c: &mut C) -> TxResult<Vec<ModelSummary>> {
 
 // ---------------------------------------------------------------- runs and metrics
 
-const RUN_COLS: &str =
-    "r.id, r.name, r.model_id, r.status, r.created_by, r.started_at_us, r.ended_at_us";
+/// Run columns plus `params`: the run's params as one JSON object, aggregated in the database by
+/// a correlated subquery (a primary-key range read per row), so hydrating a page needs no
+/// separate params query and decodes one row per run instead of one per param.
+fn run_cols(kind: Kind) -> String {
+    let agg = match kind {
+        #[cfg(feature = "sqlite")]
+        Kind::Sqlite => "json_group_object(p.param_key, p.param_value)",
+        #[cfg(feature = "postgres")]
+        Kind::Postgres => "json_object_agg(p.param_key, p.param_value)::text",
+    };
+    format!(
+        "r.id, r.name, r.model_id, r.status, r.created_by, r.started_at_us, r.ended_at_us, \
+         (SELECT {agg} FROM run_params p WHERE p.run_id = r.id) AS params"
+    )
+}
 
 pub(crate) fn create_runs<C: RegConn>(
     c: &mut C,
@@ -1399,7 +1412,6 @@ pub(crate) fn create_runs<C: RegConn>(
 }
 
 fn hydrate_runs<C: RegConn>(c: &mut C, rows: Vec<RunRow>) -> TxResult<Vec<Run>> {
-    let mut params: HashMap<i64, BTreeMap<String, String>> = HashMap::new();
     let mut sums: HashMap<i64, BTreeMap<String, MetricSummary>> = HashMap::new();
     if !rows.is_empty() {
         // The page's ids travel as ONE bound JSON array (`json_each` / `jsonb_array_elements_text`)
@@ -1407,36 +1419,13 @@ fn hydrate_runs<C: RegConn>(c: &mut C, rows: Vec<RunRow>) -> TxResult<Vec<Run>> 
         // prepare than to run.
         let ids_json = serde_json::to_string(&rows.iter().map(|r| r.id).collect::<Vec<_>>())
             .map_err(|e| TxErr::Reg(Error::backend("sql", e)))?;
-        let (ids_in, agg) = match c.kind() {
+        let ids_in = match c.kind() {
             #[cfg(feature = "sqlite")]
-            Kind::Sqlite => (
-                "IN (SELECT value FROM json_each(?))",
-                "json_group_object(param_key, param_value)",
-            ),
+            Kind::Sqlite => "IN (SELECT value FROM json_each(?))",
             #[cfg(feature = "postgres")]
-            Kind::Postgres => (
-                "IN (SELECT (jsonb_array_elements_text(CAST(? AS jsonb)))::bigint)",
-                "json_object_agg(param_key, param_value)::text",
-            ),
+            Kind::Postgres => "IN (SELECT (jsonb_array_elements_text(CAST(? AS jsonb)))::bigint)",
         };
         let ids = [B::T(ids_json)];
-        // One row per run (params aggregated to a JSON object in the database) instead of one
-        // row per param: a 1,000-run page with 10 params each decodes 1,000 rows, not 10,000.
-        let ps: Vec<ParamsJsonRow> = c.load(
-            &format!(
-                "SELECT run_id, {agg} AS params FROM run_params WHERE run_id {ids_in} GROUP BY run_id"
-            ),
-            &ids,
-        )?;
-        for p in ps {
-            let map: BTreeMap<String, String> = serde_json::from_str(&p.params).map_err(|e| {
-                TxErr::Reg(Error::backend(
-                    "sql",
-                    format!("params of run {} are not a JSON object: {e}", p.run_id),
-                ))
-            })?;
-            params.insert(p.run_id, map);
-        }
         let ss: Vec<RunSummaryRow> = c.load(
             &format!(
                 "SELECT s.run_id, k.metric_key, s.last_step, s.last_value, s.min_value, s.max_value, s.point_count \
@@ -1467,7 +1456,15 @@ fn hydrate_runs<C: RegConn>(c: &mut C, rows: Vec<RunRow>) -> TxResult<Vec<Run>> 
                 created_by: r.created_by,
                 started_at: ts(r.started_at_us)?,
                 ended_at: ots(r.ended_at_us)?,
-                params: params.remove(&r.id).unwrap_or_default(),
+                params: match r.params.as_deref() {
+                    None | Some("") => BTreeMap::new(),
+                    Some(j) => serde_json::from_str(j).map_err(|e| {
+                        TxErr::Reg(Error::backend(
+                            "sql",
+                            format!("params of run {} are not a JSON object: {e}", r.id),
+                        ))
+                    })?,
+                },
                 metrics: sums.remove(&r.id).unwrap_or_default(),
             })
         })
@@ -1476,7 +1473,7 @@ fn hydrate_runs<C: RegConn>(c: &mut C, rows: Vec<RunRow>) -> TxResult<Vec<Run>> 
 
 pub(crate) fn get_run<C: RegConn>(c: &mut C, id: RunId) -> TxResult<Run> {
     let rows: Vec<RunRow> = c.load(
-        &format!("SELECT {RUN_COLS} FROM runs r WHERE r.id = ?"),
+        &format!("SELECT {} FROM runs r WHERE r.id = ?", run_cols(c.kind())),
         &[B::I(id)],
     )?;
     if rows.is_empty() {
@@ -1862,7 +1859,7 @@ pub(crate) fn finish_run<C: RegConn>(
 }
 
 pub(crate) fn search_runs<C: RegConn>(c: &mut C, q: &Query) -> TxResult<Page<Run>> {
-    let (sql, binds, limit) = search_sql(q, Target::Runs, RUN_COLS)?;
+    let (sql, binds, limit) = search_sql(q, Target::Runs, &run_cols(c.kind()))?;
     let rows: Vec<RunRow> = c.load(&sql, &binds)?;
     let mut runs = hydrate_runs(c, rows)?;
     let more = runs.len() > limit;

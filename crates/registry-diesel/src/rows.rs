@@ -205,6 +205,9 @@ pub(crate) struct RunRow {
     pub(crate) started_at_us: i64,
     #[diesel(sql_type = Nullable<BigInt>)]
     pub(crate) ended_at_us: Option<i64>,
+    /// The run's params as a JSON object (NULL on PostgreSQL when there are none).
+    #[diesel(sql_type = Nullable<Text>)]
+    pub(crate) params: Option<String>,
 }
 
 #[derive(QueryableByName, Debug)]
@@ -213,15 +216,6 @@ pub(crate) struct ParamRow {
     pub(crate) param_key: String,
     #[diesel(sql_type = Text)]
     pub(crate) param_value: String,
-}
-
-/// All params of one run as one JSON object (`json_group_object` / `json_object_agg`).
-#[derive(QueryableByName, Debug)]
-pub(crate) struct ParamsJsonRow {
-    #[diesel(sql_type = BigInt)]
-    pub(crate) run_id: i64,
-    #[diesel(sql_type = Text)]
-    pub(crate) params: String,
 }
 
 #[derive(QueryableByName, Debug)]
