@@ -18,9 +18,11 @@
 //! * [`conformance`] (feature `conformance`) is the suite every model passes.
 //! * Classic models come from linfa 0.8 (`linfa-logistic`, `-bayes`, `-linear`,
 //!   `-elasticnet`): maintained, pure Rust, no BLAS. We wrap them rather than reimplement.
-//!   Trees are the exception: `linfa-trees` 0.8 scores splits in `f32` with `HashMap`-order
-//!   sums and was measurably non-deterministic, so [`DecisionTree`] and [`RandomForest`] are a
-//!   scikit-learn-style CART written here (see their docs).
+//!   Trees are the exception: `linfa-trees` 0.8 scores splits in `f32` from class weights
+//!   summed in `HashMap` order (measurably non-deterministic), merges feature values closer
+//!   than `1e-5`, and keeps only the modal class in leaves (no `predict_proba`), so
+//!   [`DecisionTree`] and [`RandomForest`] are a scikit-learn-style CART written here (see
+//!   their docs) and the workspace does not depend on `linfa-trees`.
 //!
 //! ## Example
 //! ```
