@@ -15,7 +15,7 @@
 //!   widths and NaN inputs are typed errors, never panics.
 //! * Fitted models serialise to versioned bytes ([`Persist`], [`FORMAT_VERSION`]); network
 //!   weights inside them are safetensors, readable by PyTorch.
-//! * [`conformance`] (feature `conformance`) is the suite every model passes.
+//! * `aaiti_models::conformance` (feature `conformance`) is the suite every model passes.
 //! * Classic models come from linfa 0.8 (`linfa-logistic`, `-bayes`, `-linear`,
 //!   `-elasticnet`): maintained, pure Rust, no BLAS. We wrap them rather than reimplement.
 //!   Trees are the exception: `linfa-trees` 0.8 scores splits in `f32` from class weights
@@ -53,7 +53,7 @@
 //!   [`ModelSpec`] still parse but fitting returns [`Error::FeatureDisabled`].
 //! * `cuda-tests` (off): GPU tests, `cargo test -p aaiti-models --features tch,cuda-tests`.
 //! * `doc-only` (off): build docs without libtorch.
-//! * `conformance` (off): exposes [`conformance`] to other crates.
+//! * `conformance` (off): exposes the `conformance` module to other crates.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
