@@ -106,13 +106,14 @@ fn exclusive_prefix_sum(c: &mut [usize]) {
 /// tag per element (`false` = from `a`, `true` = from `b`); decode a key with [`unkey`]. The
 /// order among elements with identical keys is unspecified. All values finite.
 ///
-/// Four LSD radix passes (11-bit digits) order the keys by their top 44 bits; runs of equal
-/// 44-bit prefixes (rare for continuous data) are then sorted on the full key (insertion sort
-/// for short runs, `sort_unstable` for long ones), which completes the sort with two passes
-/// fewer than a full 64-bit LSD sort.
+/// At most three LSD radix passes (11-bit digits) order the keys by a prefix of their bits;
+/// runs of equal prefixes (rare for continuous data) are then sorted on the full key (insertion
+/// sort for short runs, `sort_unstable` for long ones). See [`radix_sorted_joint_in`].
+#[cfg(test)]
 pub(crate) fn radix_sorted_joint(a: &[f64], b: &[f64]) -> (Vec<u64>, Vec<bool>) {
     let mut bufs = JointBuffers::default();
-    radix_sorted_joint_in(a, b, &mut bufs);
+    let low = radix_sorted_joint_in(a, b, &mut bufs);
+    sort_prefix_runs(&mut bufs.keys, &mut bufs.tags, low);
     (bufs.keys, bufs.tags)
 }
 
@@ -134,60 +135,122 @@ thread_local! {
         std::cell::RefCell::new(JointBuffers::default());
 }
 
-/// [`radix_sorted_joint`] into reusable buffers (`bufs.keys`, `bufs.tags` hold the result).
-pub(crate) fn radix_sorted_joint_in(a: &[f64], b: &[f64], bufs: &mut JointBuffers) {
-    const BITS: u32 = 11;
-    const RADIX: usize = 1 << BITS;
-    const LOW: u32 = 20; // bits below the radix-sorted prefix
-    const PASSES: usize = 4;
+/// Bits per radix digit of [`radix_sorted_joint_in`].
+const JOINT_BITS: u32 = 11;
+/// Digits whose histograms [`radix_sorted_joint_in`] takes: the top 44 key bits.
+const JOINT_DIGITS: usize = 4;
+/// Most scatter passes [`radix_sorted_joint_in`] makes.
+const JOINT_MAX_PASSES: usize = 3;
+
+/// [`radix_sorted_joint`] into reusable buffers (`bufs.keys`, `bufs.tags` hold the result),
+/// except that the keys are only ordered by their bits from the returned `low` up (`key >> low`,
+/// `low < 64`): [`sort_prefix_runs`] (or [`sort_run_at`] run by run) completes the sort.
+///
+/// One read pass takes the histograms of the top four 11-bit digits of every key. Digits that
+/// are the same for every key (often the sign/exponent digit) need no pass; taking digits from
+/// the top, the sort covers the prefix that ends just before the fourth digit that varies, so
+/// at most three scatter passes run (for normal data: the top 33 bits). The first pass builds
+/// the keys from the inputs as it scatters them.
+pub(crate) fn radix_sorted_joint_in(a: &[f64], b: &[f64], bufs: &mut JointBuffers) -> u32 {
+    const RADIX: usize = 1 << JOINT_BITS;
+    const MASK: u64 = (RADIX - 1) as u64;
+    // digit p covers key bits [shift(p), shift(p) + 11); digit 0 is the top one (bits 53..64)
+    let shift = |p: usize| 64 - JOINT_BITS * (p as u32 + 1);
     let n = a.len() + b.len();
-    let mut counts = [[0usize; RADIX]; PASSES];
+    let mut counts = [[0usize; RADIX]; JOINT_DIGITS];
+    for &x in a.iter().chain(b) {
+        let k = key(x);
+        let [c0, c1, c2, c3] = &mut counts;
+        c0[(k >> shift(0) & MASK) as usize] += 1;
+        c1[(k >> shift(1) & MASK) as usize] += 1;
+        c2[(k >> shift(2) & MASK) as usize] += 1;
+        c3[(k >> shift(3) & MASK) as usize] += 1;
+    }
+    // digits to sort on, top down, until a fourth varying digit would be needed
+    let mut passes: Vec<usize> = Vec::with_capacity(JOINT_MAX_PASSES);
+    let mut low = 64; // key bits below `low` are not radix-sorted
+    for (p, c) in counts.iter().enumerate() {
+        let varies = !c.contains(&n);
+        if varies && passes.len() == JOINT_MAX_PASSES {
+            break;
+        }
+        if varies {
+            passes.push(p);
+        }
+        low = shift(p);
+    }
     let JointBuffers {
         keys,
         tags,
         keys2,
         tags2,
     } = bufs;
-    keys.clear();
-    keys.extend(a.iter().chain(b).map(|&x| {
-        let k = key(x);
-        for (p, c) in counts.iter_mut().enumerate() {
-            c[((k >> (LOW + BITS * p as u32)) as usize) & (RADIX - 1)] += 1;
-        }
-        k
-    }));
-    tags.clear();
-    tags.extend((0..n).map(|i| i >= a.len()));
+    keys.resize(n, 0);
+    tags.resize(n, false);
     keys2.resize(n, 0);
     tags2.resize(n, false);
-    for (p, c) in counts.iter_mut().enumerate() {
-        if c.contains(&n) {
-            continue;
-        }
-        let shift = LOW + BITS * p as u32;
+    // LSD: the lowest digit first; the first pass reads the inputs
+    let mut first = true;
+    for &p in passes.iter().rev() {
+        let c = &mut counts[p];
+        let s = shift(p);
         exclusive_prefix_sum(c);
-        for (&k, &t) in keys.iter().zip(tags.iter()) {
-            let d = ((k >> shift) as usize) & (RADIX - 1);
-            keys2[c[d]] = k;
-            tags2[c[d]] = t;
-            c[d] += 1;
+        if first {
+            for (xs, t) in [(a, false), (b, true)] {
+                for &x in xs {
+                    let k = key(x);
+                    let d = (k >> s & MASK) as usize;
+                    keys2[c[d]] = k;
+                    tags2[c[d]] = t;
+                    c[d] += 1;
+                }
+            }
+            first = false;
+        } else {
+            for (&k, &t) in keys.iter().zip(tags.iter()) {
+                let d = (k >> s & MASK) as usize;
+                keys2[c[d]] = k;
+                tags2[c[d]] = t;
+                c[d] += 1;
+            }
         }
         std::mem::swap(keys, keys2);
         std::mem::swap(tags, tags2);
     }
-    // finish: order each run of equal prefixes by the full key
-    let mut start = 0;
-    while start < n {
-        let prefix = keys[start] >> LOW;
-        let mut end = start + 1;
-        while end < n && keys[end] >> LOW == prefix {
-            end += 1;
+    if first {
+        // no digit varies: the keys in input order
+        for ((k, t), x) in keys.iter_mut().zip(tags.iter_mut()).zip(a.iter().chain(b)) {
+            *k = key(*x);
+            *t = false;
         }
-        if end - start > 1 {
-            sort_run(&mut keys[start..end], &mut tags[start..end]);
-        }
-        start = end;
+        tags[a.len()..].fill(true);
     }
+    low
+}
+
+/// Completes the sort of [`radix_sorted_joint_in`]: orders each run of keys with equal
+/// `key >> low` by the full key.
+pub(crate) fn sort_prefix_runs(keys: &mut [u64], tags: &mut [bool], low: u32) {
+    let mut start = 0;
+    while start < keys.len() {
+        start = sort_run_at(keys, tags, low, start);
+    }
+}
+
+/// Sorts the run of keys with the same `key >> low` as `keys[start]` that starts at `start`
+/// (with their tags) by the full key; returns the end of the run.
+pub(crate) fn sort_run_at(keys: &mut [u64], tags: &mut [bool], low: u32, start: usize) -> usize {
+    let prefix = keys[start] >> low;
+    let end = start
+        + 1
+        + keys[start + 1..]
+            .iter()
+            .position(|&k| k >> low != prefix)
+            .unwrap_or(keys.len() - start - 1);
+    if end - start > 1 {
+        sort_run(&mut keys[start..end], &mut tags[start..end]);
+    }
+    end
 }
 
 fn sort_run(keys: &mut [u64], tags: &mut [bool]) {
@@ -246,6 +309,50 @@ mod tests {
         let mut got: Vec<(u64, bool)> = keys.into_iter().zip(tags).collect();
         got.sort_unstable();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn joint_sort_with_constant_digits() {
+        let check = |a: &[f64], b: &[f64]| {
+            let (keys, tags) = super::radix_sorted_joint(a, b);
+            assert!(keys.windows(2).all(|w| w[0] <= w[1]));
+            let mut want: Vec<(u64, bool)> = a
+                .iter()
+                .map(|&x| (super::key(x), false))
+                .chain(b.iter().map(|&x| (super::key(x), true)))
+                .collect();
+            want.sort_unstable();
+            let mut got: Vec<(u64, bool)> = keys.into_iter().zip(tags).collect();
+            got.sort_unstable();
+            assert_eq!(got, want);
+        };
+        let mut s = 7u64;
+        let mut next = || {
+            s = s
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            s >> 11
+        };
+        // one exponent (the top digit is constant: the sort reaches down to bit 20)
+        let a: Vec<f64> = (0..9_000)
+            .map(|_| 1.0 + (next() % (1 << 40)) as f64 * f64::EPSILON)
+            .collect();
+        let b: Vec<f64> = (0..6_000)
+            .map(|_| 1.0 + (next() % (1 << 22)) as f64 * f64::EPSILON)
+            .collect();
+        check(&a, &b);
+        // every digit constant: one run of equal 44-bit prefixes
+        let a: Vec<f64> = (0..5_000)
+            .map(|_| 3.0 + (next() % 1000) as f64 * 4.0 * f64::EPSILON)
+            .collect();
+        let b = vec![3.0; 4_000];
+        check(&a, &b);
+        // all values equal, signed zeros
+        check(&[2.5; 3000], &[2.5; 10]);
+        let z: Vec<f64> = (0..4000)
+            .map(|i| if i % 3 == 0 { -0.0 } else { 0.0 })
+            .collect();
+        check(&z, &z[..1234]);
     }
 
     #[test]

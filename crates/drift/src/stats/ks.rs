@@ -120,80 +120,146 @@ pub(crate) fn ks_extrema_sorted(a: &[f64], b: &[f64]) -> (f64, f64, f64, f64) {
     )
 }
 
-/// [`ks_extrema_sorted`] on the output of [`crate::util::radix_sorted_joint`]: the pooled
-/// sample sorted once, with a tag per element saying which sample it came from. Same results
-/// (the same integer tracking and floating-point tie-breaks); the walk is sequential.
+/// [`ks_extrema_sorted`] on the output of [`crate::util::radix_sorted_joint_in`]: the pooled
+/// sample sorted once, with a tag per element saying which sample it came from. The keys need
+/// only be sorted by `key >> low` (`low < 64`; `0` for fully sorted keys): the walk sorts each
+/// run of equal prefixes on the full key when it reaches it. Same results as
+/// [`ks_extrema_sorted`] (the same integer tracking and floating-point tie-breaks); the walk is
+/// sequential.
 pub(crate) fn ks_extrema_joint(
-    keys: &[u64],
-    tags: &[bool],
+    keys: &mut [u64],
+    tags: &mut [bool],
+    low: u32,
     n1: usize,
     n2: usize,
 ) -> (f64, f64, f64, f64) {
+    use crate::util::unkey;
     if (n1 as f64) * (n2 as f64) > (1u64 << 48) as f64 {
+        crate::util::sort_prefix_runs(keys, tags, low);
         let (mut a, mut b) = (Vec::with_capacity(n1), Vec::with_capacity(n2));
-        for (&k, &t) in keys.iter().zip(tags) {
-            if t { &mut b } else { &mut a }.push(crate::util::unkey(k));
+        for (&k, &t) in keys.iter().zip(tags.iter()) {
+            if t { &mut b } else { &mut a }.push(unkey(k));
         }
         return ks_extrema_sorted_float(&a, &b);
     }
-    let (n1f, n2f) = (n1 as f64, n2 as f64);
-    let (n1k, n2k) = (n1 as i64, n2 as i64);
-    let fdiff = |i: usize, j: usize| i as f64 / n1f - j as f64 / n2f;
-    let (mut max_a, mut max_a_d, mut max_a_loc) = (i64::MIN, f64::NEG_INFINITY, f64::NAN);
-    let (mut min_a, mut min_a_d, mut min_a_loc) = (i64::MAX, f64::INFINITY, f64::NAN);
-    let (mut max_b, mut max_b_d, mut max_b_loc) = (i64::MIN, f64::NEG_INFINITY, f64::NAN);
-    let (mut min_b, mut min_b_d, mut min_b_loc) = (i64::MAX, f64::INFINITY, f64::NAN);
-    let (mut i, mut j, mut k) = (0usize, 0usize, 0i64);
-    let (mut grp_a, mut grp_b) = (false, false);
-    let mut v = f64::NAN;
-    let len = keys.len();
+    // keys of -0.0 and +0.0: adjacent, different keys of equal values
+    const NEG_ZERO: u64 = !(1 << 63);
+    const POS_ZERO: u64 = 1 << 63;
+    // K steps by +n2 for a value of a, by −n1 for a value of b
+    let (step_a, step_b) = (n2 as i64, -(n1 as i64));
+    let mut best = JointBest::new(n1, n2);
+    // running K = i·n2 − j·n1 after t + 1 values (i from a, j from b)
+    let mut k = 0i64;
+    // the current group of equal values: its first key and whether a / b occur in it
+    let (mut in_group, mut vk, mut g_a, mut g_b) = (false, 0u64, false, false);
+    let len = keys.len().min(tags.len());
+    let mut sorted_to = 0; // keys[..sorted_to] are in their final order
     for t in 0..len {
-        let x = crate::util::unkey(keys[t]);
-        if !(grp_a | grp_b) {
-            v = x; // first value of a group of equal values
-        }
-        let ta = usize::from(!tags[t]);
-        i += ta;
-        j += 1 - ta;
-        k += (ta as i64) * (n1k + n2k) - n1k;
-        grp_a |= ta == 1;
-        grp_b |= ta == 0;
-        if t + 1 < len && crate::util::unkey(keys[t + 1]) == x {
-            continue;
-        }
-        if grp_a && k >= max_a {
-            let d = fdiff(i, j);
-            if k > max_a || d > max_a_d {
-                (max_a, max_a_d, max_a_loc) = (k, d, v);
+        let mut kt = keys[t];
+        let mut next = if t + 1 < len { keys[t + 1] } else { !kt };
+        if (kt ^ next) >> low == 0 || kt == NEG_ZERO {
+            // rare for continuous data: a run of equal prefixes, or a tie
+            if (kt ^ next) >> low == 0 && t >= sorted_to {
+                sorted_to = crate::util::sort_run_at(keys, tags, low, t);
+                (kt, next) = (keys[t], keys[t + 1]);
+            }
+            if t + 1 < len && (next == kt || (kt == NEG_ZERO && next == POS_ZERO)) {
+                // a tie continues: F1 − F2 is evaluated after the last equal value
+                let ta = !tags[t];
+                k += std::hint::select_unpredictable(ta, step_a, step_b);
+                if !in_group {
+                    (in_group, vk) = (true, kt);
+                }
+                g_a |= ta;
+                g_b |= !ta;
+                continue;
             }
         }
-        if grp_a && k <= min_a {
-            let d = fdiff(i, j);
-            if k < min_a || d < min_a_d {
-                (min_a, min_a_d, min_a_loc) = (k, d, v);
-            }
+        let ta = !tags[t];
+        // which sample a value comes from is a coin flip: no branches on it
+        k += std::hint::select_unpredictable(ta, step_a, step_b);
+        let ga = g_a | ta;
+        let gb = g_b | !ta;
+        let hit = (ga & ((k >= best.max_a) | (k <= best.min_a)))
+            | (gb & ((k >= best.max_b) | (k <= best.min_b)));
+        if hit {
+            let loc_key = if in_group { vk } else { kt };
+            best.record(ga, gb, k, t + 1, loc_key);
         }
-        if grp_b && k >= max_b {
-            let d = fdiff(i, j);
-            if k > max_b || d > max_b_d {
-                (max_b, max_b_d, max_b_loc) = (k, d, v);
-            }
-        }
-        if grp_b && k <= min_b {
-            let d = fdiff(i, j);
-            if k < min_b || d < min_b_d {
-                (min_b, min_b_d, min_b_loc) = (k, d, v);
-            }
-        }
-        grp_a = false;
-        grp_b = false;
+        (in_group, g_a, g_b) = (false, false, false);
     }
     combine(
-        (max_a_d, max_a_loc),
-        (min_a_d, min_a_loc),
-        (max_b_d, max_b_loc),
-        (min_b_d, min_b_loc),
+        (best.max_a_d, best.max_a_loc),
+        (best.min_a_d, best.min_a_loc),
+        (best.max_b_d, best.max_b_loc),
+        (best.min_b_d, best.min_b_loc),
     )
+}
+
+/// Running extrema of [`ks_extrema_joint`]: `K`, the floating-point difference and the
+/// location of the best point that occurs in a / only in b.
+struct JointBest {
+    n1: usize,
+    n2: usize,
+    max_a: i64,
+    min_a: i64,
+    max_b: i64,
+    min_b: i64,
+    max_a_d: f64,
+    min_a_d: f64,
+    max_b_d: f64,
+    min_b_d: f64,
+    max_a_loc: f64,
+    min_a_loc: f64,
+    max_b_loc: f64,
+    min_b_loc: f64,
+}
+
+impl JointBest {
+    fn new(n1: usize, n2: usize) -> Self {
+        Self {
+            n1,
+            n2,
+            max_a: i64::MIN,
+            min_a: i64::MAX,
+            max_b: i64::MIN,
+            min_b: i64::MAX,
+            max_a_d: f64::NEG_INFINITY,
+            min_a_d: f64::INFINITY,
+            max_b_d: f64::NEG_INFINITY,
+            min_b_d: f64::INFINITY,
+            max_a_loc: f64::NAN,
+            min_a_loc: f64::NAN,
+            max_b_loc: f64::NAN,
+            min_b_loc: f64::NAN,
+        }
+    }
+
+    /// A group (containing a value of a iff `ga`, of b iff `gb`) ends after `seen` pooled
+    /// values with running `K = k`, at the value with key `loc_key`. Where `K` ties the running
+    /// extremum, the floating-point `i/n1 − j/n2` decides, as in scipy.
+    #[cold]
+    #[inline(never)]
+    fn record(&mut self, ga: bool, gb: bool, k: i64, seen: usize, loc_key: u64) {
+        let (n1, n2) = (self.n1 as i64, self.n2 as i64);
+        // K = i·n2 − j·n1 with j = seen − i  =>  i = (K + seen·n1) / (n1 + n2), exactly
+        let i = (k + seen as i64 * n1) / (n1 + n2);
+        let j = seen as i64 - i;
+        let d = i as f64 / n1 as f64 - j as f64 / n2 as f64;
+        let loc = crate::util::unkey(loc_key);
+        if ga && k >= self.max_a && (k > self.max_a || d > self.max_a_d) {
+            (self.max_a, self.max_a_d, self.max_a_loc) = (k, d, loc);
+        }
+        if ga && k <= self.min_a && (k < self.min_a || d < self.min_a_d) {
+            (self.min_a, self.min_a_d, self.min_a_loc) = (k, d, loc);
+        }
+        if gb && k >= self.max_b && (k > self.max_b || d > self.max_b_d) {
+            (self.max_b, self.max_b_d, self.max_b_loc) = (k, d, loc);
+        }
+        if gb && k <= self.min_b && (k < self.min_b || d < self.min_b_d) {
+            (self.min_b, self.min_b_d, self.min_b_loc) = (k, d, loc);
+        }
+    }
 }
 
 /// numpy takes the first occurrence in `concatenate([a, b])`: a's points win ties.
@@ -359,20 +425,24 @@ pub fn ks_2samp(a: &[f64], b: &[f64], method: KsMethod) -> Result<KsResult> {
     if a.len() + b.len() > 20_000 {
         // one joint radix sort and a sequential walk (no data-dependent merge)
         let ext = crate::util::JOINT_BUFFERS.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut bufs) => {
-                crate::util::radix_sorted_joint_in(a, b, &mut bufs);
-                ks_extrema_joint(&bufs.keys, &bufs.tags, a.len(), b.len())
-            }
+            Ok(mut bufs) => joint_extrema(a, b, &mut bufs),
             // re-entered on this thread (not expected): use fresh buffers
-            Err(_) => {
-                let (keys, tags) = crate::util::radix_sorted_joint(a, b);
-                ks_extrema_joint(&keys, &tags, a.len(), b.len())
-            }
+            Err(_) => joint_extrema(a, b, &mut crate::util::JointBuffers::default()),
         });
         return Ok(ks_from_extrema(a.len(), b.len(), ext, method));
     }
     let (sa, sb) = sort_pair(a, b);
     Ok(ks_2samp_sorted(&sa, &sb, method))
+}
+
+/// [`ks_extrema_joint`] of the joint radix sort of `a` and `b` in `bufs`.
+fn joint_extrema(
+    a: &[f64],
+    b: &[f64],
+    bufs: &mut crate::util::JointBuffers,
+) -> (f64, f64, f64, f64) {
+    let low = crate::util::radix_sorted_joint_in(a, b, bufs);
+    ks_extrema_joint(&mut bufs.keys, &mut bufs.tags, low, a.len(), b.len())
 }
 
 /// [`ks_2samp`] on samples the caller has already sorted ascending (e.g. a reference sample
@@ -513,9 +583,16 @@ mod tests {
             let fa: Vec<f64> = a.iter().map(|&x| f64::from(x) * scale).collect();
             let fb: Vec<f64> = b.iter().map(|&x| f64::from(x) * scale).collect();
             prop_assert!(same(ks_extrema_sorted(&fa, &fb), ks_extrema_sorted_float(&fa, &fb)));
-            let (keys, tags) = crate::util::radix_sorted_joint(&fa, &fb);
+            let (mut keys, mut tags) = crate::util::radix_sorted_joint(&fa, &fb);
             prop_assert!(same(
-                ks_extrema_joint(&keys, &tags, fa.len(), fb.len()),
+                ks_extrema_joint(&mut keys, &mut tags, 0, fa.len(), fb.len()),
+                ks_extrema_sorted_float(&fa, &fb)
+            ));
+            // keys sorted only by their radix-sorted prefix: the walk completes the sort
+            let mut bufs = crate::util::JointBuffers::default();
+            let low = crate::util::radix_sorted_joint_in(&fa, &fb, &mut bufs);
+            prop_assert!(same(
+                ks_extrema_joint(&mut bufs.keys, &mut bufs.tags, low, fa.len(), fb.len()),
                 ks_extrema_sorted_float(&fa, &fb)
             ));
             // the unsorted entry point (joint path for > 20k values is covered below)
@@ -553,15 +630,81 @@ mod tests {
                 ks_extrema_sorted(&a, &b),
                 ks_extrema_sorted_float(&a, &b)
             ));
-            let (keys, tags) = crate::util::radix_sorted_joint(&a, &b);
+            let (mut keys, mut tags) = crate::util::radix_sorted_joint(&a, &b);
             assert!(same(
-                ks_extrema_joint(&keys, &tags, a.len(), b.len()),
+                ks_extrema_joint(&mut keys, &mut tags, 0, a.len(), b.len()),
                 ks_extrema_sorted_float(&a, &b)
             ));
             // joint path (> 20k values) vs presorted path: identical results
             let got = ks_2samp(&a, &b, KsMethod::Auto).unwrap();
             let want = ks_2samp_presorted(&a, &b, KsMethod::Auto).unwrap();
             assert_eq!(format!("{got:?}"), format!("{want:?}"));
+        }
+    }
+
+    /// The joint path (> 20k values, unsorted input, keys sorted by a prefix and completed
+    /// in the walk) equals the float merge on sorted copies, with ties, signed zeros, long runs
+    /// of equal prefixes and constant radix digits.
+    #[test]
+    fn joint_path_equals_float_merge_on_awkward_data() {
+        let mut s = 31u64;
+        let mut next = || {
+            s = s
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            s >> 11
+        };
+        let mut cases: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
+        // continuous, both signs
+        let u = |v: u64| v as f64 / (1u64 << 53) as f64 - 0.5;
+        cases.push((
+            (0..30_000).map(|_| u(next()) * 7.0).collect(),
+            (0..25_001).map(|_| u(next()) * 7.0 + 0.01).collect(),
+        ));
+        // one exponent, values sharing long prefixes, ties
+        cases.push((
+            (0..21_000)
+                .map(|_| 1.0 + (next() % 5000) as f64 * f64::EPSILON)
+                .collect(),
+            (0..12_000)
+                .map(|_| 1.0 + (next() % 7000) as f64 * f64::EPSILON)
+                .collect(),
+        ));
+        // signed zeros, small integers and tiny values mixed
+        let mixed = |v: u64| match v % 4 {
+            0 => -0.0,
+            1 => 0.0,
+            2 => (v % 7) as f64 - 3.0,
+            _ => (v % 1000) as f64 * 1e-310,
+        };
+        cases.push((
+            (0..15_000).map(|_| mixed(next())).collect(),
+            (0..15_000).map(|_| mixed(next() / 3)).collect(),
+        ));
+        // every radix digit constant
+        cases.push((vec![4.0; 12_000], {
+            let mut b = vec![4.0; 9_000];
+            b[17] = 4.0 + 2.0 * f64::EPSILON;
+            b
+        }));
+        for (a, b) in cases {
+            let (mut sa, mut sb) = (a.clone(), b.clone());
+            sa.sort_unstable_by(f64::total_cmp);
+            sb.sort_unstable_by(f64::total_cmp);
+            let mut bufs = crate::util::JointBuffers::default();
+            let low = crate::util::radix_sorted_joint_in(&a, &b, &mut bufs);
+            assert!(same(
+                ks_extrema_joint(&mut bufs.keys, &mut bufs.tags, low, a.len(), b.len()),
+                ks_extrema_sorted_float(&sa, &sb)
+            ));
+            for m in [KsMethod::Auto, KsMethod::Asymp] {
+                let got = ks_2samp(&a, &b, m).unwrap();
+                let want = ks_2samp_presorted(&sa, &sb, m).unwrap();
+                assert_eq!(format!("{got:?}"), format!("{want:?}"));
+                let got = ks_2samp(&b, &a, m).unwrap();
+                let want = ks_2samp_presorted(&sb, &sa, m).unwrap();
+                assert_eq!(format!("{got:?}"), format!("{want:?}"));
+            }
         }
     }
 }
