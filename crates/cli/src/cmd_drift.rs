@@ -412,8 +412,7 @@ pub(crate) mod model_check {
         PerformanceMonitorConfig, RetrainRequest, RetrainTrigger, top_feature_shifts,
     };
     use aaiti_registry::{
-        DriftState, InMemoryRegistry, Model, ModelPatch, ModelRegistry, NewEvent,
-        PerformanceRecord, Registry, WriteOptions,
+        DriftState, Model, ModelPatch, ModelRegistry, NewEvent, PerformanceRecord, WriteOptions,
     };
     use aaiti_training::{EvalMetrics, TrainedModel};
     use anyhow::{Context, bail};
@@ -434,30 +433,6 @@ pub(crate) mod model_check {
         pub(crate) consecutive: usize,
         pub(crate) user: &'a str,
         pub(crate) json: bool,
-    }
-
-    fn open_registry(url: &str) -> anyhow::Result<Registry> {
-        // same layout as `aaiti train`: sqlite://X keeps artifacts in X.artifacts
-        if url == "memory" {
-            let clock = Arc::new(aaiti_core::clock::SystemClock);
-            return Ok(Registry::new(
-                Arc::new(InMemoryRegistry::new(clock)),
-                aaiti_registry::ArtifactStore::in_memory()?,
-            ));
-        }
-        let meta = aaiti_registry_diesel::DieselRegistry::open(
-            url,
-            Arc::new(aaiti_core::clock::SystemClock),
-        )
-        .with_context(|| format!("opening registry {url}"))?;
-        let dir = match url.strip_prefix("sqlite://") {
-            Some(path) => std::path::PathBuf::from(format!("{path}.artifacts")),
-            None => std::path::PathBuf::from("aaiti-artifacts"),
-        };
-        Ok(Registry::new(
-            Arc::new(meta),
-            aaiti_registry::ArtifactStore::local(&dir)?,
-        ))
     }
 
     /// [`DriftSink`] over the model registry: drift fields via `update_model`, performance via
@@ -579,7 +554,9 @@ pub(crate) mod model_check {
         let Some((name, version)) = spec.split_once('@') else {
             bail!("--model {spec:?}: expected NAME@VERSION")
         };
-        let reg = open_registry(a.registry)?;
+        let reg = crate::registry_url::open_registry(a.registry)?.context(
+            "drift check --model needs a registry (--registry sqlite://... or postgres://...)",
+        )?;
         let model = reg
             .meta()
             .get_model_version(name, version)

@@ -3,11 +3,8 @@
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use aaiti_registry::{ArtifactStore, InMemoryRegistry, Registry};
 use aaiti_training::{EvalMetrics, TrainConfig, TrainOptions, TrainOutcome};
-use anyhow::Context as _;
 
 /// Arguments of `aaiti train`.
 #[derive(Debug, clap::Args)]
@@ -28,31 +25,6 @@ pub(crate) struct Command {
     /// Number of features to list.
     #[arg(long, default_value_t = 10)]
     top: usize,
-}
-
-fn open_registry(url: &str) -> anyhow::Result<Option<Registry>> {
-    if url == "none" {
-        return Ok(None);
-    }
-    if url == "memory" {
-        let clock = Arc::new(aaiti_core::clock::SystemClock);
-        return Ok(Some(Registry::new(
-            Arc::new(InMemoryRegistry::new(clock)),
-            ArtifactStore::in_memory()?,
-        )));
-    }
-    let meta =
-        aaiti_registry_diesel::DieselRegistry::open(url, Arc::new(aaiti_core::clock::SystemClock))
-            .with_context(|| format!("opening registry {url}"))?;
-    let dir = match url.strip_prefix("sqlite://") {
-        Some(path) => PathBuf::from(format!("{path}.artifacts")),
-        None => PathBuf::from("aaiti-artifacts"),
-    };
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    Ok(Some(Registry::new(
-        Arc::new(meta),
-        ArtifactStore::local(&dir)?,
-    )))
 }
 
 fn fmt(v: f64) -> String {
@@ -203,7 +175,7 @@ fn summary(out: &TrainOutcome, secs: f64, top: usize) -> String {
 pub(crate) fn run(cmd: Command) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let cfg = TrainConfig::from_file(&cmd.config)?;
-    let registry = open_registry(&cmd.registry)?;
+    let registry = crate::registry_url::open_registry(&cmd.registry)?;
     let out = aaiti_training::train(&cfg, &TrainOptions::default())?;
     let mut text = summary(&out, started.elapsed().as_secs_f64(), cmd.top);
     if let Some(path) = &cmd.out {

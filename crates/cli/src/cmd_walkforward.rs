@@ -4,11 +4,8 @@
 use std::collections::BTreeMap;
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use aaiti_registry::{
-    ArtifactStore, Field, Filter, InMemoryRegistry, MetricPoint, NewRun, Query, Registry, RunStatus,
-};
+use aaiti_registry::{Field, Filter, MetricPoint, NewRun, Query, Registry, RunStatus};
 use aaiti_walkforward::pipeline::RunReport;
 
 use aaiti_walkforward::{
@@ -282,26 +279,6 @@ pub(crate) fn run(cmd: Command) -> anyhow::Result<()> {
     }
 }
 
-fn open_registry(url: &str) -> anyhow::Result<Option<Registry>> {
-    if url == "none" {
-        return Ok(None);
-    }
-    if url == "memory" {
-        let clock = Arc::new(aaiti_core::clock::SystemClock);
-        return Ok(Some(Registry::new(
-            Arc::new(InMemoryRegistry::new(clock)),
-            ArtifactStore::in_memory()?,
-        )));
-    }
-    let meta =
-        aaiti_registry_diesel::DieselRegistry::open(url, Arc::new(aaiti_core::clock::SystemClock))
-            .with_context(|| format!("opening registry {url}"))?;
-    Ok(Some(Registry::new(
-        Arc::new(meta),
-        ArtifactStore::in_memory()?,
-    )))
-}
-
 fn run_name(config_name: &str) -> String {
     format!("{config_name}/walkforward")
 }
@@ -444,7 +421,7 @@ fn record(reg: &Registry, rep: &RunReport, a: &RunArgs) -> anyhow::Result<i64> {
 fn run_validation(a: &RunArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let (cfg, wf) = aaiti_walkforward::pipeline::load_config(&a.config)?;
-    let registry = open_registry(&a.registry)?;
+    let registry = crate::registry_url::open_registry(&a.registry)?;
     let trials = match &registry {
         Some(reg) => registry_trials(reg, &cfg.name)?,
         None => Vec::new(),

@@ -8,6 +8,7 @@ mod cmd_features;
 mod cmd_registry;
 mod cmd_train;
 mod cmd_walkforward;
+mod registry_url;
 
 use clap::{Parser, Subcommand};
 
