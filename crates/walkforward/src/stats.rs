@@ -416,7 +416,23 @@ fn check_matrix(m: &ArrayView2<'_, f64>) -> Result<()> {
             need: 2,
         });
     }
-    if let Some((i, _)) = m.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+    // A standard-layout matrix is scanned in parallel chunks; `position_first` keeps the
+    // reported index the first non-finite one, whatever the thread count.
+    let first_bad = match m.as_slice() {
+        Some(flat) => {
+            const CHUNK: usize = 1 << 16;
+            flat.par_chunks(CHUNK)
+                .position_first(|c| c.iter().any(|x| !x.is_finite()))
+                .and_then(|ci| {
+                    flat[ci * CHUNK..]
+                        .iter()
+                        .position(|x| !x.is_finite())
+                        .map(|j| ci * CHUNK + j)
+                })
+        }
+        None => m.iter().position(|x| !x.is_finite()),
+    };
+    if let Some(i) = first_bad {
         return Err(Error::NonFinite {
             what: "PBO returns matrix (row-major position)",
             index: i,

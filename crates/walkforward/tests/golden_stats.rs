@@ -268,3 +268,41 @@ fn pbo_fast_path_equals_metric_path_with_flat_stretches() {
         }
     }
 }
+
+#[test]
+fn pbo_reports_the_first_non_finite_position_for_any_layout_and_thread_count() {
+    // 40,000 × 4 = 160,000 values: the scan spans several parallel chunks.
+    let (t, n) = (40_000, 4);
+    let m = Array2::from_shape_fn((t, n), |(i, j)| ((i + j) % 13) as f64 * 1e-4 - 6e-4);
+    let cfg = PboConfig::default();
+    let mut bad = m.clone();
+    bad[[30_000, 1]] = f64::INFINITY; // row-major position 120,001
+    bad[[35_000, 3]] = f64::NAN; // later: must not be the one reported
+    for threads in [1, 2, 3] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let err = pool.install(|| pbo(bad.view(), &cfg)).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                aaiti_walkforward::Error::NonFinite { index: 120_001, .. }
+            ),
+            "{threads} threads: {err:?}"
+        );
+    }
+    // A non-contiguous view (every other column) takes the serial path: same convention,
+    // positions counted row-major within the view.
+    let mut strided = m.clone();
+    strided[[20_000, 2]] = f64::NAN; // view column 1 → position 40,001
+    strided[[10_000, 1]] = f64::NAN; // column 1 is not in the view
+    let err = pbo(strided.slice(ndarray::s![.., ..;2]), &cfg).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            aaiti_walkforward::Error::NonFinite { index: 40_001, .. }
+        ),
+        "{err:?}"
+    );
+}
