@@ -278,6 +278,22 @@ fn sort_run(keys: &mut [u64], tags: &mut [bool]) {
 
 #[cfg(test)]
 mod tests {
+    /// The joint radix sort returns sorted keys, and exactly the multiset of (key, sample tag)
+    /// pairs of its inputs.
+    fn assert_joint_sorted(a: &[f64], b: &[f64]) {
+        let (keys, tags) = super::radix_sorted_joint(a, b);
+        assert!(keys.windows(2).all(|w| w[0] <= w[1]));
+        let mut want: Vec<(u64, bool)> = a
+            .iter()
+            .map(|&x| (super::key(x), false))
+            .chain(b.iter().map(|&x| (super::key(x), true)))
+            .collect();
+        want.sort_unstable();
+        let mut got: Vec<(u64, bool)> = keys.into_iter().zip(tags).collect();
+        got.sort_unstable();
+        assert_eq!(got, want);
+    }
+
     #[test]
     fn joint_sort_is_sorted_and_keeps_tags_with_long_equal_prefix_runs() {
         let mut s = 99u64;
@@ -298,34 +314,11 @@ mod tests {
         let b: Vec<f64> = (0..17_000)
             .map(|_| 1.0 + (next() % 300) as f64 * f64::EPSILON)
             .collect();
-        let (keys, tags) = super::radix_sorted_joint(&a, &b);
-        assert!(keys.windows(2).all(|w| w[0] <= w[1]));
-        let mut want: Vec<(u64, bool)> = a
-            .iter()
-            .map(|&x| (super::key(x), false))
-            .chain(b.iter().map(|&x| (super::key(x), true)))
-            .collect();
-        want.sort_unstable();
-        let mut got: Vec<(u64, bool)> = keys.into_iter().zip(tags).collect();
-        got.sort_unstable();
-        assert_eq!(got, want);
+        assert_joint_sorted(&a, &b);
     }
 
     #[test]
     fn joint_sort_with_constant_digits() {
-        let check = |a: &[f64], b: &[f64]| {
-            let (keys, tags) = super::radix_sorted_joint(a, b);
-            assert!(keys.windows(2).all(|w| w[0] <= w[1]));
-            let mut want: Vec<(u64, bool)> = a
-                .iter()
-                .map(|&x| (super::key(x), false))
-                .chain(b.iter().map(|&x| (super::key(x), true)))
-                .collect();
-            want.sort_unstable();
-            let mut got: Vec<(u64, bool)> = keys.into_iter().zip(tags).collect();
-            got.sort_unstable();
-            assert_eq!(got, want);
-        };
         let mut s = 7u64;
         let mut next = || {
             s = s
@@ -340,19 +333,19 @@ mod tests {
         let b: Vec<f64> = (0..6_000)
             .map(|_| 1.0 + (next() % (1 << 22)) as f64 * f64::EPSILON)
             .collect();
-        check(&a, &b);
+        assert_joint_sorted(&a, &b);
         // every digit constant: one run of equal 44-bit prefixes
         let a: Vec<f64> = (0..5_000)
             .map(|_| 3.0 + (next() % 1000) as f64 * 4.0 * f64::EPSILON)
             .collect();
         let b = vec![3.0; 4_000];
-        check(&a, &b);
+        assert_joint_sorted(&a, &b);
         // all values equal, signed zeros
-        check(&[2.5; 3000], &[2.5; 10]);
+        assert_joint_sorted(&[2.5; 3000], &[2.5; 10]);
         let z: Vec<f64> = (0..4000)
             .map(|i| if i % 3 == 0 { -0.0 } else { 0.0 })
             .collect();
-        check(&z, &z[..1234]);
+        assert_joint_sorted(&z, &z[..1234]);
     }
 
     #[test]
