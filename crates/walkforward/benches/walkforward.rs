@@ -7,18 +7,14 @@
 use std::hint::black_box;
 
 use aaiti_walkforward::{
-    Boundary, CombinatorialPurgedCv, Embargo, FoldResult, LabelTimes, PboConfig, Purger, Split,
-    Splitter, WalkForward, evaluate, pbo,
+    Boundary, CombinatorialPurgedCv, Embargo, LabelTimes, PboConfig, Purger, Splitter, WalkForward,
+    evaluate, pbo,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 use ndarray::Array2;
 
-fn lcg(seed: &mut u64) -> f64 {
-    *seed = seed
-        .wrapping_mul(6_364_136_223_846_793_005)
-        .wrapping_add(1_442_695_040_888_963_407);
-    ((*seed >> 11) as f64 / (1u64 << 53) as f64) - 0.5
-}
+mod common;
+use common::{fit_eval, lcg};
 
 fn splits(c: &mut Criterion) {
     let mut g = c.benchmark_group("split_generation");
@@ -65,30 +61,6 @@ fn pbo_bench(c: &mut Criterion) {
         });
     }
     g.finish();
-}
-
-/// CPU-bound toy model: grid search of a momentum look-back on the training rows.
-fn fit_eval(split: &Split, r: &[f64]) -> Result<FoldResult, String> {
-    let train: Vec<usize> = split.train_indices().collect();
-    let mut best = (f64::NEG_INFINITY, 1usize);
-    for lb in 1..60usize {
-        let pnl: f64 = train
-            .iter()
-            .filter(|&&i| i >= lb)
-            .map(|&i| r[i - lb..i].iter().sum::<f64>().signum() * r[i])
-            .sum();
-        if pnl > best.0 {
-            best = (pnl, lb);
-        }
-    }
-    let oos: Vec<f64> = split
-        .test_indices()
-        .map(|i| r[i.saturating_sub(best.1)..i].iter().sum::<f64>().signum() * r[i])
-        .collect();
-    Ok(FoldResult {
-        oos_returns: oos,
-        ..Default::default()
-    })
 }
 
 fn parallel_eval(c: &mut Criterion) {
