@@ -1,14 +1,70 @@
-//! Batch evaluation: folds an indicator's streaming `update` over whole series.
+//! Batch evaluation: runs an indicator over whole series.
 //!
 //! Batch output is *defined* as the fold of [`Indicator::update`] from a fresh state, so
 //! the streaming state a live service keeps produces exactly (bit for bit) the values a
-//! model was trained on.
+//! model was trained on. Hot functions compute it with a dedicated kernel
+//! ([`Indicator::batch_into`]) that the tests hold to the same bits as the fold.
 
-use aaiti_core::{Bar, Bars};
+use aaiti_core::Bars;
 use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 
-use crate::indicator::{DynIndicator, Indicator, IndicatorOutput, scalar_bar};
+use crate::indicator::{Columns, DynIndicator, Indicator, IndicatorOutput};
+
+/// Owned copies of the five columns, for the rare `Bars` whose columns are not contiguous.
+struct OwnedColumns([Vec<f64>; 5]);
+
+impl OwnedColumns {
+    fn of(bars: &Bars) -> Self {
+        Self([
+            bars.open().to_vec(),
+            bars.high().to_vec(),
+            bars.low().to_vec(),
+            bars.close().to_vec(),
+            bars.volume().to_vec(),
+        ])
+    }
+}
+
+/// Calls `f` with the columns of `bars`, borrowed when contiguous (always, for `Bars`
+/// built by aaiti-core) and copied otherwise.
+fn with_columns<R>(bars: &Bars, f: impl FnOnce(&Columns<'_>) -> R) -> R {
+    let (o, h, l, c, v) = (
+        bars.open(),
+        bars.high(),
+        bars.low(),
+        bars.close(),
+        bars.volume(),
+    );
+    if let (Some(o), Some(h), Some(l), Some(c), Some(v)) = (
+        o.as_slice(),
+        h.as_slice(),
+        l.as_slice(),
+        c.as_slice(),
+        v.as_slice(),
+    ) && let Ok(cols) = Columns::new(o, h, l, c, v)
+    {
+        return f(&cols);
+    }
+    let owned = OwnedColumns::of(bars);
+    let [o, h, l, c, v] = &owned.0;
+    match Columns::new(o, h, l, c, v) {
+        Ok(cols) => f(&cols),
+        // `Bars` guarantees equal column lengths; an empty input is the only fallback.
+        Err(_) => f(&Columns::from_series(&[])),
+    }
+}
+
+/// Shapes a kernel's row-major output as `(n, k)`. A kernel that wrote the wrong number of
+/// values (a bug the tests would catch) yields an all-NaN matrix rather than a panic.
+fn shape(n: usize, k: usize, buf: Vec<f64>) -> Array2<f64> {
+    debug_assert_eq!(
+        buf.len(),
+        n * k,
+        "batch kernel wrote a wrong number of values"
+    );
+    Array2::from_shape_vec((n, k), buf).unwrap_or_else(|_| Array2::from_elem((n, k), f64::NAN))
+}
 
 /// Runs `ind` (from its freshly reset state) over `bars`: one row per bar, one column per
 /// output ([`IndicatorOutput::names`] order). Rows inside the lookback are NaN, exactly
@@ -25,89 +81,23 @@ use crate::indicator::{DynIndicator, Indicator, IndicatorOutput, scalar_bar};
 /// ```
 #[must_use]
 pub fn batch<I: Indicator>(ind: &I, bars: &Bars) -> Array2<f64> {
-    let mut st = ind.clone();
-    st.reset();
     let k = I::Output::names().len();
-    let n = bars.len();
-    let (o, h, l, c, v) = (
-        bars.open(),
-        bars.high(),
-        bars.low(),
-        bars.close(),
-        bars.volume(),
-    );
-    // Fast path: contiguous columns, output written into one row-major buffer (no per-row
-    // ndarray indexing). Same fold of `update`, so the values are identical.
-    let mut buf = vec![f64::NAN; n * k];
-    if let (Some(o), Some(h), Some(l), Some(c), Some(v)) = (
-        o.as_slice(),
-        h.as_slice(),
-        l.as_slice(),
-        c.as_slice(),
-        v.as_slice(),
-    ) {
-        for (i, ((((&open, &high), &low), &close), &volume)) in
-            o.iter().zip(h).zip(l).zip(c).zip(v).enumerate()
-        {
-            let bar = Bar {
-                open,
-                high,
-                low,
-                close,
-                volume,
-            };
-            if let Some(y) = st.update(&bar)
-                && let Some(s) = buf.get_mut(i * k..(i + 1) * k)
-            {
-                y.write_to(s);
-            }
-        }
-    } else {
-        for i in 0..n {
-            let bar = Bar {
-                open: o[i],
-                high: h[i],
-                low: l[i],
-                close: c[i],
-                volume: v[i],
-            };
-            if let Some(y) = st.update(&bar)
-                && let Some(s) = buf.get_mut(i * k..(i + 1) * k)
-            {
-                y.write_to(s);
-            }
-        }
-    }
-    Array2::from_shape_vec((n, k), buf).unwrap_or_else(|_| Array2::from_elem((n, k), f64::NAN))
+    with_columns(bars, |cols| {
+        let mut buf = Vec::with_capacity(cols.len() * k);
+        ind.batch_into(cols, &mut buf);
+        shape(cols.len(), k, buf)
+    })
 }
 
 /// Runs a boxed indicator (from its reset state) over `bars`, like [`batch()`].
 #[must_use]
 pub fn batch_dyn(ind: &dyn DynIndicator, bars: &Bars) -> Array2<f64> {
-    let mut st = ind.box_clone();
-    st.reset();
-    let k = st.output_names().len();
-    let n = bars.len();
-    let (o, h, l, c, v) = (
-        bars.open(),
-        bars.high(),
-        bars.low(),
-        bars.close(),
-        bars.volume(),
-    );
-    // One row-major buffer; each bar's outputs are written straight into its row.
-    let mut buf = vec![f64::NAN; n * k];
-    for (i, row) in buf.chunks_exact_mut(k.max(1)).enumerate().take(n) {
-        let bar = Bar {
-            open: o[i],
-            high: h[i],
-            low: l[i],
-            close: c[i],
-            volume: v[i],
-        };
-        st.update_into(&bar, row);
-    }
-    Array2::from_shape_vec((n, k), buf).unwrap_or_else(|_| Array2::from_elem((n, k), f64::NAN))
+    let k = ind.output_names().len();
+    with_columns(bars, |cols| {
+        let mut buf = Vec::with_capacity(cols.len() * k);
+        ind.batch_into(cols, &mut buf);
+        shape(cols.len(), k, buf)
+    })
 }
 
 /// [`batch()`] over many instruments in parallel (rayon); one matrix per instrument.
@@ -123,20 +113,20 @@ pub fn batch_many<I: Indicator>(ind: &I, instruments: &[Bars]) -> Vec<Array2<f64
 #[must_use]
 pub fn batch_columns<I: Indicator>(ind: &I, series: ArrayView2<'_, f64>) -> Vec<Array2<f64>> {
     let cols: Vec<_> = series.axis_iter(Axis(1)).collect();
+    let k = I::Output::names().len();
     cols.into_par_iter()
         .map(|col| {
-            let mut st = ind.clone();
-            st.reset();
-            let k = I::Output::names().len();
-            let mut out = Array2::from_elem((col.len(), k), f64::NAN);
-            for (i, x) in col.iter().enumerate() {
-                if let Some(y) = st.update(&scalar_bar(*x))
-                    && let Some(s) = out.row_mut(i).into_slice()
-                {
-                    y.write_to(s);
+            let owned;
+            let x = match col.as_slice() {
+                Some(x) => x,
+                None => {
+                    owned = col.to_vec();
+                    &owned
                 }
-            }
-            out
+            };
+            let mut buf = Vec::with_capacity(x.len() * k);
+            ind.batch_into(&Columns::from_series(x), &mut buf);
+            shape(x.len(), k, buf)
         })
         .collect()
 }

@@ -65,6 +65,160 @@ pub trait Indicator: Clone + std::fmt::Debug + Send + Sync + Serialize + Deseria
     fn update(&mut self, bar: &Bar) -> Option<Self::Output>;
     /// Back to the freshly constructed state.
     fn reset(&mut self);
+
+    /// Batch kernel: appends to `out` the outputs for every bar of `cols`, row-major
+    /// (`cols.len() · k` values, `k` = the number of outputs), computed from a fresh state
+    /// with `self`'s parameters (as if [`reset`](Indicator::reset) had been called first).
+    /// Rows inside the lookback are NaN.
+    ///
+    /// The default folds [`update`](Indicator::update). Functions on the hot path override it
+    /// with a tight loop over the columns; an override must produce *exactly* the bits of the
+    /// fold (the crate's tests check every catalog function on long random series), so a
+    /// live service streaming bar by bar computes the very features a model was trained on.
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        let mut st = self.clone();
+        st.reset();
+        let k = Self::Output::names().len();
+        out.reserve(cols.len() * k);
+        for i in 0..cols.len() {
+            let start = out.len();
+            out.resize(start + k, f64::NAN);
+            if let Some(y) = st.update(&cols.bar(i))
+                && let Some(row) = out.get_mut(start..)
+            {
+                y.write_to(row);
+            }
+        }
+    }
+}
+
+/// Contiguous, equal-length OHLCV columns: the input of a batch kernel
+/// ([`Indicator::batch_into`]).
+///
+/// ```
+/// use aaiti_features::Columns;
+/// let close = [1.0, 2.0, 3.0];
+/// let c = Columns::from_series(&close);
+/// assert_eq!(c.len(), 3);
+/// assert_eq!(c.bar(1).high, 2.0);
+/// assert!(Columns::new(&close, &close, &close[..2], &close, &close).is_err());
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Columns<'a> {
+    open: &'a [f64],
+    high: &'a [f64],
+    low: &'a [f64],
+    close: &'a [f64],
+    volume: &'a [f64],
+}
+
+impl<'a> Columns<'a> {
+    /// Five columns of one length.
+    ///
+    /// # Errors
+    /// [`Error::Spec`](crate::Error::Spec) naming the first column whose length differs
+    /// from `open`'s.
+    pub fn new(
+        open: &'a [f64],
+        high: &'a [f64],
+        low: &'a [f64],
+        close: &'a [f64],
+        volume: &'a [f64],
+    ) -> crate::Result<Self> {
+        for (name, col) in [
+            ("high", high),
+            ("low", low),
+            ("close", close),
+            ("volume", volume),
+        ] {
+            if col.len() != open.len() {
+                return Err(crate::Error::Spec(format!(
+                    "column `{name}` has {} rows but `open` has {}",
+                    col.len(),
+                    open.len()
+                )));
+            }
+        }
+        Ok(Self {
+            open,
+            high,
+            low,
+            close,
+            volume,
+        })
+    }
+
+    /// One series used as every field (what [`scalar_bar`] does bar by bar): for functions
+    /// of a single input such as SMA or RSI.
+    #[must_use]
+    pub fn from_series(x: &'a [f64]) -> Self {
+        Self {
+            open: x,
+            high: x,
+            low: x,
+            close: x,
+            volume: x,
+        }
+    }
+
+    /// Number of bars.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.open.len()
+    }
+    /// True when there are no bars.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.open.is_empty()
+    }
+    /// Opens.
+    #[must_use]
+    pub fn open(&self) -> &'a [f64] {
+        self.open
+    }
+    /// Highs.
+    #[must_use]
+    pub fn high(&self) -> &'a [f64] {
+        self.high
+    }
+    /// Lows.
+    #[must_use]
+    pub fn low(&self) -> &'a [f64] {
+        self.low
+    }
+    /// Closes.
+    #[must_use]
+    pub fn close(&self) -> &'a [f64] {
+        self.close
+    }
+    /// Volumes.
+    #[must_use]
+    pub fn volume(&self) -> &'a [f64] {
+        self.volume
+    }
+    /// The column a [`PriceField`] selects.
+    #[must_use]
+    pub fn field(&self, f: PriceField) -> &'a [f64] {
+        match f {
+            PriceField::Open => self.open,
+            PriceField::High => self.high,
+            PriceField::Low => self.low,
+            PriceField::Close => self.close,
+            PriceField::Volume => self.volume,
+        }
+    }
+    /// Bar `i` (NaN fields when `i` is out of range).
+    #[must_use]
+    pub fn bar(&self, i: usize) -> Bar {
+        let g = |c: &[f64]| c.get(i).copied().unwrap_or(f64::NAN);
+        Bar {
+            open: g(self.open),
+            high: g(self.high),
+            low: g(self.low),
+            close: g(self.close),
+            volume: g(self.volume),
+        }
+    }
 }
 
 /// Object-safe form of [`Indicator`], used by the catalog and feature sets.
@@ -82,6 +236,9 @@ pub trait DynIndicator: std::fmt::Debug + Send + Sync {
     fn reset(&mut self);
     /// Clones the boxed state.
     fn box_clone(&self) -> Box<dyn DynIndicator>;
+    /// [`Indicator::batch_into`] through the object: appends the row-major outputs for
+    /// every bar of `cols`, from a fresh state.
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>);
 }
 
 impl<I: Indicator + 'static> DynIndicator for I {
@@ -105,6 +262,9 @@ impl<I: Indicator + 'static> DynIndicator for I {
     }
     fn box_clone(&self) -> Box<dyn DynIndicator> {
         Box::new(self.clone())
+    }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        Indicator::batch_into(self, cols, out);
     }
 }
 

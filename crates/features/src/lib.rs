@@ -69,6 +69,7 @@ mod catalog;
 pub mod cycle;
 mod error;
 mod featureset;
+mod fma;
 mod indicator;
 pub mod labels;
 pub mod momentum;
@@ -87,7 +88,7 @@ pub use batch::{batch, batch_columns, batch_dyn, batch_many};
 pub use catalog::{FunctionInfo, ParamInfo, ParamKind, catalog, function_info, indicator};
 pub use error::{Error, Result};
 pub use featureset::{FeatureDef, FeatureMatrix, FeatureSpec, Transform};
-pub use indicator::{DynIndicator, Indicator, IndicatorOutput, PriceField, scalar_bar};
+pub use indicator::{Columns, DynIndicator, Indicator, IndicatorOutput, PriceField, scalar_bar};
 pub use params::{MaType, ParamValue, Params};
 
 /// Synthetic bars for documentation examples (not part of the stable API).

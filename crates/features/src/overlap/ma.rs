@@ -28,6 +28,45 @@ pub(crate) fn fp(p: usize) -> f64 {
     p as f64
 }
 
+/// Batch kernels of the scalar cores: from a fresh state (whatever `self`'s state), append
+/// one value per input to `out`, NaN inside the lookback, bit for bit what folding
+/// `update` gives. Cores without a dedicated kernel use [`fold_scalar`].
+pub(crate) trait ScalarBatch {
+    /// Appends `x.len()` outputs to `out`.
+    fn batch(&self, x: &[f64], out: &mut Vec<f64>);
+}
+
+/// The reference batch: folds `update` from a reset clone.
+pub(crate) fn fold_scalar<C: Clone>(
+    core: &C,
+    reset: impl Fn(&mut C),
+    update: impl Fn(&mut C, f64) -> Option<f64>,
+    x: &[f64],
+    out: &mut Vec<f64>,
+) {
+    let mut st = core.clone();
+    reset(&mut st);
+    out.extend(x.iter().map(|&v| update(&mut st, v).unwrap_or(f64::NAN)));
+}
+
+/// Appends `n` NaNs (the lookback rows).
+#[inline]
+pub(crate) fn push_nan(out: &mut Vec<f64>, n: usize) {
+    out.extend(std::iter::repeat_n(f64::NAN, n));
+}
+
+/// Implements [`ScalarBatch`] as the fold of `update` for cores without a kernel yet.
+macro_rules! fold_batch {
+    ($($t:ty),* $(,)?) => {$(
+        impl ScalarBatch for $t {
+            fn batch(&self, x: &[f64], out: &mut Vec<f64>) {
+                fold_scalar(self, Self::reset, Self::update, x, out);
+            }
+        }
+    )*};
+}
+fold_batch!(WmaCore, DemaCore, TemaCore, TrimaCore, KamaCore, T3Core);
+
 /// Simple moving average (TA_SMA: running sum, add newest, divide, subtract oldest).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct SmaCore {
@@ -63,6 +102,30 @@ impl SmaCore {
     }
     pub(crate) fn reset(&mut self) {
         *self = Self::new(self.period);
+    }
+}
+
+impl ScalarBatch for SmaCore {
+    fn batch(&self, x: &[f64], out: &mut Vec<f64>) {
+        let p = self.period.max(1);
+        if x.len() < p {
+            push_nan(out, x.len());
+            return;
+        }
+        let (head, tail) = x.split_at(p - 1);
+        let mut sum = 0.0;
+        for &v in head {
+            sum += v;
+        }
+        push_nan(out, p - 1);
+        let d = fp(p);
+        // Same order as `update`: add the newest, divide, subtract the oldest.
+        out.extend(tail.iter().zip(x).map(|(&v, &old)| {
+            sum += v;
+            let y = sum / d;
+            sum -= old;
+            y
+        }));
     }
 }
 
@@ -114,6 +177,35 @@ impl EmaCore {
     pub(crate) fn reset(&mut self) {
         *self = Self::with_k(self.period, self.k);
     }
+}
+
+impl ScalarBatch for EmaCore {
+    fn batch(&self, x: &[f64], out: &mut Vec<f64>) {
+        let p = self.period.max(1);
+        if x.len() < p {
+            push_nan(out, x.len());
+            return;
+        }
+        let (head, tail) = x.split_at(p);
+        let mut sum = 0.0;
+        for &v in head {
+            sum += v;
+        }
+        push_nan(out, p - 1);
+        let prev = sum / fp(p);
+        out.push(prev);
+        let k = self.k;
+        crate::fma::dispatch(|| ema_tail(tail, k, prev, out));
+    }
+}
+
+/// The EMA recurrence `prev = fma(x - prev, k, prev)` over `x`, appending each value.
+#[inline(always)]
+fn ema_tail(x: &[f64], k: f64, mut prev: f64, out: &mut Vec<f64>) {
+    out.extend(x.iter().map(|&v| {
+        prev = (v - prev).mul_add(k, prev);
+        prev
+    }));
 }
 
 /// Weighted moving average (TA_WMA's periodSum/periodSub recurrence).
@@ -608,6 +700,21 @@ impl MaCore {
             Self::Kama(c) => c.update(x),
             Self::T3(c) => c.update(x),
             Self::Mama(c) => c.update(x),
+        }
+    }
+    /// The batch kernel of the selected core ([`ScalarBatch`]).
+    pub(crate) fn batch(&self, x: &[f64], out: &mut Vec<f64>) {
+        match self {
+            Self::Identity => out.extend_from_slice(x),
+            Self::Sma(c) => c.batch(x, out),
+            Self::Ema(c) => c.batch(x, out),
+            Self::Wma(c) => c.batch(x, out),
+            Self::Dema(c) => c.batch(x, out),
+            Self::Tema(c) => c.batch(x, out),
+            Self::Trima(c) => c.batch(x, out),
+            Self::Kama(c) => c.batch(x, out),
+            Self::T3(c) => c.batch(x, out),
+            Self::Mama(c) => fold_scalar(c.as_ref(), |m| m.reset(), |m, v| m.update(v), x, out),
         }
     }
     pub(crate) fn reset(&mut self) {

@@ -9,13 +9,13 @@ use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::indicator::{Indicator, PriceField};
+use crate::indicator::{Columns, Indicator, PriceField};
 use crate::params::MaType;
 use crate::statistic::VarCore;
 use crate::window::MinMaxWindow;
 use ma::{
-    DemaCore, EmaCore, KamaCore, MaCore, SmaCore, T3Core, TemaCore, TrimaCore, WmaCore,
-    is_zero_or_neg,
+    DemaCore, EmaCore, KamaCore, MaCore, ScalarBatch, SmaCore, T3Core, TemaCore, TrimaCore,
+    WmaCore, is_zero_or_neg,
 };
 
 pub use newer::{AccBands, Donchian, Hma, Kc, Supertrend, SupertrendOutput, Vwap};
@@ -88,6 +88,9 @@ macro_rules! scalar_ma {
             }
             fn reset(&mut self) {
                 self.core.reset();
+            }
+            fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+                ScalarBatch::batch(&self.core, cols.field(self.price), out);
             }
         }
     };
@@ -164,6 +167,9 @@ impl Indicator for T3 {
     fn reset(&mut self) {
         self.core.reset();
     }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        ScalarBatch::batch(&self.core, cols.field(self.price), out);
+    }
 }
 
 /// MA: a moving average of any TA-Lib [`MaType`] (TA-Lib `MA`, `timeperiod` default 30,
@@ -213,6 +219,9 @@ impl Indicator for Ma {
     }
     fn reset(&mut self) {
         self.core.reset();
+    }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        self.core.batch(cols.field(self.price), out);
     }
 }
 
