@@ -118,22 +118,28 @@ pub fn detect<D: DriftDetector + ?Sized>(detector: &mut D, values: &[f64]) -> Re
 }
 
 /// Rejects NaN/inf with an error naming the stream position.
+///
+/// The error is built here, inline, around one outlined call for its label: its variant is
+/// then visible to the caller, so a caller that unwraps or returns on error does not have to
+/// keep a detector's state alive across that call (which, inside a hot loop, made the register
+/// allocator keep the whole state in memory).
 #[inline]
 pub(crate) fn finite(value: f64, index: u64) -> Result<()> {
     if value.is_finite() {
         Ok(())
     } else {
-        Err(non_finite(value, index))
+        Err(Error::NonFinite {
+            what: stream_label(),
+            index: usize::try_from(index).unwrap_or(usize::MAX),
+            value,
+        })
     }
 }
 
 #[cold]
-fn non_finite(value: f64, index: u64) -> Error {
-    Error::NonFinite {
-        what: "stream".to_string(),
-        index: usize::try_from(index).unwrap_or(usize::MAX),
-        value,
-    }
+#[inline(never)]
+fn stream_label() -> String {
+    "stream".to_string()
 }
 
 /// Rejects values outside `[0, 1]` (and NaN/inf).

@@ -171,7 +171,9 @@ impl DriftDetector for PageHinkley {
         if self.drift {
             self.reset();
         }
-        let x = if self.scale == 1.0 {
+        // Compared as bits, not as floats: for `scale == 1.0` the compiler would otherwise merge
+        // both arms into an unconditional `value / scale` (exact, but a division per update).
+        let x = if self.scale.to_bits() == 1.0_f64.to_bits() {
             value
         } else {
             value / self.scale
