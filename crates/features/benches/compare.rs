@@ -8,6 +8,7 @@
 //!
 //! Run through `crates/features/benches/run_compare.sh`, or directly:
 //! `cargo bench -p aaiti-features --bench compare -- /tmp/aaiti_features_bench_ohlcv.f64`
+//! (`--only=KAMA,MACD` times just the indicators whose names start with those prefixes).
 #![allow(
     missing_docs,
     clippy::unwrap_used,
@@ -97,6 +98,10 @@ fn main() {
         .skip(1)
         .find(|a| !a.starts_with('-'))
         .unwrap_or_else(|| "/tmp/aaiti_features_bench_ohlcv.f64".into());
+    let only: Vec<String> = std::env::args()
+        .filter_map(|a| a.strip_prefix("--only=").map(str::to_owned))
+        .flat_map(|a| a.split(',').map(str::to_owned).collect::<Vec<_>>())
+        .collect();
     let bars = load(&path);
     let rows: Vec<Bar> = bars.iter().map(|(_, b)| b).collect();
     let n = bars.len();
@@ -104,14 +109,18 @@ fn main() {
     macro_rules! case {
         ($name:expr, $ind:expr) => {{
             let ind = $ind.unwrap();
-            let r = time(&ind, &bars, &rows);
-            eprintln!(
-                "{:15} batch {:8.3} ms  stream {:8.3} ms",
-                $name,
-                r.0 * 1e3,
-                r.1 * 1e3
-            );
-            out.push(($name, r));
+            if !only.is_empty() && !only.iter().any(|o| $name.starts_with(o.as_str())) {
+                // Not selected by `--only`.
+            } else {
+                let r = time(&ind, &bars, &rows);
+                eprintln!(
+                    "{:15} batch {:8.3} ms  stream {:8.3} ms",
+                    $name,
+                    r.0 * 1e3,
+                    r.1 * 1e3
+                );
+                out.push(($name, r));
+            }
         }};
     }
     case!("SMA(30)", Sma::new(30));

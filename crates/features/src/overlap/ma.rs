@@ -49,23 +49,33 @@ pub(crate) fn fold_scalar<C: Clone>(
     out.extend(x.iter().map(|&v| update(&mut st, v).unwrap_or(f64::NAN)));
 }
 
+/// Folds `update` from a reset clone over `x` (the warm-up bars of a kernel), appending
+/// each output (NaN for `None`), and returns the state reached: kernels then run their
+/// steady state from it in a tight loop, so warm-up branches need no separate code.
+pub(crate) fn warm_up<C: Clone>(
+    core: &C,
+    reset: impl Fn(&mut C),
+    update: impl Fn(&mut C, f64) -> Option<f64>,
+    x: &[f64],
+    out: &mut Vec<f64>,
+) -> C {
+    let mut st = core.clone();
+    reset(&mut st);
+    out.extend(x.iter().map(|&v| update(&mut st, v).unwrap_or(f64::NAN)));
+    st
+}
+
 /// Appends `n` NaNs (the lookback rows).
 #[inline]
 pub(crate) fn push_nan(out: &mut Vec<f64>, n: usize) {
     out.extend(std::iter::repeat_n(f64::NAN, n));
 }
 
-/// Implements [`ScalarBatch`] as the fold of `update` for cores without a kernel yet.
-macro_rules! fold_batch {
-    ($($t:ty),* $(,)?) => {$(
-        impl ScalarBatch for $t {
-            fn batch(&self, x: &[f64], out: &mut Vec<f64>) {
-                fold_scalar(self, Self::reset, Self::update, x, out);
-            }
-        }
-    )*};
+/// Splits `x` at the end of the warm-up (`lookback + 1` bars, or all of `x`).
+#[inline]
+fn split_warm(x: &[f64], lookback: usize) -> (&[f64], &[f64]) {
+    x.split_at(lookback.saturating_add(1).min(x.len()))
 }
-fold_batch!(WmaCore, DemaCore, TemaCore, TrimaCore, KamaCore, T3Core);
 
 /// Simple moving average (TA_SMA: running sum, add newest, divide, subtract oldest).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -730,5 +740,310 @@ impl MaCore {
             Self::T3(c) => c.reset(),
             Self::Mama(c) => c.reset(),
         }
+    }
+}
+
+/// Outputs per block in the steady-state loops: a block is computed into a stack buffer
+/// (the state stays in registers, with no possible aliasing with `out`'s buffer) and then
+/// appended with one copy.
+pub(crate) const BLOCK: usize = 256;
+
+impl ScalarBatch for WmaCore {
+    fn batch(&self, x: &[f64], out: &mut Vec<f64>) {
+        if self.period <= 1 {
+            out.extend_from_slice(x);
+            return;
+        }
+        let (head, rest) = split_warm(x, self.lookback());
+        let st = warm_up(self, Self::reset, Self::update, head, out);
+        if !rest.is_empty() {
+            wma_steady(&st, x, head.len(), out);
+        }
+    }
+}
+
+/// WMA's steady state from bar `start` of `x` (state `st` after bar `start - 1`).
+#[inline(always)]
+fn wma_steady(st: &WmaCore, x: &[f64], start: usize, out: &mut Vec<f64>) {
+    let p = st.period;
+    let divider = fp(p) * fp(p + 1) * 0.5;
+    let pf = fp(p);
+    let (mut sub, mut sum, mut trailing, mut countdown) =
+        (st.sub, st.sum, st.trailing, st.countdown);
+    let mut buf = [0.0; BLOCK];
+    // Bar `i` has the window x[i+1-p..=i].
+    let mut i = start;
+    while i < x.len() {
+        if countdown == 0 {
+            // Direct re-computation over the window, oldest first (as `update`).
+            let win = &x[i + 1 - p..=i];
+            let (mut s1, mut s2) = (0.0, 0.0);
+            let mut w = 0usize;
+            for &v in win {
+                w += 1;
+                s1 += v;
+                s2 += v * fp(w);
+            }
+            sub = s1;
+            trailing = win[0];
+            sum = s2 - s1;
+            countdown = 8 * p - 1;
+            out.push(s2 / divider);
+            i += 1;
+            continue;
+        }
+        let m = countdown.min(x.len() - i).min(BLOCK);
+        countdown -= m;
+        let new = &x[i..i + m];
+        let lead = &x[i + 1 - p..i + 1 - p + m];
+        for ((o, &v), &t) in buf.iter_mut().zip(new).zip(lead) {
+            sub += v;
+            sub -= trailing;
+            sum += v * pf;
+            trailing = t;
+            *o = sum / divider;
+            sum -= sub;
+        }
+        out.extend_from_slice(&buf[..m]);
+        i += m;
+    }
+}
+
+impl ScalarBatch for DemaCore {
+    fn batch(&self, x: &[f64], out: &mut Vec<f64>) {
+        let (head, rest) = split_warm(x, self.lookback());
+        let st = warm_up(self, Self::reset, Self::update, head, out);
+        if !rest.is_empty() {
+            crate::fma::dispatch(|| dema_steady(&st, rest, out));
+        }
+    }
+}
+
+#[inline(always)]
+fn dema_steady(st: &DemaCore, x: &[f64], out: &mut Vec<f64>) {
+    let (k1, k2) = (st.e1.k, st.e2.k);
+    let (mut a, mut b) = (st.e1.prev, st.e2.prev);
+    let mut buf = [0.0; BLOCK];
+    for c in x.chunks(BLOCK) {
+        for (o, &v) in buf.iter_mut().zip(c) {
+            a = (v - a).mul_add(k1, a);
+            b = (a - b).mul_add(k2, b);
+            *o = 2.0 * a - b;
+        }
+        out.extend_from_slice(&buf[..c.len()]);
+    }
+}
+
+impl ScalarBatch for TemaCore {
+    fn batch(&self, x: &[f64], out: &mut Vec<f64>) {
+        if self.period == 1 {
+            out.extend_from_slice(x);
+            return;
+        }
+        let (head, rest) = split_warm(x, self.lookback());
+        let st = warm_up(self, Self::reset, Self::update, head, out);
+        if !rest.is_empty() {
+            crate::fma::dispatch(|| tema_steady(&st, rest, out));
+        }
+    }
+}
+
+#[inline(always)]
+fn tema_steady(st: &TemaCore, x: &[f64], out: &mut Vec<f64>) {
+    let (k1, k2, k3) = (st.e1.k, st.e2.k, st.e3.k);
+    let (mut a, mut b, mut c) = (st.e1.prev, st.e2.prev, st.e3.prev);
+    let mut buf = [0.0; BLOCK];
+    for ch in x.chunks(BLOCK) {
+        for (o, &v) in buf.iter_mut().zip(ch) {
+            a = (v - a).mul_add(k1, a);
+            b = (a - b).mul_add(k2, b);
+            c = (b - c).mul_add(k3, c);
+            *o = c + (3.0 * a - 3.0 * b);
+        }
+        out.extend_from_slice(&buf[..ch.len()]);
+    }
+}
+
+impl ScalarBatch for TrimaCore {
+    fn batch(&self, x: &[f64], out: &mut Vec<f64>) {
+        let (head, rest) = split_warm(x, self.lookback());
+        let st = warm_up(self, Self::reset, Self::update, head, out);
+        if !rest.is_empty() {
+            trima_steady(&st, x, head.len(), out);
+        }
+    }
+}
+
+/// TRIMA's steady state from bar `start` (bar i: trailing x[i-p], middle x[i-p/2]).
+#[inline(always)]
+fn trima_steady(st: &TrimaCore, x: &[f64], start: usize, out: &mut Vec<f64>) {
+    let p = st.period;
+    let half = p >> 1;
+    let odd = p % 2 == 1;
+    let (mut num, mut sub, mut add, factor) = (st.num, st.sub, st.add, st.factor);
+    let mut buf = [0.0; BLOCK];
+    let mut i = start;
+    while i < x.len() {
+        let m = (x.len() - i).min(BLOCK);
+        let new = &x[i..i + m];
+        let trailing = &x[i - p..i - p + m];
+        let mid = &x[i - half..i - half + m];
+        let it = buf.iter_mut().zip(new).zip(trailing).zip(mid);
+        if odd {
+            for (((o, &v), &t), &c) in it {
+                num -= sub;
+                sub -= t;
+                sub += c;
+                num += add;
+                add -= c;
+                add += v;
+                num += v;
+                *o = num * factor;
+            }
+        } else {
+            for (((o, &v), &t), &c) in it {
+                num -= sub;
+                sub -= t;
+                sub += c;
+                add -= c;
+                num += add;
+                add += v;
+                num += v;
+                *o = num * factor;
+            }
+        }
+        out.extend_from_slice(&buf[..m]);
+        i += m;
+    }
+}
+
+impl ScalarBatch for KamaCore {
+    fn batch(&self, x: &[f64], out: &mut Vec<f64>) {
+        if self.period == 1 {
+            out.extend_from_slice(x);
+            return;
+        }
+        let (head, rest) = split_warm(x, self.lookback());
+        let st = warm_up(self, Self::reset, Self::update, head, out);
+        if !rest.is_empty() {
+            kama_steady(&st, x, head.len(), out);
+        }
+    }
+}
+
+/// KAMA's steady state from bar `start` (bar i: previous x[i-1], leaving x[i-p]).
+///
+/// One FMA dispatch per block keeps each dispatched closure small enough to be inlined
+/// into the FMA frame (a large closure would be compiled on its own, without FMA).
+#[inline(always)]
+fn kama_steady(st: &KamaCore, x: &[f64], start: usize, out: &mut Vec<f64>) {
+    let p = st.period;
+    let mut s = KamaRun {
+        p,
+        sum_roc: st.sum_roc,
+        prev: st.prev,
+        trailing: st.trailing,
+        zeros: st.zeros,
+    };
+    let mut buf = [0.0; BLOCK];
+    let mut i = start;
+    while i < x.len() {
+        let m = (x.len() - i).min(BLOCK);
+        let new = &x[i..i + m];
+        let before = &x[i - 1..i - 1 + m];
+        let old = &x[i - p..i - p + m];
+        crate::fma::dispatch(|| s.block(new, before, old, &mut buf));
+        out.extend_from_slice(&buf[..m]);
+        i += m;
+    }
+}
+
+/// KAMA's steady-state variables.
+struct KamaRun {
+    p: usize,
+    sum_roc: f64,
+    prev: f64,
+    trailing: f64,
+    zeros: usize,
+}
+
+impl KamaRun {
+    /// One block: `new[j]`, the bar before it `before[j]` and the one leaving `old[j]`.
+    #[inline(always)]
+    fn block(&mut self, new: &[f64], before: &[f64], old: &[f64], buf: &mut [f64]) {
+        let p = self.p;
+        let (mut sum_roc, mut prev, mut trailing, mut zeros) =
+            (self.sum_roc, self.prev, self.trailing, self.zeros);
+        for (((o, &v), &pv), &ov) in buf.iter_mut().zip(new).zip(before).zip(old) {
+            let d = v - pv;
+            zeros = if d == 0.0 { zeros + 1 } else { 0 };
+            if d == 0.0 && zeros >= p {
+                // A flat run covering the whole window (as `update`).
+                trailing = ov;
+                sum_roc = 0.0;
+                prev = (v - prev).mul_add(KAMA_FASTEST_SQ, prev);
+                *o = prev;
+                continue;
+            }
+            let period_roc = v - ov;
+            sum_roc -= (trailing - ov).abs();
+            sum_roc += d.abs();
+            trailing = ov;
+            let sum = sum_roc;
+            let er = if sum <= 0.0 || period_roc >= sum {
+                1.0
+            } else {
+                let r = (period_roc / sum).abs();
+                if 1.0 < r { 1.0 } else { r }
+            };
+            let mut sc = er.mul_add(KAMA_CONST_DIFF, KAMA_CONST_MAX);
+            sc *= sc;
+            prev = (v - prev).mul_add(sc, prev);
+            *o = prev;
+        }
+        (self.sum_roc, self.prev, self.trailing, self.zeros) = (sum_roc, prev, trailing, zeros);
+    }
+}
+
+impl ScalarBatch for T3Core {
+    fn batch(&self, x: &[f64], out: &mut Vec<f64>) {
+        if self.period == 1 {
+            out.extend_from_slice(x);
+            return;
+        }
+        let (head, rest) = split_warm(x, self.lookback());
+        let st = warm_up(self, Self::reset, Self::update, head, out);
+        if !rest.is_empty() {
+            crate::fma::dispatch(|| t3_steady(&st, rest, out));
+        }
+    }
+}
+
+#[inline(always)]
+fn t3_steady(st: &T3Core, x: &[f64], out: &mut Vec<f64>) {
+    let p = st.period;
+    let k = 2.0 / (fp(p) + 1.0);
+    let omk = 1.0 - k;
+    let v = st.vfactor;
+    let t = v * v;
+    let c1 = 0.0 - t * v;
+    let c2 = 3.0 * (t - c1);
+    let c3 = (0.0 - 6.0) * t - 3.0 * (v - c1);
+    let c4 = 3.0f64.mul_add(t, 3.0f64.mul_add(v, 1.0) - c1);
+    let [s1, s2, s3, s4, s5, s6] = &st.stages;
+    let (mut e1, mut e2, mut e3) = (s1.e, s2.e, s3.e);
+    let (mut e4, mut e5, mut e6) = (s4.e, s5.e, s6.e);
+    let mut buf = [0.0; BLOCK];
+    for ch in x.chunks(BLOCK) {
+        for (o, &xv) in buf.iter_mut().zip(ch) {
+            e1 = e1.mul_add(omk, k * xv);
+            e2 = e2.mul_add(omk, k * e1);
+            e3 = e3.mul_add(omk, k * e2);
+            e4 = e4.mul_add(omk, k * e3);
+            e5 = e5.mul_add(omk, k * e4);
+            e6 = e6.mul_add(omk, k * e5);
+            *o = c4.mul_add(e3, c3.mul_add(e4, c1.mul_add(e6, c2 * e5)));
+        }
+        out.extend_from_slice(&buf[..ch.len()]);
     }
 }
