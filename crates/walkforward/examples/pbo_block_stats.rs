@@ -1,9 +1,10 @@
 //! PBO's first phase in isolation: per (configuration, block) sums, M2, min
 //! and max of a row-major `T × N` matrix (T = 10,000, N = 1,000, S = 16).
 //! Compares the former column-by-column walk (strided reads of the whole
-//! matrix, parallel over configurations) with the current block-by-block,
-//! row-order walk (parallel over blocks, one output vector per task), checks
-//! that both give bit-identical statistics, and prints wall times for the
+//! matrix, parallel over configurations), the block-by-block row-order walk
+//! (parallel over blocks, one output vector per task) and the current
+//! (block, 64-column tile) tasks, checks that all give bit-identical
+//! statistics, and prints wall times (after one warm-up call) for the
 //! requested thread counts (`pbo_block_stats [REPS] [1,2]`).
 
 #![allow(clippy::unwrap_used, clippy::print_stdout, reason = "benchmark driver")]
@@ -57,7 +58,7 @@ fn by_column(m: ArrayView2<'_, f64>, bnd: &[(usize, usize)]) -> Vec<Blk> {
     stats
 }
 
-/// The current layout (as in `aaiti_walkforward::pbo`).
+/// One task per block (the layout before the tiles).
 fn by_block(m: ArrayView2<'_, f64>, bnd: &[(usize, usize)]) -> Vec<Blk> {
     let s = bnd.len();
     let nc = m.ncols();
@@ -105,6 +106,60 @@ fn by_block(m: ArrayView2<'_, f64>, bnd: &[(usize, usize)]) -> Vec<Blk> {
     stats
 }
 
+/// The current layout (as in `aaiti_walkforward::pbo`): one task per (block,
+/// 64-column tile), so that the M2 pass re-reads a 320 KB tile from L2.
+fn by_tile(m: ArrayView2<'_, f64>, bnd: &[(usize, usize)]) -> Vec<Blk> {
+    const TILE: usize = 64;
+    let (s, nc) = (bnd.len(), m.ncols());
+    let tiles = nc.div_ceil(TILE);
+    let parts: Vec<Vec<Blk>> = (0..s * tiles)
+        .into_par_iter()
+        .map(|task| {
+            let (lo, hi) = bnd[task / tiles];
+            let c0 = (task % tiles) * TILE;
+            let c1 = (c0 + TILE).min(nc);
+            let tile = m.slice(s![lo..hi, c0..c1]);
+            #[allow(clippy::cast_precision_loss, reason = "row counts")]
+            let cnt = (hi - lo) as f64;
+            let mut sum = vec![0.0; c1 - c0];
+            for row in tile.rows() {
+                for (acc, &x) in sum.iter_mut().zip(row.iter()) {
+                    *acc += x;
+                }
+            }
+            let mean: Vec<f64> = sum.iter().map(|&v| v / cnt).collect();
+            let mut m2 = vec![0.0; c1 - c0];
+            let mut mn = vec![f64::INFINITY; c1 - c0];
+            let mut mx = vec![f64::NEG_INFINITY; c1 - c0];
+            for row in tile.rows() {
+                for (j, &x) in row.iter().enumerate() {
+                    let d = x - mean[j];
+                    m2[j] += d * d;
+                    mn[j] = mn[j].min(x);
+                    mx[j] = mx[j].max(x);
+                }
+            }
+            (0..c1 - c0)
+                .map(|j| Blk {
+                    n: cnt,
+                    s: sum[j],
+                    q: m2[j] + cnt * mean[j] * mean[j],
+                    min: mn[j],
+                    max: mx[j],
+                })
+                .collect()
+        })
+        .collect();
+    let mut stats = vec![Blk::default(); s * nc];
+    for (task, part) in parts.iter().enumerate() {
+        let (b, c0) = (task / tiles, (task % tiles) * TILE);
+        for (dj, st) in part.iter().enumerate() {
+            stats[(c0 + dj) * s + b] = *st;
+        }
+    }
+    stats
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let reps: usize = args.first().map_or(5, |a| a.parse().unwrap());
@@ -124,6 +179,16 @@ fn main() {
     let bnd = bounds(10_000, 16);
     let a = by_column(m.view(), &bnd);
     let b = by_block(m.view(), &bnd);
+    assert_eq!(
+        by_tile(m.view(), &bnd)
+            .iter()
+            .map(|x| [x.n, x.s, x.q, x.min, x.max].map(f64::to_bits))
+            .collect::<Vec<_>>(),
+        b.iter()
+            .map(|x| [x.n, x.s, x.q, x.min, x.max].map(f64::to_bits))
+            .collect::<Vec<_>>(),
+        "tiles disagree"
+    );
     assert!(
         a.iter().zip(&b).all(|(x, y)| x.n.to_bits() == y.n.to_bits()
             && x.s.to_bits() == y.s.to_bits()
@@ -141,8 +206,10 @@ fn main() {
             .unwrap();
         for (name, f) in [
             ("column walk (before)", by_column as Stats),
-            ("block walk (now)", by_block as Stats),
+            ("block walk (one task per block)", by_block as Stats),
+            ("64-column tiles (now)", by_tile as Stats),
         ] {
+            std::hint::black_box(pool.install(|| f(m.view(), &bnd))); // warm-up
             let mut ms: Vec<f64> = (0..reps)
                 .map(|_| {
                     let t0 = Instant::now();

@@ -15,7 +15,8 @@
 //!
 //! Usage: `speedup [spin|pbo|eval|pipeline|all] [--reps R] [--threads 1,2]`.
 //! Prints one line per (benchmark, threads): min and median wall time over R
-//! repetitions, and the speedup of the median against the first thread count.
+//! timed repetitions (after one untimed warm-up call per thread count), and
+//! the speedup of the median against the first thread count.
 //! Results are asserted identical across thread counts.
 
 #![allow(clippy::unwrap_used, clippy::print_stdout, reason = "benchmark driver")]
@@ -33,6 +34,13 @@ use common::{fit_eval, lcg};
 /// Times `f` on one pool per thread count; repetitions alternate between the
 /// pools (1, 2, 1, 2, ...) so that a changing background load hits all thread
 /// counts alike.
+///
+/// Only steady-state work is timed: the inputs are built by the caller before
+/// this is called, every pool is built and then warmed by one untimed call of
+/// `f` (thread start-up, the allocator's per-thread arenas, first-touch page
+/// faults of reused memory, the CPU clock ramp), and the harness pauses 20 ms
+/// before each timed call so that the previous pool's workers have finished
+/// spinning and gone to sleep instead of competing with the next measurement.
 fn time<T: PartialEq + std::fmt::Debug + Send>(
     name: &str,
     threads: &[usize],
@@ -50,8 +58,12 @@ fn time<T: PartialEq + std::fmt::Debug + Send>(
         .collect();
     let mut ms = vec![Vec::with_capacity(reps); threads.len()];
     let mut first: Option<T> = None;
+    for pool in &pools {
+        std::hint::black_box(pool.install(f));
+    }
     for _ in 0..reps {
         for (k, pool) in pools.iter().enumerate() {
+            std::thread::sleep(std::time::Duration::from_millis(20));
             let t0 = Instant::now();
             let out = pool.install(f);
             ms[k].push(t0.elapsed().as_secs_f64() * 1e3);
