@@ -609,6 +609,34 @@ fn sharpe_fast(sum: &[f64], q: &[f64], n: f64, out: &mut [f64]) -> bool {
     tiny
 }
 
+/// Relative margin of the Sharpe proxy comparisons in [`BlockStats::leaf`].
+/// Where [`sharpe_keys`] returns a number, `n·Q - s² > 2e-9·n·|Q|`, so the
+/// cancellation in the variance amplifies rounding errors at most 5·10⁸-fold:
+/// both the proxy and the exact Sharpe ratio are within ≈ 2·10⁻⁷ (relative)
+/// of their real-number values. Two proxies that differ by more than 10⁻⁵ of
+/// their magnitudes therefore order the exact Sharpe ratios the same way.
+const KEY_MARGIN: f64 = 1e-5;
+
+/// Monotone proxy `g = s·|s| / (n·Q - s²)` of every configuration's Sharpe
+/// ratio (see [`BlockStats::leaf`]): one division, vectorised. `NaN` marks a
+/// configuration that must be decided on its exact Sharpe ratio: a
+/// numerically tiny or non-positive variance (`n·Q - s² <= 2e-9·n·|Q|`, which
+/// includes every case where the exact path takes its constant check or
+/// stable recombination), an overflow, or `|s|` outside `[1e-150, 1e150]`
+/// (except `s = 0`), where the proxy could underflow or overflow.
+fn sharpe_keys(sum: &[f64], q: &[f64], n: f64, key: &mut [f64]) {
+    for ((k, &s), &q) in key.iter_mut().zip(sum).zip(q) {
+        let d = n * q - s * s;
+        let g = s * s.abs() / d;
+        let sa = s.abs();
+        let ok = (d > 2e-9 * n * q.abs())
+            & (d < f64::INFINITY)
+            & (g.abs() < f64::INFINITY)
+            & ((s == 0.0) | ((sa > 1e-150) & (sa < 1e150)));
+        *k = if ok { g } else { f64::NAN };
+    }
+}
+
 impl BlockStats {
     /// Sharpe ratio of configuration `j` on the blocks `set` (ascending), whose
     /// totals are `sum`, `q` over `n >= 2` rows: [`sharpe_fast`]'s formula, plus
@@ -676,6 +704,69 @@ impl BlockStats {
         }
     }
 
+    /// `(logit, IS best, OOS of best)` of the combination the path has reached.
+    ///
+    /// Only the IS argmax and the OOS rank of its OOS value are needed, so
+    /// the exact Sharpe ratios (four divisions and a square root each) are
+    /// computed only where a cheap proxy cannot decide: [`sharpe_keys`] gives
+    /// every configuration `g = s·|s| / (n·Q - s²)`, which is `n/(n-1)·SR·|SR|`
+    /// in exact arithmetic, a strictly increasing function of the Sharpe
+    /// ratio (one division, no square root). Configurations whose proxy is
+    /// within [`KEY_MARGIN`] (relative) of the decisive one, or whose proxy is
+    /// not trustworthy (`NaN`), get their exact Sharpe ratio, and the argmax
+    /// and the rank counts are taken on exact values; a configuration outside
+    /// the margin is provably on the same side with the exact values, so the
+    /// result is bit-identical to computing all of them.
+    fn leaf(&self, w: &mut Scratch) -> (f64, f64, f64) {
+        let nc = self.nc;
+        let lv = (self.s / 2) * nc..(self.s / 2 + 1) * nc;
+        let (n_is, n_oos) = (self.rows(&w.is_set), self.rows(&w.oos_set));
+        let (is_s, is_q) = (&w.is_s[lv.clone()], &w.is_q[lv.clone()]);
+        let (oos_s, oos_q) = (&w.oos_s[lv.clone()], &w.oos_q[lv]);
+        if n_is < 2.0 || n_oos < 2.0 {
+            self.sharpe_all(&w.is_set, is_s, is_q, &mut w.is_sh);
+            self.sharpe_all(&w.oos_set, oos_s, oos_q, &mut w.oos_sh);
+            return score(&w.is_sh, &w.oos_sh);
+        }
+        // IS: the first configuration with the largest exact Sharpe ratio
+        sharpe_keys(is_s, is_q, n_is, &mut w.is_sh);
+        let gmax = w
+            .is_sh
+            .iter()
+            .fold(f64::NEG_INFINITY, |m, &g| if g > m { g } else { m });
+        let (mut best, mut best_v) = (usize::MAX, f64::NEG_INFINITY);
+        for (j, &g) in w.is_sh.iter().enumerate() {
+            if g.is_nan() || g >= gmax - KEY_MARGIN * (g.abs() + gmax.abs()) {
+                let v = self.sharpe_exact(j, &w.is_set, is_s[j], is_q[j], n_is);
+                if best == usize::MAX || v > best_v {
+                    (best, best_v) = (j, v);
+                }
+            }
+        }
+        // OOS: rank of the IS-best configuration's OOS Sharpe ratio
+        let x = self.sharpe_exact(best, &w.oos_set, oos_s[best], oos_q[best], n_oos);
+        sharpe_keys(oos_s, oos_q, n_oos, &mut w.oos_sh);
+        let gx = w.oos_sh[best];
+        let (mut less, mut eq) = (0usize, 0usize);
+        for (j, &g) in w.oos_sh.iter().enumerate() {
+            let tol = KEY_MARGIN * (g.abs() + gx.abs());
+            let (below, above) = (g < gx - tol, g > gx + tol);
+            if below {
+                less += 1;
+            } else if !above {
+                // within the margin, or a proxy (or the reference) is NaN
+                let v = self.sharpe_exact(j, &w.oos_set, oos_s[j], oos_q[j], n_oos);
+                less += usize::from(v < x);
+                eq += usize::from(v == x);
+            }
+        }
+        #[allow(clippy::cast_precision_loss, reason = "config counts")]
+        let rank = less as f64 + (eq as f64 + 1.0) / 2.0;
+        #[allow(clippy::cast_precision_loss, reason = "config counts")]
+        let omega = rank / (nc as f64 + 1.0);
+        ((omega / (1.0 - omega)).ln(), best_v, x)
+    }
+
     /// Assigns block `d` to the OOS (`oos = true`) or IS set of the current path.
     fn assign(&self, d: usize, oos: bool, w: &mut Scratch) {
         let blk = d * self.nc..(d + 1) * self.nc;
@@ -700,22 +791,8 @@ impl BlockStats {
         let k = self.s / 2;
         let (ni, no) = (w.is_set.len(), w.oos_set.len());
         if ni == k && no == k {
-            let nc = self.nc;
-            let lv = k * nc..(k + 1) * nc;
-            self.sharpe_all(
-                &w.is_set,
-                &w.is_s[lv.clone()],
-                &w.is_q[lv.clone()],
-                &mut w.is_sh,
-            );
-            self.sharpe_all(
-                &w.oos_set,
-                &w.oos_s[lv.clone()],
-                &w.oos_q[lv],
-                &mut w.oos_sh,
-            );
             let mask = w.oos_set.iter().fold(0u32, |m, &b| m | (1 << b));
-            out.push((mask, score(&w.is_sh, &w.oos_sh)));
+            out.push((mask, self.leaf(w)));
             return;
         }
         for (oos, free) in [(true, no < k), (false, ni < k)] {

@@ -150,8 +150,9 @@ fn lcg(seed: &mut u64) -> f64 {
 }
 
 /// Noise, near-constant (tiny noise on a large level: the stable path),
-/// constant stretches (exactly constant slices), integer values (ties), and a
-/// duplicate of column 0 (tied Sharpe ratios).
+/// constant stretches (exactly constant slices), integer values (ties), a
+/// duplicate of column 0 (tied Sharpe ratios) and, for wider matrices, column 0
+/// scaled by 2, 3 and 1e-160 (equal Sharpe ratios up to rounding).
 fn matrix(t: usize, n: usize, seed: u64) -> Array2<f64> {
     let mut seed = seed;
     let mut m = Array2::from_shape_fn((t, n), |(i, j)| match j % 5 {
@@ -169,6 +170,14 @@ fn matrix(t: usize, n: usize, seed: u64) -> Array2<f64> {
     if n > 5 {
         let c0 = m.column(0).to_owned();
         m.column_mut(n - 1).assign(&c0);
+    }
+    if n > 8 {
+        // same Sharpe ratio in exact arithmetic, rounding differently (×3),
+        // or exactly (×2); and values so small that a proxy would underflow
+        let c0 = m.column(0).to_owned();
+        m.column_mut(n - 2).assign(&(&c0 * 3.0));
+        m.column_mut(n - 3).assign(&(&c0 * 2.0));
+        m.column_mut(n - 4).assign(&(&c0 * 1e-160));
     }
     m
 }
@@ -293,4 +302,26 @@ fn non_finite_inputs_are_reported_wherever_they_are() {
         &reference(big.view(), 4, BlockRule::DropHead),
         "overflow",
     );
+}
+
+#[test]
+fn sharpe_ratios_equal_up_to_rounding_are_decided_on_exact_values() {
+    // Every column is one return series times a different factor: all Sharpe
+    // ratios are equal in exact arithmetic, so the IS argmax and the OOS rank
+    // are decided by the last bits of each computed ratio.
+    let mut seed = 11u64;
+    let base: Vec<f64> = (0..96).map(|_| lcg(&mut seed) * 0.02 + 0.001).collect();
+    let m = Array2::from_shape_fn((96, 41), |(i, j)| base[i] * (1.0 + j as f64 * 0.37));
+    for s in [4usize, 8, 12] {
+        let want = reference(m.view(), s, BlockRule::DropHead);
+        let cfg = PboConfig {
+            n_blocks: s,
+            ..PboConfig::default()
+        };
+        same(
+            &pbo(m.view(), &cfg).unwrap(),
+            &want,
+            &format!("scaled S={s}"),
+        );
+    }
 }
