@@ -8,7 +8,8 @@
 //!
 //! Run through `crates/features/benches/run_compare.sh`, or directly:
 //! `cargo bench -p aaiti-features --bench compare -- /tmp/aaiti_features_bench_ohlcv.f64`
-//! (`--only=KAMA,MACD` times just the indicators whose names start with those prefixes).
+//! (`--only=KAMA,MACD` times just the indicators whose names start with those prefixes;
+//! `--repeat=N` keeps the best of N runs instead of 5).
 #![allow(
     missing_docs,
     clippy::unwrap_used,
@@ -31,6 +32,7 @@ use aaiti_features::volume::{Ad, Obv};
 use aaiti_features::{Indicator, IndicatorOutput, MaType, batch};
 use chrono::{TimeZone, Utc};
 
+/// Timed runs per case (best kept); `--repeat=N` overrides.
 const REPEAT: usize = 5;
 
 /// Reads `n` bars stored as five little-endian f64 columns (open, high, low, close, volume).
@@ -60,10 +62,16 @@ fn load(path: &str) -> Bars {
     .unwrap()
 }
 
+fn repeat() -> usize {
+    std::env::args()
+        .find_map(|a| a.strip_prefix("--repeat=").and_then(|r| r.parse().ok()))
+        .unwrap_or(REPEAT)
+}
+
 fn best(mut f: impl FnMut()) -> f64 {
     f();
     let mut b = f64::INFINITY;
-    for _ in 0..REPEAT {
+    for _ in 0..repeat() {
         let t = Instant::now();
         f();
         b = b.min(t.elapsed().as_secs_f64());
@@ -152,7 +160,8 @@ fn main() {
         .map(|(name, (b, s))| format!("\"{name}\": {{\"batch_s\": {b:e}, \"stream_s\": {s:e}}}"))
         .collect();
     println!(
-        "{{\"n_bars\": {n}, \"repeat\": {REPEAT}, \"results\": {{{}}}}}",
+        "{{\"n_bars\": {n}, \"repeat\": {}, \"results\": {{{}}}}}",
+        repeat(),
         body.join(", ")
     );
 }

@@ -9,6 +9,7 @@
    prints JSON.
 
     python talib_compare.py [--series /tmp/aaiti_features_bench_ohlcv.f64] [--n 1000000]
+                            [--only KAMA,MACD]   # names starting with these prefixes
 """
 import argparse
 import json
@@ -43,6 +44,7 @@ def main():
     ap.add_argument("--series", default="/tmp/aaiti_features_bench_ohlcv.f64")
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--only", default="", help="comma-separated name prefixes")
     a = ap.parse_args()
     o, h, l, c, v = make_ohlcv(a.n)
     np.concatenate([o, h, l, c, v]).astype("<f8").tofile(a.series)
@@ -71,7 +73,10 @@ def main():
     }
     res = {"n_bars": a.n, "repeat": a.repeat, "talib": talib.__version__,
            "talib_c": str(talib.__ta_version__), "results": {}}
+    only = [o for o in a.only.split(",") if o]
     for name, fn in cases.items():
+        if only and not any(name.startswith(o) for o in only):
+            continue
         res["results"][name] = best_of(fn, a.repeat)
     print(json.dumps(res))
 

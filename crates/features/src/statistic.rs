@@ -4,8 +4,8 @@ use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::indicator::{Indicator, PriceField};
-use crate::overlap::ma::{fp, is_zero};
+use crate::indicator::{Columns, Indicator, PriceField};
+use crate::overlap::ma::{BLOCK, fp, is_zero, push_nan};
 use crate::overlap::{MAX_PERIOD, check_range, check_real};
 use crate::ring::Ring;
 
@@ -105,6 +105,96 @@ impl VarCore {
     pub(crate) fn reset(&mut self) {
         *self = Self::new(self.period);
     }
+
+    /// Batch kernel: from a fresh state, appends one variance per input (NaN inside the
+    /// lookback), bit for bit what folding [`update`](Self::update) gives.
+    ///
+    /// Per block of bars, a serial pass runs the two running sums (the only loop-carried
+    /// chains) and a second, vectorisable pass (in the FMA/AVX frame) does the divisions
+    /// and the cancellation check; a failed check ends the block there and the exact
+    /// re-computation runs on that bar, as in `update`.
+    pub(crate) fn batch(&self, x: &[f64], out: &mut Vec<f64>) {
+        let p = self.period.max(1);
+        if x.len() < p {
+            push_nan(out, x.len());
+            return;
+        }
+        push_nan(out, p - 1);
+        let pf = fp(p);
+        let (mut total1, mut total2, mut shift) = (0.0, 0.0, 0.0);
+        let mut countdown = 0usize;
+        let mut t1 = [0.0; BLOCK];
+        let mut t2 = [0.0; BLOCK];
+        let mut var = [0.0; BLOCK];
+        let mut i = p - 1;
+        while i < x.len() {
+            if countdown == 0 {
+                // Exact two passes over the window, oldest to newest (as `update`).
+                let win = &x[i + 1 - p..=i];
+                let mut mean = 0.0;
+                for &v in win {
+                    mean += v;
+                }
+                mean /= pf;
+                let (mut s1, mut ss) = (0.0, 0.0);
+                for &v in win {
+                    let d = v - mean;
+                    s1 += d;
+                    ss += d * d;
+                }
+                shift = mean;
+                total1 = s1;
+                total2 = ss;
+                countdown = 8 * p - 1;
+                out.push(ss / pf);
+                i += 1;
+                continue;
+            }
+            let m = countdown.min(x.len() - i).min(BLOCK);
+            let new = &x[i..i + m];
+            let leaving = &x[i - p..i - p + m];
+            for (((a, b), &xn), &xl) in t1.iter_mut().zip(t2.iter_mut()).zip(new).zip(leaving) {
+                let d_old = xl - shift;
+                let d_new = xn - shift;
+                total1 = (total1 - d_old) + d_new;
+                total2 = (total2 - d_old * d_old) + d_new * d_new;
+                *a = total1;
+                *b = total2;
+            }
+            let ok = crate::fma::dispatch(|| var_block(&t1[..m], &t2[..m], pf, &mut var[..m]));
+            out.extend_from_slice(&var[..ok]);
+            i += ok;
+            countdown = if ok == m { countdown - m } else { 0 };
+        }
+    }
+}
+
+/// The variances of one block from the running sums; returns how many pass the
+/// cancellation check before the first that fails (`m` when all pass).
+#[inline(always)]
+fn var_block(t1: &[f64], t2: &[f64], pf: f64, var: &mut [f64]) -> usize {
+    let mut bad = false;
+    for ((v, &a), &b) in var.iter_mut().zip(t1).zip(t2) {
+        let m = a / pf;
+        let mean_sq = b / pf;
+        let d = mean_sq - m * m;
+        // NaN fails the check, as in `update`.
+        let good = d > 1e-9 * mean_sq;
+        bad |= !good;
+        *v = d;
+    }
+    if !bad {
+        return var.len();
+    }
+    t1.iter()
+        .zip(t2)
+        .position(|(&a, &b)| {
+            let m = a / pf;
+            let mean_sq = b / pf;
+            let good = mean_sq - m * m > 1e-9 * mean_sq;
+            !good
+        })
+        .unwrap_or(var.len())
 }
 
 /// VAR: population variance over `timeperiod` values (TA-Lib `VAR`, defaults 5 and
@@ -149,6 +239,9 @@ impl Indicator for Var {
     }
     fn reset(&mut self) {
         self.core.reset();
+    }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        self.core.batch(cols.field(self.price), out);
     }
 }
 
@@ -195,6 +288,22 @@ impl Indicator for StdDev {
     }
     fn reset(&mut self) {
         self.core.reset();
+    }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        let start = out.len() + self.core.lookback();
+        self.core.batch(cols.field(self.price), out);
+        let nbdev = self.nbdev;
+        if let Some(tail) = out.get_mut(start..) {
+            crate::fma::dispatch(|| sd_map(tail, nbdev));
+        }
+    }
+}
+
+/// STDDEV's map from variances to deviations, in place.
+#[inline(always)]
+fn sd_map(v: &mut [f64], nbdev: f64) {
+    for y in v {
+        *y = if *y <= 0.0 { 0.0 } else { y.sqrt() * nbdev };
     }
 }
 
@@ -317,6 +426,127 @@ impl Indicator for LinearReg {
         self.sum_y = 0.0;
         self.sum_xy = 0.0;
         self.countdown = 0;
+    }
+    /// Serial running sums per block, then the line's value in a vectorisable pass.
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        let x = cols.field(self.price);
+        let p = self.period;
+        if x.len() < p {
+            push_nan(out, x.len());
+            return;
+        }
+        push_nan(out, p - 1);
+        let pf = fp(p);
+        let sum_x = fp(p * (p - 1)) * 0.5;
+        let sum_x_sqr = fp(p * (p - 1) * (2 * p - 1) / 6);
+        let line = RegLine {
+            kind: self.kind,
+            pf,
+            sum_x,
+            divisor: sum_x * sum_x - pf * sum_x_sqr,
+            last: fp(p - 1),
+        };
+        let (mut sum_y, mut sum_xy) = (0.0, 0.0);
+        let mut countdown = 0usize;
+        let mut sy = [0.0; BLOCK];
+        let mut sxy = [0.0; BLOCK];
+        let mut buf = [0.0; BLOCK];
+        let mut i = p - 1;
+        while i < x.len() {
+            if countdown == 0 {
+                // Exact sums over the window, oldest (weight p - 1) to newest.
+                let (mut a, mut b) = (0.0, 0.0);
+                let mut w = pf;
+                for &v in &x[i + 1 - p..=i] {
+                    w -= 1.0;
+                    b += v;
+                    a += w * v;
+                }
+                sum_y = b;
+                sum_xy = a;
+                countdown = 8 * p - 1;
+                out.push(line.at(sum_xy, sum_y));
+                i += 1;
+                continue;
+            }
+            let m = countdown.min(x.len() - i).min(BLOCK);
+            countdown -= m;
+            let new = &x[i..i + m];
+            let leaving = &x[i - p..i - p + m];
+            for (((a, b), &xn), &xl) in sxy.iter_mut().zip(sy.iter_mut()).zip(new).zip(leaving) {
+                // Every value ages one bar: W' = W - (p-1)·x_old + (S - x_old); S' = S - x_old + x.
+                sum_xy = (sum_xy - line.last * xl) + (sum_y - xl);
+                sum_y = (sum_y - xl) + xn;
+                *a = sum_xy;
+                *b = sum_y;
+            }
+            crate::fma::dispatch(|| line.block(&sxy[..m], &sy[..m], &mut buf[..m]));
+            out.extend_from_slice(&buf[..m]);
+            i += m;
+        }
+    }
+}
+
+/// The constants of a LINEARREG-family output.
+struct RegLine {
+    kind: RegKind,
+    pf: f64,
+    sum_x: f64,
+    divisor: f64,
+    /// `period - 1`.
+    last: f64,
+}
+
+impl RegLine {
+    /// The reported value from `Σ(bars ago)·y` and `Σy` (as `update`).
+    #[inline(always)]
+    fn at(&self, sum_xy: f64, sum_y: f64) -> f64 {
+        let m = (self.pf * sum_xy - self.sum_x * sum_y) / self.divisor;
+        let b = (sum_y - m * self.sum_x) / self.pf;
+        match self.kind {
+            RegKind::Value => b + m * self.last,
+            RegKind::Angle => m.atan() * (180.0 / std::f64::consts::PI),
+            RegKind::Intercept => b,
+            RegKind::Slope => m,
+            RegKind::Forecast => b + m * self.pf,
+        }
+    }
+
+    /// [`at`](Self::at) over a block, one loop per kind so that each vectorises.
+    #[inline(always)]
+    fn block(&self, sxy: &[f64], sy: &[f64], out: &mut [f64]) {
+        let it = out.iter_mut().zip(sxy).zip(sy);
+        let (pf, sum_x, divisor, last) = (self.pf, self.sum_x, self.divisor, self.last);
+        match self.kind {
+            RegKind::Value => {
+                for ((o, &a), &b) in it {
+                    let m = (pf * a - sum_x * b) / divisor;
+                    *o = (b - m * sum_x) / pf + m * last;
+                }
+            }
+            RegKind::Intercept => {
+                for ((o, &a), &b) in it {
+                    let m = (pf * a - sum_x * b) / divisor;
+                    *o = (b - m * sum_x) / pf;
+                }
+            }
+            RegKind::Slope => {
+                for ((o, &a), &b) in it {
+                    *o = (pf * a - sum_x * b) / divisor;
+                }
+            }
+            RegKind::Forecast => {
+                for ((o, &a), &b) in it {
+                    let m = (pf * a - sum_x * b) / divisor;
+                    *o = (b - m * sum_x) / pf + m * pf;
+                }
+            }
+            RegKind::Angle => {
+                for ((o, &a), &b) in it {
+                    *o = self.at(a, b);
+                }
+            }
+        }
     }
 }
 

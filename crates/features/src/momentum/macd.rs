@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use super::util::{MAX_PERIOD, check_period, ema_step, is_zero_strict};
 use crate::error::Result;
-use crate::indicator::{Indicator, PriceField};
-use crate::overlap::ma::MaCore;
+use crate::indicator::{Columns, Indicator, PriceField};
+use crate::overlap::ma::{BLOCK, MaCore};
 use crate::params::MaType;
 
 crate::indicator_output! {
@@ -115,6 +115,46 @@ impl MacdCore {
     fn reset(&mut self) {
         *self = Self::new(self.fast, self.slow, self.signal, self.fast_k, self.slow_k);
     }
+
+    /// Batch kernel: the fold of [`update`](Self::update) over the warm-up (`lookback + 1`
+    /// bars), then the three EMA recursions in one loop on locals, through a stack block
+    /// per FMA dispatch; rows `macd, macdsignal, macdhist`.
+    fn batch(&self, x: &[f64], out: &mut Vec<f64>) {
+        let m = self.lookback().saturating_add(1).min(x.len());
+        let (head, rest) = x.split_at(m);
+        let mut st = self.clone();
+        st.reset();
+        for &v in head {
+            match st.update(v) {
+                Some(o) => out.extend_from_slice(&[o.macd, o.macdsignal, o.macdhist]),
+                None => out.extend_from_slice(&[f64::NAN; 3]),
+            }
+        }
+        let mut buf = [0.0; 3 * BLOCK];
+        for c in rest.chunks(BLOCK) {
+            let rows = &mut buf[..3 * c.len()];
+            crate::fma::dispatch(|| st.steady_block(c, rows));
+            out.extend_from_slice(rows);
+        }
+    }
+
+    /// The steady state (every stage seeded) over `x`, one row of three per input.
+    #[inline(always)]
+    fn steady_block(&mut self, x: &[f64], rows: &mut [f64]) {
+        let (fk, sk, gk) = (self.fast_k, self.slow_k, self.signal_k);
+        let (mut f, mut s, mut g) = (self.prev_fast, self.prev_slow, self.prev_signal);
+        for (r, &v) in rows.chunks_exact_mut(3).zip(x) {
+            // `ema_step`, spelled out so it is surely compiled in the FMA frame.
+            f = (v - f).mul_add(fk, f);
+            s = (v - s).mul_add(sk, s);
+            let macd = f - s;
+            g = (macd - g).mul_add(gk, g);
+            r[0] = macd;
+            r[1] = g;
+            r[2] = macd - g;
+        }
+        (self.prev_fast, self.prev_slow, self.prev_signal) = (f, s, g);
+    }
 }
 
 /// MACD (TA-Lib `MACD`): EMA(fast) − EMA(slow), its EMA(signal) and the histogram.
@@ -168,6 +208,9 @@ impl Indicator for Macd {
     fn reset(&mut self) {
         self.core.reset();
     }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        self.core.batch(cols.field(self.price), out);
+    }
 }
 
 /// MACDFIX (TA-Lib `MACDFIX`): MACD 12/26 with TA-Lib's fixed smoothing factors 0.15 and
@@ -210,6 +253,9 @@ impl Indicator for MacdFix {
     }
     fn reset(&mut self) {
         self.core.reset();
+    }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        self.core.batch(cols.field(self.price), out);
     }
 }
 

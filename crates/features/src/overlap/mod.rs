@@ -350,6 +350,46 @@ impl Indicator for Bbands {
             lowerband: mid - sd * self.nbdevdn,
         })
     }
+    /// The middle band's MA kernel and the variance kernel over the whole input, then the
+    /// bands row by row.
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        let x = cols.field(self.price);
+        let BandDev::Var(var) = &self.dev else {
+            // The (disabled) precalculated-SMA deviation: the fold of `update`.
+            let mut st = self.clone();
+            st.reset();
+            out.reserve(3 * x.len());
+            for &v in x {
+                match st.update(&crate::indicator::scalar_bar(v)) {
+                    Some(o) => out.extend_from_slice(&[o.upperband, o.middleband, o.lowerband]),
+                    None => out.extend_from_slice(&[f64::NAN; 3]),
+                }
+            }
+            return;
+        };
+        let mut mid = Vec::with_capacity(x.len());
+        self.ma.batch(x, &mut mid);
+        let mut vars = Vec::with_capacity(x.len());
+        var.batch(x, &mut vars);
+        // A row exists once both the MA and the variance have values.
+        let lb = self.ma.lookback().max(var.lookback()).min(x.len());
+        ma::push_nan(out, 3 * lb);
+        let (up, dn) = (self.nbdevup, self.nbdevdn);
+        let mut buf = [0.0; 3 * ma::BLOCK];
+        for (m, v) in mid[lb..]
+            .chunks(ma::BLOCK)
+            .zip(vars[lb..].chunks(ma::BLOCK))
+        {
+            let rows = &mut buf[..3 * m.len()];
+            for ((r, &mid), &var) in rows.chunks_exact_mut(3).zip(m).zip(v) {
+                let sd = if var <= 0.0 { 0.0 } else { var.sqrt() };
+                r[0] = mid + sd * up;
+                r[1] = mid;
+                r[2] = mid - sd * dn;
+            }
+            out.extend_from_slice(rows);
+        }
+    }
     fn reset(&mut self) {
         self.ma.reset();
         match &mut self.dev {
