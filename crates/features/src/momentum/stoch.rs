@@ -7,9 +7,10 @@ use serde::{Deserialize, Serialize};
 use super::util::{Extreme, MAX_PERIOD, check_period, is_zero_scaled_strict};
 use super::wilder::Rsi;
 use crate::error::Result;
-use crate::indicator::{Indicator, PriceField};
-use crate::overlap::ma::MaCore;
+use crate::indicator::{Columns, Indicator, PriceField};
+use crate::overlap::ma::{MaCore, push_nan};
 use crate::params::MaType;
+use crate::window::{fold_rows, max_min_chunks};
 
 /// Raw %K over `period` bars: `100 · (close − LL) / (HH − LL)`, 0 when the range is 0.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,6 +50,45 @@ impl FastK {
 
     fn reset(&mut self) {
         *self = Self::new(self.period);
+    }
+
+    /// Appends %K of every full window (bars `period − 1 ..`); `false` (leaving `k`
+    /// partly written) when the highs or lows hold a NaN.
+    fn batch(&self, high: &[f64], low: &[f64], close: &[f64], k: &mut Vec<f64>) -> bool {
+        // `inline(always)`: the kernel is compiled inside the FMA (AVX) frame.
+        crate::fma::dispatch(
+            #[inline(always)]
+            || {
+                max_min_chunks(high, low, self.period, |first, ext| {
+                    let c = close.get(first..).unwrap_or(&[]);
+                    k.extend(ext.iter().zip(c).map(|((hh, ll), &c)| fast_k(hh, ll, c)));
+                })
+            },
+        )
+    }
+}
+
+/// %K of one bar from its window's extremes (the fold's operations, branch-free).
+#[inline(always)]
+fn fast_k(hh: f64, ll: f64, close: f64) -> f64 {
+    let diff = hh - ll;
+    let v = 100.0 * ((close - ll) / diff);
+    if is_zero_scaled_strict(diff, hh.abs() + ll.abs()) {
+        0.0
+    } else {
+        v
+    }
+}
+
+/// Appends two-column rows: `lead` NaN rows, then `(a[i], b[i])` (both equally long).
+fn push_pairs(out: &mut Vec<f64>, lead: usize, a: &[f64], b: &[f64]) {
+    push_nan(out, 2 * lead);
+    let from = out.len();
+    let rows = a.len().min(b.len());
+    out.resize(from + 2 * rows, f64::NAN);
+    let dst = out.get_mut(from..).unwrap_or(&mut []);
+    for (row, (&x, &y)) in dst.chunks_exact_mut(2).zip(a.iter().zip(b)) {
+        row.copy_from_slice(&[x, y]);
     }
 }
 
@@ -126,6 +166,29 @@ impl Indicator for Stoch {
         self.slowk.reset();
         self.slowd.reset();
     }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        let n = cols.len();
+        let mut k = Vec::with_capacity(n);
+        if !self.k.batch(cols.high(), cols.low(), cols.close(), &mut k) {
+            fold_rows(self, cols, out);
+            return;
+        }
+        // The MA stages run over the valid part of the stage before (as the fold feeds them).
+        let mut sk = Vec::with_capacity(k.len());
+        self.slowk.batch(&k, &mut sk);
+        let lbk = self.slowk.lookback();
+        let mut sd = Vec::with_capacity(sk.len());
+        self.slowd.batch(sk.get(lbk..).unwrap_or(&[]), &mut sd);
+        let lbd = self.slowd.lookback();
+        let lead = self.lookback().min(n);
+        out.reserve(2 * n);
+        push_pairs(
+            out,
+            lead,
+            sk.get(lbk + lbd..).unwrap_or(&[]),
+            sd.get(lbd..).unwrap_or(&[]),
+        );
+    }
 }
 
 /// %K and its MA, shared by STOCHF and STOCHRSI. TA-Lib outputs %K only from the bar where
@@ -166,6 +229,34 @@ impl FastKD {
         self.k.reset();
         self.d.reset();
     }
+
+    /// Appends the rows for `lead` bars without input (NaN) followed by the bars of
+    /// `high`, `low`, `close`; `false` (with `out` partly written) on NaN highs or lows.
+    fn batch(
+        &self,
+        high: &[f64],
+        low: &[f64],
+        close: &[f64],
+        lead: usize,
+        out: &mut Vec<f64>,
+    ) -> bool {
+        let n = high.len();
+        let mut k = Vec::with_capacity(n);
+        if !self.k.batch(high, low, close, &mut k) {
+            return false;
+        }
+        let mut d = Vec::with_capacity(k.len());
+        self.d.batch(&k, &mut d);
+        let lbd = self.d.lookback();
+        out.reserve(2 * (lead + n));
+        push_pairs(
+            out,
+            lead + self.lookback().min(n),
+            k.get(lbd..).unwrap_or(&[]),
+            d.get(lbd..).unwrap_or(&[]),
+        );
+        true
+    }
 }
 
 /// STOCHF, fast stochastic (TA-Lib `STOCHF`): `fastk` = %K over `fastk_period`, `fastd` =
@@ -199,6 +290,13 @@ impl Indicator for StochF {
     }
     fn reset(&mut self) {
         self.kd.reset();
+    }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        let start = out.len();
+        if !self.kd.batch(cols.high(), cols.low(), cols.close(), 0, out) {
+            out.truncate(start);
+            fold_rows(self, cols, out);
+        }
     }
 }
 
@@ -253,5 +351,17 @@ impl Indicator for StochRsi {
     fn reset(&mut self) {
         Indicator::reset(&mut self.rsi);
         self.kd.reset();
+    }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        let start = out.len();
+        let mut r = Vec::with_capacity(cols.len());
+        self.rsi
+            .batch_into(&Columns::from_series(cols.field(self.price)), &mut r);
+        let lead = self.rsi.timeperiod().min(r.len());
+        let valid = r.get(lead..).unwrap_or(&[]);
+        if !self.kd.batch(valid, valid, valid, lead, out) {
+            out.truncate(start);
+            fold_rows(self, cols, out);
+        }
     }
 }

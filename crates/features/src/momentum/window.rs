@@ -10,7 +10,9 @@ use super::util::{
     CircBuf, Extreme, MAX_PERIOD, check_period, is_zero, is_zero_scaled_strict, is_zero_strict,
 };
 use crate::error::Result;
-use crate::indicator::Indicator;
+use crate::indicator::{Columns, Indicator};
+use crate::overlap::ma::push_nan;
+use crate::window::{argmax_argmin_chunks, fold_rows, max_min_chunks};
 
 crate::indicator_output! {
     /// AROON's outputs, named as TA-Lib's abstract API.
@@ -99,6 +101,32 @@ impl Indicator for Aroon {
     fn reset(&mut self) {
         self.core = AroonCore::new(self.core.period);
     }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        let start = out.len();
+        let (p, n) = (self.core.period, cols.len());
+        let f = self.core.factor();
+        out.reserve(2 * n);
+        push_nan(out, 2 * p.min(n));
+        // The fold's `f · (p − (t − index))` is `f · offset` of the extreme in its window.
+        let ok = crate::fma::dispatch(
+            #[inline(always)]
+            || {
+                argmax_argmin_chunks(cols.high(), cols.low(), p + 1, |_, ext| {
+                    let from = out.len();
+                    let rows = ext.iter();
+                    out.resize(from + 2 * rows.len(), 0.0);
+                    let dst = out.get_mut(from..).unwrap_or(&mut []);
+                    for (row, (up, down)) in dst.chunks_exact_mut(2).zip(rows) {
+                        row.copy_from_slice(&[f * down, f * up]);
+                    }
+                })
+            },
+        );
+        if !ok {
+            out.truncate(start);
+            fold_rows(self, cols, out);
+        }
+    }
 }
 
 /// AROONOSC (TA-Lib `AROONOSC`): `aroonup − aroondown`, computed as TA-Lib does,
@@ -139,6 +167,26 @@ impl Indicator for AroonOsc {
     }
     fn reset(&mut self) {
         self.core = AroonCore::new(self.core.period);
+    }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        let start = out.len();
+        let (p, n) = (self.core.period, cols.len());
+        let f = self.core.factor();
+        out.reserve(n);
+        push_nan(out, p.min(n));
+        // The fold's signed index difference is the difference of the offsets (exact).
+        let ok = crate::fma::dispatch(
+            #[inline(always)]
+            || {
+                argmax_argmin_chunks(cols.high(), cols.low(), p + 1, |_, ext| {
+                    out.extend(ext.iter().map(|(up, down)| f * (up - down)));
+                })
+            },
+        );
+        if !ok {
+            out.truncate(start);
+            fold_rows(self, cols, out);
+        }
     }
 }
 
@@ -196,6 +244,39 @@ impl Indicator for Willr {
             hi: Extreme::new(self.period, true),
             lo: Extreme::new(self.period, false),
         };
+    }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        let start = out.len();
+        let (p, n) = (self.period, cols.len());
+        let close = cols.close();
+        out.reserve(n);
+        push_nan(out, (p - 1).min(n));
+        // `inline(always)`: the kernel must be compiled inside the FMA (AVX) frame.
+        let ok = crate::fma::dispatch(
+            #[inline(always)]
+            || {
+                max_min_chunks(cols.high(), cols.low(), p, |first, ext| {
+                    let c = close.get(first..).unwrap_or(&[]);
+                    out.extend(ext.iter().zip(c).map(|((hh, ll), &c)| willr(hh, ll, c)));
+                })
+            },
+        );
+        if !ok {
+            out.truncate(start);
+            fold_rows(self, cols, out);
+        }
+    }
+}
+
+/// WILLR of one bar from its window's extremes (the fold's operations, branch-free).
+#[inline(always)]
+fn willr(hh: f64, ll: f64, close: f64) -> f64 {
+    let diff = hh - ll;
+    let v = -100.0 * ((hh - close) / diff);
+    if is_zero_scaled_strict(diff, hh.abs() + ll.abs()) {
+        0.0
+    } else {
+        v
     }
 }
 
