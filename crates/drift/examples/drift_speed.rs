@@ -4,7 +4,8 @@
 //! that counter advances at scheduler ticks). Best of `--repeats` runs per case; one JSON
 //! object per case on stdout. Used by `crates/drift/benches/run_compare.sh`.
 //!
-//! `cargo run --release -p aaiti-drift --example drift_speed -- [--n 1000000] [--repeats 5]`
+//! `cargo run --release -p aaiti-drift --example drift_speed -- [--n 1000000] [--repeats 5]
+//! [--only page_hinkley,ddm]` (`--only`: run just the named cases; `ks` names the KS case)
 
 #![allow(
     missing_docs,
@@ -122,38 +123,59 @@ fn main() {
             cpu / per
         );
     };
+    let only: Option<Vec<String>> = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .map(|v| v.split(',').map(str::to_string).collect());
+    let want = |case: &str| only.as_ref().is_none_or(|o| o.iter().any(|c| c == case));
     let nf = n as f64;
-    print(
-        "adwin_clock32",
-        nf,
-        time(repeats, || run(Adwin::default(), &xs)),
-    );
+    if want("adwin_clock32") {
+        print(
+            "adwin_clock32",
+            nf,
+            time(repeats, || run(Adwin::default(), &xs)),
+        );
+    }
     let p1 = AdwinParams {
         clock: 1,
         ..AdwinParams::default()
     };
-    print(
-        "adwin_clock1",
-        nf,
-        time(repeats.min(2), || run(Adwin::new(p1).unwrap(), &xs)),
-    );
-    print(
-        "page_hinkley",
-        nf,
-        time(repeats, || run(PageHinkley::default(), &xs)),
-    );
-    print("ddm", nf, time(repeats, || run(Ddm::default(), &err)));
-    print("hddm_a", nf, time(repeats, || run(HddmA::default(), &err)));
+    if want("adwin_clock1") {
+        print(
+            "adwin_clock1",
+            nf,
+            time(repeats.min(2), || run(Adwin::new(p1).unwrap(), &xs)),
+        );
+    }
+    if want("page_hinkley") {
+        print(
+            "page_hinkley",
+            nf,
+            time(repeats, || run(PageHinkley::default(), &xs)),
+        );
+    }
+    if want("ddm") {
+        print("ddm", nf, time(repeats, || run(Ddm::default(), &err)));
+    }
+    if want("hddm_a") {
+        print("hddm_a", nf, time(repeats, || run(HddmA::default(), &err)));
+    }
     let kn = 20_000.min(n);
     let kp = KswinParams {
         sampling: KswinSampling::PythonCompatible(1),
         ..KswinParams::default()
     };
-    print(
-        "kswin_20k",
-        kn as f64,
-        time(repeats.min(2), || run(Kswin::new(kp).unwrap(), &xs[..kn])),
-    );
+    if want("kswin_20k") {
+        print(
+            "kswin_20k",
+            kn as f64,
+            time(repeats.min(2), || run(Kswin::new(kp).unwrap(), &xs[..kn])),
+        );
+    }
+    if !want("ks") {
+        return;
+    }
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
     let a: Vec<f64> = (0..ks_n).map(|_| normal(&mut rng)).collect();
     let b: Vec<f64> = (0..ks_n).map(|_| normal(&mut rng) + 0.01).collect();

@@ -109,28 +109,105 @@ impl Ddm {
     }
 }
 
+impl Ddm {
+    /// river's update after the counter and the mean, with `s` computed exactly (division and
+    /// square root, river's order). Inlined (it calls nothing), so a caller's loop can keep
+    /// the state in registers.
+    #[cold]
+    #[inline(always)]
+    fn exact_step(&mut self) {
+        let p = self.p.mean;
+        let n = self.p.n;
+        let s = (p * (1.0 - p) / n).sqrt();
+        if p + s <= self.ps_min {
+            self.p_min = p;
+            self.s_min = s;
+            self.ps_min = self.p_min + self.s_min;
+        }
+        self.warning = p + s > self.p_min + self.params.warning_threshold * self.s_min;
+        if p + s > self.p_min + self.params.drift_threshold * self.s_min {
+            self.drift = true;
+            self.warning = false;
+        }
+    }
+}
+
+/// Relative margin of the certified comparisons in [`Ddm`]'s update: far above the few units
+/// in the last place (`2^-53 ≈ 1.1e-16` each) that the compared quantities can be off by.
+const K_MARGIN: f64 = 1.0 + 3e-12;
+
+/// `t` raised past the next float above it, for [`certainly_above`]:
+/// `t + 1e-14·|t| + 1e-300 ≥ t⁺ + 0.98e-14·|t|` after rounding (`t⁺ − t ≤ 2^-52·|t| + 2^-1074`).
+#[inline(always)]
+fn above_bound(t: f64) -> f64 {
+    t + t.abs() * 1e-14 + 1e-300
+}
+
+/// `true` if river's `fl(p + s) > t` certainly holds, where `s = fl(sqrt(fl(m / n)))`,
+/// `m = fl(p·fl(1 − p))`, `p ∈ [0, 1]`, and `qa = fl(m · fl(1/n))` (within 4 units in the last
+/// place of `fl(m / n)`, so `s` is within `3.1·2^-53` relative of `sqrt(qa)`);
+/// `t_hi = above_bound(t)`. Decided without division or square root.
+///
+/// `fl(p + s) > t` holds when `p + s > t⁺` in real arithmetic (`t⁺` the next float above `t`;
+/// rounding is monotone). With `e = fl(t_hi − p)`: if `e < 0` (the sign of a rounded difference
+/// is exact), `p > t_hi > t⁺` and `s ≥ 0`; otherwise `0 ≤ e ≤ t_hi`, its rounding error
+/// `≤ 2^-53·e` is covered by the `1e-14·|t|` slack, so `t⁺ − p ≤ e` and `s > e` suffices, which
+/// holds when `qa > e²·(1 + 3e-12) + 1e-300` (the `1e-300` covers underflow in `e²` and keeps
+/// `qa` normal). NaN or `t = +inf` give `false`.
+#[inline(always)]
+fn certainly_above(p: f64, qa: f64, t_hi: f64) -> bool {
+    let e = t_hi - p;
+    (e < 0.0) | (qa > e * e * K_MARGIN + 1e-300)
+}
+
+/// `true` if river's `fl(p + s) <= t` certainly holds (same `p`, `s`, `qa` as
+/// [`certainly_above`]).
+///
+/// It holds when `p + s ≤ t` in real arithmetic (`t` is a float), i.e. `s ≤ t − p`. With
+/// `d = fl(t − p) ≥ 1e-100` (so `d²` does not underflow), `t − p ≥ d·(1 − 2^-53)`, and
+/// `fl(qa·(1 + 3e-12)) < fl(d²)` gives `qa·(1 + 9·2^-53) < d²`, enough for
+/// `sqrt(qa)·(1 + 3.1·2^-53) ≤ d·(1 − 2^-53)`. `t = +inf` gives `true`, NaN `false`.
+#[inline(always)]
+fn certainly_at_most(p: f64, qa: f64, t: f64) -> bool {
+    let d = t - p;
+    (d >= 1e-100) & (qa * K_MARGIN < d * d)
+}
+
 impl DriftDetector for Ddm {
-    #[inline]
+    /// river's update. Once past `warm_start`, the common cases are decided without the
+    /// division and square root of `s = sqrt(p(1 − p)/n)`: with `qa = p(1 − p)·(1/n)` (the `1/n`
+    /// the running mean needs anyway), [`certainly_above`] / [`certainly_at_most`] prove, in
+    /// squared form with a rigorous margin, that there is no new minimum (`p + s > ps_min`)
+    /// and either no warning (`p + s <= p_min + w·s_min`, which with `w <= d` also rules out a
+    /// drift) or a warning but no drift (`p_min + w·s_min < p + s <= p_min + d·s_min`). Anything
+    /// else (a new minimum, a drift, a tie within the margin) runs river's formulas exactly as
+    /// written, so every state and output is bit-for-bit river's.
+    #[inline(always)]
     fn update(&mut self, value: f64) -> Result<DriftState> {
         unit_interval("ddm", value, self.seen)?;
         if self.drift {
             self.reset();
         }
         self.seen += 1;
-        self.p.update(value);
-        let p = self.p.mean;
-        let n = self.p.n;
-        let s = (p * (1.0 - p) / n).sqrt();
-        if n > self.params.warm_start as f64 {
-            if p + s <= self.ps_min {
-                self.p_min = p;
-                self.s_min = s;
-                self.ps_min = self.p_min + self.s_min;
-            }
-            self.warning = p + s > self.p_min + self.params.warning_threshold * self.s_min;
-            if p + s > self.p_min + self.params.drift_threshold * self.s_min {
-                self.drift = true;
+        let r = self.p.update_recip(value);
+        if self.p.n > self.params.warm_start as f64 {
+            let p = self.p.mean;
+            let qa = p * (1.0 - p) * r;
+            let (w, d) = (self.params.warning_threshold, self.params.drift_threshold);
+            let warn_t = self.p_min + w * self.s_min;
+            let no_new_min = (qa >= 0.0) & certainly_above(p, qa, above_bound(self.ps_min));
+            if no_new_min & (w <= d) & certainly_at_most(p, qa, warn_t) {
                 self.warning = false;
+            } else {
+                let drift_t = self.p_min + d * self.s_min;
+                if no_new_min
+                    & certainly_above(p, qa, above_bound(warn_t))
+                    & certainly_at_most(p, qa, drift_t)
+                {
+                    self.warning = true;
+                } else {
+                    self.exact_step();
+                }
             }
         }
         Ok(state(self.drift, self.warning))
@@ -604,5 +681,160 @@ impl DriftDetector for HddmW {
     }
     fn n_seen(&self) -> u64 {
         self.seen
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test code")]
+    use super::*;
+    use proptest::prelude::*;
+
+    /// river 0.26.1 `drift.binary.DDM.update`, transcribed statement by statement (the oracle
+    /// for the certified fast path of [`Ddm::update`]).
+    #[derive(Debug, Clone)]
+    struct RiverDdm {
+        params: DdmParams,
+        n: f64,
+        mean: f64,
+        p_min: f64,
+        s_min: f64,
+        ps_min: f64,
+        warning: bool,
+        drift: bool,
+    }
+
+    impl RiverDdm {
+        fn new(params: DdmParams) -> Self {
+            Self {
+                params,
+                n: 0.0,
+                mean: 0.0,
+                p_min: f64::NAN,
+                s_min: f64::NAN,
+                ps_min: f64::INFINITY,
+                warning: false,
+                drift: false,
+            }
+        }
+        fn update(&mut self, x: f64) {
+            if self.drift {
+                *self = Self::new(self.params);
+            }
+            self.n += 1.0;
+            self.mean += (1.0 / self.n) * (x - self.mean);
+            let p_i = self.mean;
+            let s_i = (p_i * (1.0 - p_i) / self.n).sqrt();
+            if self.n > self.params.warm_start as f64 {
+                if p_i + s_i <= self.ps_min {
+                    self.p_min = p_i;
+                    self.s_min = s_i;
+                    self.ps_min = p_i + s_i;
+                }
+                self.warning = p_i + s_i > self.p_min + self.params.warning_threshold * self.s_min;
+                if p_i + s_i > self.p_min + self.params.drift_threshold * self.s_min {
+                    self.drift = true;
+                    self.warning = false;
+                }
+            }
+        }
+    }
+
+    /// Feeds `xs` to both and compares the whole state, bit for bit, after every value.
+    fn compare(params: DdmParams, xs: &[f64]) {
+        let mut fast = Ddm::new(params).unwrap();
+        let mut river = RiverDdm::new(params);
+        for (i, &x) in xs.iter().enumerate() {
+            let got = fast.update(x).unwrap();
+            river.update(x);
+            assert_eq!(got, state(river.drift, river.warning), "state at {i}");
+            let bits = |v: [f64; 5]| v.map(f64::to_bits);
+            assert_eq!(
+                bits([fast.p.n, fast.p.mean, fast.p_min, fast.s_min, fast.ps_min]),
+                bits([river.n, river.mean, river.p_min, river.s_min, river.ps_min]),
+                "fields at {i}"
+            );
+            assert_eq!((fast.warning, fast.drift), (river.warning, river.drift));
+        }
+    }
+
+    /// Error stream: Bernoulli(rate0) then Bernoulli(rate1) after `change`; `kind` 1 gives
+    /// uniform values in [0, 1] instead, `kind` 2 mixes 0, 1 and values next to them.
+    fn stream(seed: u64, n: usize, change: usize, rates: (f64, f64), kind: u8) -> Vec<f64> {
+        let mut s = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        let mut next = move || {
+            s = s
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (s >> 11) as f64 / (1u64 << 53) as f64
+        };
+        (0..n)
+            .map(|i| {
+                let rate = if i < change { rates.0 } else { rates.1 };
+                let u = next();
+                match kind {
+                    0 => f64::from(u8::from(u < rate)),
+                    1 => u * rate * 2.0_f64.min(1.0 / rate.max(1e-9)),
+                    _ => {
+                        [0.0, 1.0, 1e-300, 1.0 - f64::EPSILON, 5e-324, 0.5][(next() * 6.0) as usize]
+                            * f64::from(u8::from(u < rate * 2.0))
+                            + f64::from(u8::from(u >= rate * 2.0)) * f64::from(u8::from(u < rate))
+                    }
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn certified_fast_path_equals_river_on_long_streams() {
+        let params = [
+            DdmParams::default(),
+            DdmParams {
+                warm_start: 0,
+                warning_threshold: 3.0,
+                drift_threshold: 2.0,
+            },
+            DdmParams {
+                warm_start: 1,
+                warning_threshold: 1.0,
+                drift_threshold: 1.0,
+            },
+            DdmParams {
+                warm_start: 5,
+                warning_threshold: 0.5,
+                drift_threshold: 8.0,
+            },
+        ];
+        for p in params {
+            compare(p, &stream(1, 200_000, 100_000, (0.1, 0.2), 0));
+            compare(p, &stream(2, 50_000, 25_000, (0.01, 0.03), 0));
+            compare(p, &stream(3, 50_000, 40_000, (0.5, 0.45), 1));
+            compare(p, &stream(4, 20_000, 10_000, (0.3, 0.6), 2));
+            compare(p, &[0.0; 3_000]);
+            compare(p, &[1.0; 3_000]);
+            let mut tiny = vec![0.0; 2_000];
+            tiny[100] = 1e-300;
+            tiny[1_500] = 1.0;
+            compare(p, &tiny);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn certified_fast_path_equals_river(
+            seed in any::<u64>(),
+            n in 1usize..4000,
+            change in 0usize..4000,
+            r0 in 0.0f64..1.0,
+            r1 in 0.0f64..1.0,
+            kind in 0u8..3,
+            warm_start in 0u64..50,
+            w in 0.1f64..5.0,
+            d in 0.1f64..5.0,
+        ) {
+            let p = DdmParams { warm_start, warning_threshold: w, drift_threshold: d };
+            compare(p, &stream(seed, n, change, (r0, r1), kind));
+        }
     }
 }

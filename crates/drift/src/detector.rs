@@ -145,10 +145,10 @@ fn stream_label() -> String {
 /// Rejects values outside `[0, 1]` (and NaN/inf).
 #[inline]
 pub(crate) fn unit_interval(detector: &'static str, value: f64, index: u64) -> Result<()> {
-    finite(value, index)?;
     if (0.0..=1.0).contains(&value) {
         Ok(())
     } else {
+        finite(value, index)?;
         Err(Error::OutOfDomain {
             detector,
             expected: "[0, 1]",
@@ -168,7 +168,15 @@ pub(crate) struct RunningMean {
 impl RunningMean {
     #[inline]
     pub(crate) fn update(&mut self, x: f64) {
+        self.update_recip(x);
+    }
+
+    /// [`RunningMean::update`], returning the `1/n` it used.
+    #[inline]
+    pub(crate) fn update_recip(&mut self, x: f64) -> f64 {
         self.n += 1.0;
-        self.mean += (1.0 / self.n) * (x - self.mean);
+        let r = 1.0 / self.n;
+        self.mean += r * (x - self.mean);
+        r
     }
 }
