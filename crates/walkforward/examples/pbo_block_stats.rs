@@ -2,8 +2,8 @@
 //! and max of a row-major `T × N` matrix (T = 10,000, N = 1,000, S = 16).
 //! Compares the former column-by-column walk (strided reads of the whole
 //! matrix, parallel over configurations), the block-by-block row-order walk
-//! (parallel over blocks, one output vector per task) and the current
-//! (block, 64-column tile) tasks, checks that all give bit-identical
+//! (parallel over blocks, one output vector per task; current) and
+//! (block, 64-column tile) tasks (tried), checks that all give bit-identical
 //! statistics, and prints wall times (after one warm-up call) for the
 //! requested thread counts (`pbo_block_stats [REPS] [1,2]`).
 
@@ -58,7 +58,7 @@ fn by_column(m: ArrayView2<'_, f64>, bnd: &[(usize, usize)]) -> Vec<Blk> {
     stats
 }
 
-/// One task per block (the layout before the tiles).
+/// The current layout (as in `aaiti_walkforward::pbo`): one task per block.
 fn by_block(m: ArrayView2<'_, f64>, bnd: &[(usize, usize)]) -> Vec<Blk> {
     let s = bnd.len();
     let nc = m.ncols();
@@ -106,8 +106,9 @@ fn by_block(m: ArrayView2<'_, f64>, bnd: &[(usize, usize)]) -> Vec<Blk> {
     stats
 }
 
-/// The current layout (as in `aaiti_walkforward::pbo`): one task per (block,
-/// 64-column tile), so that the M2 pass re-reads a 320 KB tile from L2.
+/// Tried and measured slower: one task per (block, 64-column tile), meant to
+/// let the M2 pass re-read a 320 KB tile from L2; each 512-byte tile row
+/// starts a new page, where the hardware prefetcher stops.
 fn by_tile(m: ArrayView2<'_, f64>, bnd: &[(usize, usize)]) -> Vec<Blk> {
     const TILE: usize = 64;
     let (s, nc) = (bnd.len(), m.ncols());
@@ -206,8 +207,8 @@ fn main() {
             .unwrap();
         for (name, f) in [
             ("column walk (before)", by_column as Stats),
-            ("block walk (one task per block)", by_block as Stats),
-            ("64-column tiles (now)", by_tile as Stats),
+            ("block walk (now)", by_block as Stats),
+            ("64-column tiles (tried)", by_tile as Stats),
         ] {
             std::hint::black_box(pool.install(|| f(m.view(), &bnd))); // warm-up
             let mut ms: Vec<f64> = (0..reps)

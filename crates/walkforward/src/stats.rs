@@ -5,6 +5,8 @@
 //! biased population moments `m3 / m2^1.5`, `m4 / m2^2`. All quantities are
 //! per period (never annualise before plugging in).
 
+use std::sync::Mutex;
+
 use ndarray::ArrayView2;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -465,30 +467,25 @@ struct BlockStats {
     max: Vec<f64>,
 }
 
-/// Columns per block-statistics task. A block of 625 rows × 64 columns is
-/// 320 KB, so the second (M2) pass over it is served by the core's L2 instead
-/// of memory, and 16 blocks × 16 tiles give the scheduler 256 tasks.
-const STATS_TILE: usize = 64;
-
-/// Sums, M2, min and max per (block, configuration), one rayon task per
-/// (block, column tile). Per configuration the values are accumulated in row
-/// order, so the statistics are bit-identical to a column-by-column pass.
-/// With `check`, returns `None` as soon as a tile has a non-finite block sum
-/// (a NaN/inf input, which always propagates into the sum, or an overflow).
+/// Sums, M2, min and max per (block, configuration), one rayon task per block
+/// reading its rows in memory order (64-column tiles, meant to keep the M2
+/// pass in L2, measured slower: with 8 KB rows each tile row starts a new
+/// 4 KB page, where the hardware prefetcher stops). Per configuration the
+/// values are accumulated in row order, so the statistics are bit-identical
+/// to a column-by-column pass. With `check`, returns `None` as soon as a
+/// block has a non-finite sum (a NaN/inf input, which always propagates into
+/// the sum, or an overflow).
 fn block_stats(
     returns: &ArrayView2<'_, f64>,
     bounds: &[(usize, usize)],
     check: bool,
 ) -> Option<BlockStats> {
     let (s, nc) = (bounds.len(), returns.ncols());
-    let tiles = nc.div_ceil(STATS_TILE);
-    let parts: Option<Vec<[Vec<f64>; 4]>> = (0..s * tiles)
-        .into_par_iter()
-        .map(|task| {
-            let (lo, hi) = bounds[task / tiles];
-            let c0 = (task % tiles) * STATS_TILE;
-            let c1 = (c0 + STATS_TILE).min(nc);
-            let tile = returns.slice(ndarray::s![lo..hi, c0..c1]);
+    let parts: Option<Vec<[Vec<f64>; 4]>> = bounds
+        .par_iter()
+        .map(|&(lo, hi)| {
+            let (c0, c1) = (0, nc);
+            let tile = returns.slice(ndarray::s![lo..hi, ..]);
             #[allow(clippy::cast_precision_loss, reason = "row counts")]
             let cnt = (hi - lo) as f64;
             let mut sum = vec![0.0; c1 - c0];
@@ -531,8 +528,7 @@ fn block_stats(
         min: Vec::with_capacity(s * nc),
         max: Vec::with_capacity(s * nc),
     };
-    // tasks are block-major, tiles in column order: appending them in task
-    // order yields the block-major layout
+    // one task per block, in block order: appending yields the block-major layout
     for [sum, sq, mn, mx] in parts {
         out.sum.extend_from_slice(&sum);
         out.sq.extend_from_slice(&sq);
@@ -835,31 +831,41 @@ fn path_prefixes(k: usize, depth: usize) -> Vec<Vec<bool>> {
 
 /// Scores all `C(S, S/2)` combinations, in lexicographic order of their OOS
 /// blocks. The parallel unit is a subtree of the walk (a fixed assignment of
-/// the first up to 6 blocks: 64 tasks of 45–252 combinations for S = 16), each
-/// thread reusing one [`Scratch`] (≈ 300 KB for 1,000 configurations, which
-/// stays in its core's L2 next to the 256 KB of block sums), so there is no
-/// allocation per combination and no shared written memory; the subtrees'
-/// results are concatenated in order, so the output does not depend on the
-/// thread count.
+/// the first up to 6 blocks: 64 tasks of 45–252 combinations for S = 16).
+/// Each pool thread allocates one [`Scratch`] on its first task and reuses it
+/// (≈ 300 KB for 1,000 configurations, which stays in its core's L2 next to
+/// the 256 KB of block sums): no allocation per combination or per task —
+/// `map_init` would build one per task here, and blocks of that size are
+/// `mmap`ed and unmapped by the allocator, each unmap a TLB shoot-down
+/// interrupting the other thread — and no written memory shared between
+/// threads. The subtrees' results are concatenated in order, so the output
+/// does not depend on the thread count.
 fn score_all(st: &BlockStats) -> Vec<Scored> {
     let k = st.s / 2;
     let depth = (st.s - 1).min(6);
+    let scratch: Vec<Mutex<Option<Scratch>>> = (0..rayon::current_num_threads().max(1))
+        .map(|_| Mutex::new(None))
+        .collect();
     let parts: Vec<Vec<Scored>> = path_prefixes(k, depth)
         .par_iter()
         .with_max_len(1)
-        .map_init(
-            || Scratch::new(k, st.nc),
-            |w, prefix| {
-                w.is_set.clear();
-                w.oos_set.clear();
-                for (d, &oos) in prefix.iter().enumerate() {
-                    st.assign(d, oos, w);
-                }
-                let mut out = Vec::new();
-                st.walk(prefix.len(), w, &mut out);
-                out
-            },
-        )
+        .map(|prefix| {
+            // the slot of the running thread: never contended (a thread runs
+            // one task at a time), any slot would give the same result
+            let slot = rayon::current_thread_index().unwrap_or(0) % scratch.len();
+            let mut guard = scratch[slot]
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let w = guard.get_or_insert_with(|| Scratch::new(k, st.nc));
+            w.is_set.clear();
+            w.oos_set.clear();
+            for (d, &oos) in prefix.iter().enumerate() {
+                st.assign(d, oos, w);
+            }
+            let mut out = Vec::new();
+            st.walk(prefix.len(), w, &mut out);
+            out
+        })
         .collect();
     parts.concat()
 }
