@@ -346,6 +346,155 @@ impl Indicator for Cci {
         self.n = 0;
         self.buf.clear();
     }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        out.reserve(cols.len());
+        crate::fma::dispatch(
+            #[inline(always)]
+            || cci_kernel(cols, self.period, out),
+        );
+    }
+}
+
+/// Blocks of `period` bars that the CCI kernel processes side by side (SIMD lanes).
+const CCI_LANES: usize = 16;
+
+/// Longest period for the lane kernel (its transposed scratch holds `17 · period` values);
+/// longer periods use the per-bar loop.
+const CCI_MAX_LANE_PERIOD: usize = 256;
+
+/// CCI of one bar from its window's mean and absolute-deviation sum (the fold's formula,
+/// branch-free).
+#[inline(always)]
+fn cci_of(last: f64, avg: f64, dev_sum: f64, p: f64) -> f64 {
+    let num = last - avg;
+    let v = num / (0.015 * (dev_sum / p));
+    if !is_zero_scaled_strict(num, last.abs() + avg.abs()) & !is_zero_strict(dev_sum) {
+        v
+    } else {
+        0.0
+    }
+}
+
+/// `x[a..b]`, or an empty slice when out of range.
+#[inline(always)]
+fn span(x: &[f64], a: usize, b: usize) -> &[f64] {
+    x.get(a..b).unwrap_or(&[])
+}
+
+/// The typical prices `(h + l + c) / 3` of bars `a..b` (the fold's operations).
+fn typical(cols: &Columns<'_>, a: usize, b: usize) -> Vec<f64> {
+    let (h, l, c) = (cols.high(), cols.low(), cols.close());
+    span(h, a, b)
+        .iter()
+        .zip(span(l, a, b))
+        .zip(span(c, a, b))
+        .map(|((&h, &l), &c)| (h + l + c) / 3.0)
+        .collect()
+}
+
+/// CCI of the bars of `cols`, appended to `out` (NaN in the lookback), bit for bit the
+/// fold: each bar sums its window in the circular buffer's slot order.
+///
+/// Bars `t = k·p + r` of blocks `k` with the same `r` sum in the same pattern (slot `s` from
+/// block `k` when `s <= r`, from block `k − 1` otherwise), so [`CCI_LANES`] consecutive
+/// blocks run side by side: their typical prices are written transposed (one row per
+/// slot) and each slot adds one contiguous vector of lanes, every lane in the fold's order.
+#[inline(always)]
+fn cci_kernel(cols: &Columns<'_>, p: usize, out: &mut Vec<f64>) {
+    const L: usize = CCI_LANES;
+    let n = cols.len();
+    push_nan(out, (p - 1).min(n));
+    if n < p {
+        return;
+    }
+    let pf = crate::overlap::ma::fp(p);
+    // Block 0 has one output (its last bar); lane groups start at block 1.
+    let head = typical(cols, 0, p);
+    out.push(cci_bar(&head, p - 1, p));
+    let mut t = p;
+    if p <= CCI_MAX_LANE_PERIOD {
+        // `rows[s]` = slot `s` of blocks `k0 − 1 ..= k0 + L − 1` (row stride L + 1).
+        let mut rows = vec![0.0; p * (L + 1)];
+        let mut res = vec![0.0; p * L];
+        let (h, l, c) = (cols.high(), cols.low(), cols.close());
+        while t + L * p <= n {
+            let (a, b) = (t - p, t + L * p);
+            let blocks = span(h, a, b)
+                .chunks_exact(p)
+                .zip(span(l, a, b).chunks_exact(p))
+                .zip(span(c, a, b).chunks_exact(p));
+            for (j, ((bh, bl), bc)) in blocks.enumerate() {
+                let tp = bh.iter().zip(bl).zip(bc);
+                for (row, ((&h, &l), &c)) in rows.chunks_exact_mut(L + 1).zip(tp) {
+                    if let Some(x) = row.get_mut(j) {
+                        *x = (h + l + c) / 3.0;
+                    }
+                }
+            }
+            let lanes = |s: usize, cur: bool| -> [f64; L] {
+                let row = rows.get(s * (L + 1)..(s + 1) * (L + 1)).unwrap_or(&[]);
+                let src = if cur { row.get(1..) } else { row.get(..L) };
+                src.and_then(|x| x.first_chunk::<L>())
+                    .copied()
+                    .unwrap_or([f64::NAN; L])
+            };
+            for r in 0..p {
+                let mut sum = [0.0f64; L];
+                for s in 0..p {
+                    let v = lanes(s, s <= r);
+                    for (a, x) in sum.iter_mut().zip(v) {
+                        *a += x;
+                    }
+                }
+                let avg = sum.map(|a| a / pf);
+                let mut dev = [0.0f64; L];
+                for s in 0..p {
+                    let v = lanes(s, s <= r);
+                    for ((d, x), m) in dev.iter_mut().zip(v).zip(avg) {
+                        *d += (x - m).abs();
+                    }
+                }
+                let last = lanes(r, true);
+                let mut y = [0.0f64; L];
+                for (((y, x), a), d) in y.iter_mut().zip(last).zip(avg).zip(dev) {
+                    *y = cci_of(x, a, d, pf);
+                }
+                for (row, y) in res.chunks_exact_mut(p).zip(y) {
+                    if let Some(o) = row.get_mut(r) {
+                        *o = y;
+                    }
+                }
+            }
+            out.extend_from_slice(&res);
+            t += L * p;
+        }
+    }
+    // The remaining bars one by one, over typical prices from the block before (`t − p` is
+    // a multiple of `p`, so slot positions are unchanged).
+    let tail = typical(cols, t - p, n);
+    out.extend((p..p + n - t).map(|u| cci_bar(&tail, u, p)));
+}
+
+/// CCI of bar `t >= p - 1` of the typical prices `tp`, summing the window in the fold's
+/// circular-buffer slot order: slot `s` holds bar `t − r + s` for `s <= r` (`r = t mod p`)
+/// and bar `t − r − p + s` after it.
+#[inline(always)]
+fn cci_bar(tp: &[f64], t: usize, p: usize) -> f64 {
+    let r = t % p;
+    let (Some(cur), Some(prev)) = (tp.get(t - r..=t), tp.get(t + 1 - p..t - r)) else {
+        return f64::NAN;
+    };
+    let pf = crate::overlap::ma::fp(p);
+    let mut sum = 0.0;
+    for &v in cur.iter().chain(prev) {
+        sum += v;
+    }
+    let avg = sum / pf;
+    let mut dev = 0.0;
+    for &v in cur.iter().chain(prev) {
+        dev += (v - avg).abs();
+    }
+    cci_of(tp.get(t).copied().unwrap_or(f64::NAN), avg, dev, pf)
 }
 
 /// MFI, Money Flow Index (TA-Lib `MFI`): `100 · posMF / (posMF + negMF)` over `timeperiod`
@@ -444,6 +593,99 @@ impl Indicator for Mfi {
         self.neg.clear();
         self.pos_sum = 0.0;
         self.neg_sum = 0.0;
+    }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        out.reserve(cols.len());
+        crate::fma::dispatch(
+            #[inline(always)]
+            || mfi_kernel(cols, self.period, out),
+        );
+    }
+}
+
+/// Bars per chunk of the MFI kernel.
+const MFI_CHUNK: usize = 512;
+
+/// Appends the positive and negative money flows of bars `a + 1 .. b` (the fold's
+/// classification: a NaN change counts as positive) to `pos` and `neg`.
+#[inline(always)]
+fn money_flows(cols: &Columns<'_>, a: usize, b: usize, pos: &mut Vec<f64>, neg: &mut Vec<f64>) {
+    let tp = typical(cols, a, b);
+    let m = tp.len().saturating_sub(1);
+    let (p0, n0) = (pos.len(), neg.len());
+    pos.resize(p0 + m, 0.0);
+    neg.resize(n0 + m, 0.0);
+    let dst = pos.iter_mut().skip(p0).zip(neg.iter_mut().skip(n0));
+    let flows = tp
+        .iter()
+        .zip(tp.iter().skip(1))
+        .zip(span(cols.volume(), a + 1, b));
+    for ((fp, fneg), ((&prev, &tp), &v)) in dst.zip(flows) {
+        let diff = tp - prev;
+        let mf = tp * v;
+        *fp = if diff <= 0.0 { 0.0 } else { mf };
+        *fneg = if diff < 0.0 { mf } else { 0.0 };
+    }
+}
+
+/// MFI from the flow sums (the fold's clamp and guard, branch-free).
+#[inline(always)]
+fn mfi_of(pos: f64, neg: f64) -> f64 {
+    let pos = if pos < 0.0 { 0.0 } else { pos };
+    let neg = if neg < 0.0 { 0.0 } else { neg };
+    let s = pos + neg;
+    let v = 100.0 * (pos / s);
+    if s < 1.0 { 0.0 } else { v }
+}
+
+/// MFI of the bars of `cols`, appended to `out`, bit for bit the fold.
+///
+/// The fold adds each bar's flow to one of the two sums; here both sums take a term each
+/// bar, `0.0` for the other side. That is the same value: a sum is never `−0` (it starts at
+/// `+0`, and `x + y` is `−0` only when both are), so adding `+0` changes nothing, NaN and
+/// infinities included. The flows are computed in vectorised chunks, the two running sums
+/// in one tight loop.
+#[inline(always)]
+fn mfi_kernel(cols: &Columns<'_>, p: usize, out: &mut Vec<f64>) {
+    let n = cols.len();
+    push_nan(out, p.min(n));
+    if n <= p {
+        return;
+    }
+    // `fp[k]`, `fn_[k]`: flows of bar `i − p + k` for the chunk starting at bar `i`.
+    let (mut fp, mut fneg) = (Vec::with_capacity(p + MFI_CHUNK), Vec::new());
+    fneg.reserve(p + MFI_CHUNK);
+    money_flows(cols, 0, p + 1, &mut fp, &mut fneg);
+    let (mut pos, mut neg) = (0.0f64, 0.0f64);
+    for (&a, &b) in fp.iter().zip(&fneg) {
+        pos += a;
+        neg += b;
+    }
+    out.push(mfi_of(pos, neg));
+    let (mut sp, mut sn) = (Vec::new(), Vec::new());
+    let mut i = p + 1;
+    while i < n {
+        let end = (i + MFI_CHUNK).min(n);
+        // Keep the last `p` flows (bars `i − p .. i`), then append bars `i .. end`.
+        let keep = fp.len() - p;
+        fp.drain(..keep);
+        fneg.drain(..keep);
+        money_flows(cols, i - 1, end, &mut fp, &mut fneg);
+        sp.resize(end - i, 0.0);
+        sn.resize(end - i, 0.0);
+        let old = fp.iter().zip(&fneg);
+        let new = fp.iter().skip(p).zip(fneg.iter().skip(p));
+        let dst = sp.iter_mut().zip(sn.iter_mut());
+        for ((sp, sn), ((&op, &on), (&np, &nn))) in dst.zip(old.zip(new)) {
+            pos -= op;
+            neg -= on;
+            pos += np;
+            neg += nn;
+            *sp = pos;
+            *sn = neg;
+        }
+        out.extend(sp.iter().zip(&sn).map(|(&a, &b)| mfi_of(a, b)));
+        i = end;
     }
 }
 
