@@ -115,7 +115,7 @@ impl Adwin {
     }
 
     fn fresh(params: AdwinParams) -> Self {
-        let cap = (params.max_buckets + 1).next_power_of_two();
+        let cap = Self::row_cap(params.max_buckets);
         Self {
             params,
             totals: vec![0.0; cap],
@@ -157,10 +157,16 @@ impl Adwin {
     fn stride(&self) -> usize {
         self.params.max_buckets + 1
     }
-    /// Ring-buffer size per row (a power of two ≥ `stride`).
+    /// Ring-buffer size per row: a power of two ≥ `2·stride` and ≥ 32. Merges are deferred
+    /// (see [`Adwin::normalize`]), so row 0 fills up to `cap`, and a row can receive up to
+    /// `cap/2` merged entries in one normalisation on top of its `≤ stride − 1`.
     #[inline]
     fn cap(&self) -> usize {
-        self.stride().next_power_of_two()
+        Self::row_cap(self.params.max_buckets)
+    }
+    #[inline]
+    fn row_cap(max_buckets: usize) -> usize {
+        (2 * (max_buckets + 1)).max(32).next_power_of_two()
     }
 
     /// The parameters.
@@ -206,59 +212,78 @@ impl Adwin {
     #[inline]
     fn insert(&mut self, x: f64) {
         self.width += 1.0;
+        // The new total is stored before the variance increment is computed (river's values,
+        // river's order): stored together (the compiler pairs the two adds into one vector
+        // store), the next update's `total` would wait for this update's two divisions.
+        let total = self.total;
+        self.total = total + x;
         let mut inc = 0.0;
         if self.width > 1.0 {
-            let d = x - self.total / (self.width - 1.0);
+            let d = x - total / (self.width - 1.0);
             inc = (self.width - 1.0) * d * d / self.width;
         }
         self.variance += inc;
-        self.total += x;
-        let stride = self.stride();
         let mask = self.cap() - 1;
         let l = self.lens[0];
         let pos = (self.heads[0] + l) & mask;
         self.totals[pos] = x;
         self.variances[pos] = 0.0;
         self.lens[0] = l + 1;
-        if l + 1 == stride {
-            self.compress();
+        if l + 1 == mask + 1 {
+            self.normalize();
         }
     }
 
+    /// Performs the bucket merges river makes on insert, deferred: river merges a row's two
+    /// oldest entries into the next row whenever the row reaches `stride` entries; here values
+    /// are appended to row 0 and the merges run in a batch, before every cut scan (the only
+    /// reader of the buckets) and when row 0's buffer is full. The result is identical: each
+    /// row is a FIFO whose merged pairs are always its two oldest entries, so the merged
+    /// entries, their order and their arithmetic are river's; and merging while a row holds
+    /// `≥ stride` entries leaves it with `stride − 2` or `stride − 1`, the same count (same
+    /// parity, each merge removes two) as merging each time it reaches `stride`. The window's
+    /// `total`, `variance` and `width` are kept by `insert`, not here.
     #[cold]
-    fn compress(&mut self) {
+    #[inline(never)]
+    fn normalize(&mut self) {
         let stride = self.stride();
         let cap = self.cap();
         let mask = cap - 1;
         let mut i = 0;
-        while i < self.lens.len() && self.lens[i] == stride {
-            let n = (1u64 << i) as f64;
-            let base = i * cap;
-            let h = self.heads[i];
-            let (k0, k1) = (base + h, base + ((h + 1) & mask));
-            let (t0, t1) = (self.totals[k0], self.totals[k1]);
-            let (v0, v1) = (self.variances[k0], self.variances[k1]);
-            // n is a power of two: x·(1/n) is exactly x/n (both are x·2^-i correctly rounded)
-            let inv_n = f64::from_bits((1023 - i as u64) << 52); // 2^-i, exact (i < 64)
-            let mu0 = t0 * inv_n;
-            let mu1 = t1 * inv_n;
-            let t = t0 + t1;
-            let v = v0 + v1 + n * 0.5 * (mu0 - mu1) * (mu0 - mu1);
-            self.heads[i] = (h + 2) & mask;
-            self.lens[i] -= 2;
+        while i < self.lens.len() && self.lens[i] >= stride {
             if i + 1 == self.lens.len() {
                 self.lens.push(0);
                 self.heads.push(0);
                 self.totals.resize(self.totals.len() + cap, 0.0);
                 self.variances.resize(self.variances.len() + cap, 0.0);
             }
-            let next = (i + 1) * cap + ((self.heads[i + 1] + self.lens[i + 1]) & mask);
-            self.totals[next] = t;
-            self.variances[next] = v;
-            self.lens[i + 1] += 1;
-            if self.lens[i + 1] <= self.params.max_buckets {
-                break;
+            let n = (1u64 << i) as f64;
+            // n is a power of two: x·(1/n) is exactly x/n (both are x·2^-i correctly rounded)
+            let inv_n = f64::from_bits((1023 - i as u64) << 52); // 2^-i, exact (i < 64)
+            let base = i * cap;
+            let next_base = base + cap;
+            let (mut h, mut len) = (self.heads[i], self.lens[i]);
+            let mut next_end = self.heads[i + 1] + self.lens[i + 1];
+            let mut moved = 0;
+            while len >= stride {
+                let (k0, k1) = (base + h, base + ((h + 1) & mask));
+                let (t0, t1) = (self.totals[k0], self.totals[k1]);
+                let (v0, v1) = (self.variances[k0], self.variances[k1]);
+                let mu0 = t0 * inv_n;
+                let mu1 = t1 * inv_n;
+                let t = t0 + t1;
+                let v = v0 + v1 + n * 0.5 * (mu0 - mu1) * (mu0 - mu1);
+                h = (h + 2) & mask;
+                len -= 2;
+                let next = next_base + (next_end & mask);
+                self.totals[next] = t;
+                self.variances[next] = v;
+                next_end += 1;
+                moved += 1;
             }
+            self.heads[i] = h;
+            self.lens[i] = len;
+            self.lens[i + 1] += moved;
             i += 1;
         }
     }
@@ -394,6 +419,10 @@ impl Adwin {
 
     #[cold]
     fn detect_slow(&mut self) -> bool {
+        // rows above a row with fewer than `stride` entries are already merged
+        if self.lens[0] >= self.stride() {
+            self.normalize();
+        }
         let mut changed = false;
         while self.scan_once() {
             changed = true;
