@@ -473,14 +473,29 @@ impl Indicator for LinearReg {
             countdown -= m;
             let new = &x[i..i + m];
             let leaving = &x[i - p..i - p + m];
+            if line.kind == RegKind::Value {
+                // One loop: the divider works on bar j while the sums run ahead.
+                let (pf, sum_x, divisor, last) = (line.pf, line.sum_x, line.divisor, line.last);
+                for ((o, &xn), &xl) in buf.iter_mut().zip(new).zip(leaving) {
+                    // Every value ages one bar: W' = W - (p-1)·x_old + (S - x_old); S' = S - x_old + x.
+                    let aged = sum_y - xl;
+                    sum_xy = (sum_xy - last * xl) + aged;
+                    sum_y = aged + xn;
+                    let m = (pf * sum_xy - sum_x * sum_y) / divisor;
+                    *o = (sum_y - m * sum_x) / pf + m * last;
+                }
+                out.extend_from_slice(&buf[..m]);
+                i += m;
+                continue;
+            }
             for (((a, b), &xn), &xl) in sxy.iter_mut().zip(sy.iter_mut()).zip(new).zip(leaving) {
-                // Every value ages one bar: W' = W - (p-1)·x_old + (S - x_old); S' = S - x_old + x.
-                sum_xy = (sum_xy - line.last * xl) + (sum_y - xl);
-                sum_y = (sum_y - xl) + xn;
+                let aged = sum_y - xl;
+                sum_xy = (sum_xy - line.last * xl) + aged;
+                sum_y = aged + xn;
                 *a = sum_xy;
                 *b = sum_y;
             }
-            crate::fma::dispatch(|| line.block(&sxy[..m], &sy[..m], &mut buf[..m]));
+            line.block(&sxy[..m], &sy[..m], &mut buf[..m]);
             out.extend_from_slice(&buf[..m]);
             i += m;
         }

@@ -819,18 +819,17 @@ impl ScalarBatch for DemaCore {
     }
 }
 
+/// DEMA's steady state, pushed into `out`: a plain loop (an iterator fold might not be
+/// inlined into the FMA frame and would then run without FMA, state in memory).
 #[inline(always)]
 fn dema_steady(st: &DemaCore, x: &[f64], out: &mut Vec<f64>) {
     let (k1, k2) = (st.e1.k, st.e2.k);
     let (mut a, mut b) = (st.e1.prev, st.e2.prev);
-    let mut buf = [0.0; BLOCK];
-    for c in x.chunks(BLOCK) {
-        for (o, &v) in buf.iter_mut().zip(c) {
-            a = (v - a).mul_add(k1, a);
-            b = (a - b).mul_add(k2, b);
-            *o = 2.0 * a - b;
-        }
-        out.extend_from_slice(&buf[..c.len()]);
+    out.reserve(x.len());
+    for &v in x {
+        a = (v - a).mul_add(k1, a);
+        b = (a - b).mul_add(k2, b);
+        out.push(2.0 * a - b);
     }
 }
 
@@ -848,19 +847,17 @@ impl ScalarBatch for TemaCore {
     }
 }
 
+/// TEMA's steady state, pushed into `out` (as [`dema_steady`]).
 #[inline(always)]
 fn tema_steady(st: &TemaCore, x: &[f64], out: &mut Vec<f64>) {
     let (k1, k2, k3) = (st.e1.k, st.e2.k, st.e3.k);
     let (mut a, mut b, mut c) = (st.e1.prev, st.e2.prev, st.e3.prev);
-    let mut buf = [0.0; BLOCK];
-    for ch in x.chunks(BLOCK) {
-        for (o, &v) in buf.iter_mut().zip(ch) {
-            a = (v - a).mul_add(k1, a);
-            b = (a - b).mul_add(k2, b);
-            c = (b - c).mul_add(k3, c);
-            *o = c + (3.0 * a - 3.0 * b);
-        }
-        out.extend_from_slice(&buf[..ch.len()]);
+    out.reserve(x.len());
+    for &v in x {
+        a = (v - a).mul_add(k1, a);
+        b = (a - b).mul_add(k2, b);
+        c = (b - c).mul_add(k3, c);
+        out.push(c + (3.0 * a - 3.0 * b));
     }
 }
 
@@ -1019,6 +1016,7 @@ impl ScalarBatch for T3Core {
     }
 }
 
+/// T3's steady state, pushed into `out` (as [`tema_steady`]).
 #[inline(always)]
 fn t3_steady(st: &T3Core, x: &[f64], out: &mut Vec<f64>) {
     let p = st.period;
@@ -1033,17 +1031,14 @@ fn t3_steady(st: &T3Core, x: &[f64], out: &mut Vec<f64>) {
     let [s1, s2, s3, s4, s5, s6] = &st.stages;
     let (mut e1, mut e2, mut e3) = (s1.e, s2.e, s3.e);
     let (mut e4, mut e5, mut e6) = (s4.e, s5.e, s6.e);
-    let mut buf = [0.0; BLOCK];
-    for ch in x.chunks(BLOCK) {
-        for (o, &xv) in buf.iter_mut().zip(ch) {
-            e1 = e1.mul_add(omk, k * xv);
-            e2 = e2.mul_add(omk, k * e1);
-            e3 = e3.mul_add(omk, k * e2);
-            e4 = e4.mul_add(omk, k * e3);
-            e5 = e5.mul_add(omk, k * e4);
-            e6 = e6.mul_add(omk, k * e5);
-            *o = c4.mul_add(e3, c3.mul_add(e4, c1.mul_add(e6, c2 * e5)));
-        }
-        out.extend_from_slice(&buf[..ch.len()]);
+    out.reserve(x.len());
+    for &xv in x {
+        e1 = e1.mul_add(omk, k * xv);
+        e2 = e2.mul_add(omk, k * e1);
+        e3 = e3.mul_add(omk, k * e2);
+        e4 = e4.mul_add(omk, k * e3);
+        e5 = e5.mul_add(omk, k * e4);
+        e6 = e6.mul_add(omk, k * e5);
+        out.push(c4.mul_add(e3, c3.mul_add(e4, c1.mul_add(e6, c2 * e5))));
     }
 }
