@@ -157,6 +157,29 @@ fn main() {
             reps,
             &|| evaluate(&sp, |s| fit_eval(s, &r)).unwrap(),
         );
+        // load balance: serial per-fold times (median over the repetitions)
+        let mut per_fold = vec![Vec::new(); sp.len()];
+        for _ in 0..reps {
+            for (k, s) in sp.iter().enumerate() {
+                let t0 = Instant::now();
+                std::hint::black_box(fit_eval(s, &r).unwrap());
+                per_fold[k].push(t0.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+        let med: Vec<f64> = per_fold
+            .iter_mut()
+            .map(|v| {
+                v.sort_by(f64::total_cmp);
+                v[v.len() / 2]
+            })
+            .collect();
+        let (lo, hi) = med
+            .iter()
+            .fold((f64::INFINITY, 0.0f64), |(a, b), &x| (a.min(x), b.max(x)));
+        println!(
+            "|   per-fold time, serial (median per fold): {lo:.1}–{hi:.1} ms, sum {:.1} ms | 1 | | | |",
+            med.iter().sum::<f64>()
+        );
     }
     if all || which == "pipeline" {
         let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
