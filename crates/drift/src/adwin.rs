@@ -332,7 +332,7 @@ impl Adwin {
             let consts = BoundConsts::new(mwl, c23, 2.0 * var_w * delta_prime);
             // Chunks of split points: a sequential pass for the prefix sums (river's order), then
             // an independent, vectorisable pass for the bound.
-            const CHUNK: usize = 64;
+            const CHUNK: usize = 8;
             let mut pre = [[0.0_f64; CHUNK]; 4];
             let mut fill = 0usize;
             let (mut n0, mut n1, mut u0, mut u1) = (0.0_f64, self.width, 0.0_f64, self.total);
