@@ -4,23 +4,134 @@ use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::indicator::Indicator;
+use crate::indicator::{Columns, Indicator};
+use crate::momentum::util::push_nan;
 use crate::overlap::ma::fp;
 use crate::overlap::{MAX_PERIOD, check_range};
 
 /// True range of `bar` given the previous close (TA-Lib's operation order).
 #[inline]
 pub(crate) fn true_range(bar: &Bar, prev_close: f64) -> f64 {
-    let mut greatest = bar.high - bar.low;
-    let v2 = (prev_close - bar.high).abs();
+    tr_of(bar.high, bar.low, prev_close)
+}
+
+/// True range of a high and low given the previous close (TA-Lib's operation order).
+#[inline(always)]
+fn tr_of(high: f64, low: f64, prev_close: f64) -> f64 {
+    let mut greatest = high - low;
+    let v2 = (prev_close - high).abs();
     if v2 > greatest {
         greatest = v2;
     }
-    let v3 = (bar.low - prev_close).abs();
+    let v3 = (low - prev_close).abs();
     if v3 > greatest {
         greatest = v3;
     }
     greatest
+}
+
+/// `(true range, close)` of bars `1..`: each bar's high and low against the previous close.
+#[inline(always)]
+fn ranges<'a>(cols: &Columns<'a>) -> impl Iterator<Item = (f64, f64)> + use<'a> {
+    let (h, l, c) = (cols.high(), cols.low(), cols.close());
+    let h = h.get(1..).unwrap_or(&[]);
+    let l = l.get(1..).unwrap_or(&[]);
+    let cur = c.get(1..).unwrap_or(&[]);
+    h.iter()
+        .zip(l)
+        .zip(c)
+        .zip(cur)
+        .map(|(((&h, &l), &pc), &c)| (tr_of(h, l, pc), c))
+}
+
+/// ATR / NATR batch kernel: the fold of [`AtrCore::update`] over the columns (then
+/// [`natr_of`] with the bar's close when `natr`), the FMA recursion inside
+/// [`crate::fma::dispatch`].
+fn atr_kernel(cols: &Columns<'_>, period: usize, natr: bool, out: &mut Vec<f64>) {
+    let n = cols.len();
+    out.reserve(n);
+    if n <= period {
+        push_nan(out, n);
+        return;
+    }
+    push_nan(out, period);
+    if period <= 1 {
+        // ATR(1) and NATR(1) are the true range.
+        out.extend(ranges(cols).map(|(tr, _)| tr));
+        return;
+    }
+    let mut sum = 0.0;
+    let mut close = f64::NAN;
+    for (tr, c) in ranges(cols).take(period) {
+        sum += tr;
+        close = c;
+    }
+    let prev = sum / fp(period);
+    out.push(if natr { natr_of(prev, close) } else { prev });
+    let keep = fp(period - 1) / fp(period);
+    // Bars `period + 1..`: high, low and close, and the previous close.
+    let (h, l, c) = (cols.high(), cols.low(), cols.close());
+    let cols4 = [
+        h.get(period + 1..).unwrap_or(&[]),
+        l.get(period + 1..).unwrap_or(&[]),
+        c.get(period..).unwrap_or(&[]),
+        c.get(period + 1..).unwrap_or(&[]),
+    ];
+    if natr {
+        crate::fma::dispatch(
+            #[inline(always)]
+            move || atr_tail::<true>(cols4, prev, keep, out),
+        );
+    } else {
+        crate::fma::dispatch(
+            #[inline(always)]
+            move || atr_tail::<false>(cols4, prev, keep, out),
+        );
+    }
+}
+
+/// The ATR recursion `prev = fma(prev, keep, tr * (1 - keep))` over `[high, low,
+/// previous close, close]`, appending the ATR (or the NATR when `NATR`). Per block: the
+/// scaled true ranges first (independent across bars, so they vectorise), then the
+/// recursion alone, then (NATR) the vectorised division by the close.
+#[inline(always)]
+fn atr_tail<const NATR: bool>(cols4: [&[f64]; 4], mut prev: f64, keep: f64, out: &mut Vec<f64>) {
+    const B: usize = 256;
+    let [h, l, pc, c] = cols4;
+    let rest = 1.0 - keep;
+    let mut buf = [0.0f64; B];
+    for (((h, l), pc), c) in h
+        .chunks(B)
+        .zip(l.chunks(B))
+        .zip(pc.chunks(B))
+        .zip(c.chunks(B))
+    {
+        let k = h.len();
+        for (((b, &h), &l), &pc) in buf.iter_mut().zip(h).zip(l).zip(pc) {
+            *b = tr_of(h, l, pc) * rest;
+        }
+        for b in buf.iter_mut().take(k) {
+            prev = prev.mul_add(keep, *b);
+            *b = prev;
+        }
+        if NATR {
+            for (b, &c) in buf.iter_mut().zip(c) {
+                *b = natr_of(*b, c);
+            }
+        }
+        out.extend_from_slice(buf.get(..k).unwrap_or(&[]));
+    }
+}
+
+/// NATR from the ATR and the close (0 when the close is exactly zero).
+#[inline(always)]
+fn natr_of(atr: f64, close: f64) -> f64 {
+    // TA-Lib 0.8.1 tests the close for exact zero here (not TA_IS_ZERO).
+    if close == 0.0 {
+        0.0
+    } else {
+        (atr / close) * 100.0
+    }
 }
 
 /// TRANGE: true range (TA-Lib `TRANGE`; lookback 1).
@@ -50,6 +161,13 @@ impl Indicator for TRange {
     }
     fn reset(&mut self) {
         self.prev_close = None;
+    }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        out.reserve(cols.len());
+        if !cols.is_empty() {
+            out.push(f64::NAN);
+            out.extend(ranges(cols).map(|(tr, _)| tr));
+        }
     }
 }
 
@@ -135,6 +253,9 @@ impl Indicator for Atr {
     fn reset(&mut self) {
         self.core.reset();
     }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        atr_kernel(cols, self.core.period, false, out);
+    }
 }
 
 /// NATR: `100 * ATR / close` (0 when the close is exactly zero) (TA-Lib `NATR`,
@@ -169,14 +290,12 @@ impl Indicator for Natr {
             // TA-Lib 0.8.1 returns the plain true range for NATR(1) (verified on the golden data).
             return Some(atr);
         }
-        // TA-Lib 0.8.1 tests the close for exact zero here (not TA_IS_ZERO).
-        Some(if bar.close == 0.0 {
-            0.0
-        } else {
-            (atr / bar.close) * 100.0
-        })
+        Some(natr_of(atr, bar.close))
     }
     fn reset(&mut self) {
         self.core.reset();
+    }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        atr_kernel(cols, self.core.period, true, out);
     }
 }

@@ -4,7 +4,7 @@ use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::indicator::{Indicator, PriceField};
+use crate::indicator::{Columns, Indicator, PriceField};
 use crate::overlap::ma::fp;
 use crate::overlap::{MAX_PERIOD, check_range};
 
@@ -16,6 +16,66 @@ pub(crate) fn ad_step(ad: f64, bar: &Bar) -> f64 {
         ad + (((bar.close - bar.low) - (bar.high - bar.close)) / tmp) * bar.volume
     } else {
         ad
+    }
+}
+
+/// The AD increments `((close - low) - (high - close)) / (high - low) * volume` of
+/// `cols`' bars `start..`, `-0.0` where `high - low <= 0` (adding `-0.0` leaves every value,
+/// `±0.0` included, unchanged, exactly as [`ad_step`]'s skipped bar), in blocks: each
+/// block's increments are independent (the divisions vectorise), then summed in order.
+#[inline(always)]
+fn ad_line(cols: &Columns<'_>, mut ad: f64, mut each: impl FnMut(f64) -> f64, out: &mut Vec<f64>) {
+    const B: usize = 256;
+    let (h, l, c, v) = (cols.high(), cols.low(), cols.close(), cols.volume());
+    let mut inc = [0.0f64; B];
+    let mut row = [0.0f64; B];
+    for (((h, l), c), v) in h
+        .chunks(B)
+        .zip(l.chunks(B))
+        .zip(c.chunks(B))
+        .zip(v.chunks(B))
+    {
+        let k = h.len();
+        for ((((d, &h), &l), &c), &v) in inc.iter_mut().zip(h).zip(l).zip(c).zip(v) {
+            let tmp = h - l;
+            let x = (((c - l) - (h - c)) / tmp) * v;
+            *d = if tmp > 0.0 { x } else { -0.0 };
+        }
+        for (r, &d) in row.iter_mut().zip(&inc).take(k) {
+            ad += d;
+            *r = each(ad);
+        }
+        out.extend_from_slice(row.get(..k).unwrap_or(&[]));
+    }
+}
+
+/// OBV after its first bar: `cur[i]` against `prev[i]`, adding `vol[i]`, from `obv`.
+///
+/// Per block: the signed volumes (`v`, `-v` or `-0.0`) first, independent across bars so
+/// the compares vectorise; then the running sum. `obv + (-0.0)` is `obv` for every value
+/// and `obv + (-v)` is `obv - v` (up to a NaN's sign bit), so the sum equals
+/// [`Obv::update`]'s three-way branch.
+#[inline(always)]
+fn obv_tail(cur: &[f64], prev: &[f64], vol: &[f64], mut obv: f64, out: &mut Vec<f64>) {
+    const B: usize = 256;
+    let mut inc = [0.0f64; B];
+    let mut row = [0.0f64; B];
+    for ((cur, prev), vol) in cur.chunks(B).zip(prev.chunks(B)).zip(vol.chunks(B)) {
+        let k = cur.len();
+        for (((d, &x), &px), &v) in inc.iter_mut().zip(cur).zip(prev).zip(vol) {
+            *d = if x > px {
+                v
+            } else if x < px {
+                -v
+            } else {
+                -0.0
+            };
+        }
+        for (r, &d) in row.iter_mut().zip(&inc).take(k) {
+            obv += d;
+            *r = obv;
+        }
+        out.extend_from_slice(row.get(..k).unwrap_or(&[]));
     }
 }
 
@@ -45,6 +105,13 @@ impl Indicator for Ad {
     }
     fn reset(&mut self) {
         self.ad = 0.0;
+    }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        out.reserve(cols.len());
+        crate::fma::dispatch(
+            #[inline(always)]
+            || ad_line(cols, 0.0, |ad| ad, out),
+        );
     }
 }
 
@@ -155,5 +222,18 @@ impl Indicator for Obv {
     }
     fn reset(&mut self) {
         self.prev = None;
+    }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        let (x, v) = (cols.field(self.price), cols.volume());
+        out.reserve(x.len());
+        let Some(&first) = v.first() else {
+            return;
+        };
+        out.push(first);
+        let (cur, vol) = (x.get(1..).unwrap_or(&[]), v.get(1..).unwrap_or(&[]));
+        crate::fma::dispatch(
+            #[inline(always)]
+            move || obv_tail(cur, x, vol, first, out),
+        );
     }
 }

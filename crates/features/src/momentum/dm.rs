@@ -8,9 +8,9 @@
 use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
-use super::util::{MAX_PERIOD, check_period, is_zero};
+use super::util::{MAX_PERIOD, check_period, extend_with, is_zero, push_nan, span};
 use crate::error::Result;
-use crate::indicator::Indicator;
+use crate::indicator::{Columns, Indicator};
 
 /// TA-Lib's true range of today's high/low against yesterday's close.
 #[inline]
@@ -195,6 +195,9 @@ macro_rules! dm_indicator {
             fn reset(&mut self) {
                 self.core = DmCore::new(self.core.period);
             }
+            fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+                dm_kernel(cols, self.core.period, $plus, out);
+            }
         }
     };
 }
@@ -264,6 +267,9 @@ macro_rules! di_indicator {
             fn reset(&mut self) {
                 self.core = DmCore::new(self.core.period);
             }
+            fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+                di_kernel(cols, self.core.period, $plus, out);
+            }
         }
     };
 }
@@ -325,6 +331,9 @@ impl Indicator for Dx {
     fn reset(&mut self) {
         self.core = DmCore::new(self.core.period);
         self.last = 0.0;
+    }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        dx_kernel(cols, self.core.period, out);
     }
 }
 
@@ -389,6 +398,9 @@ impl Indicator for Adx {
         self.sum_dx = 0.0;
         self.adx = 0.0;
     }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        adx_kernel(cols, self.core.period, out);
+    }
 }
 
 /// ADXR, average directional movement rating (TA-Lib `ADXR`):
@@ -445,4 +457,415 @@ impl Indicator for Adxr {
         self.head = 0;
         self.count = 0;
     }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        let p = self.adx.core.period;
+        let lookback = 3 * p - 2;
+        let start = out.len();
+        adx_kernel(cols, p, out);
+        let Some(o) = out.get_mut(start..) else {
+            return;
+        };
+        if o.len() <= lookback {
+            o.iter_mut().for_each(|x| *x = f64::NAN);
+            return;
+        }
+        // ADXR[t] = (ADX[t] + ADX[t - (p - 1)]) / 2, in place from the end (the older
+        // value is still the ADX when it is read).
+        for t in (lookback..o.len()).rev() {
+            let old = o.get(t - (p - 1)).copied().unwrap_or(f64::NAN);
+            if let Some(x) = o.get_mut(t) {
+                *x = (*x + old) / 2.0;
+            }
+        }
+        o.iter_mut().take(lookback).for_each(|x| *x = f64::NAN);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Batch kernels: the fold of `DmCore::step` over slices, the sums in locals.
+// ---------------------------------------------------------------------------------------
+
+#[allow(clippy::cast_precision_loss, reason = "periods are at most 100000")]
+#[inline]
+fn fp(p: usize) -> f64 {
+    p as f64
+}
+
+/// One bar's `(+DM, −DM, TR)` given the previous bar's high, low and close: [`dm1`] and
+/// [`true_range`] without data-dependent branches. At most one of ±DM is non-zero, and
+/// when `diff_m > 0 && diff_p < diff_m` holds, `diff_p > diff_m` cannot, so the two
+/// selects equal `dm1`'s `if / else if`.
+#[inline(always)]
+fn one_bar(h: f64, l: f64, hp: f64, lp: f64, cp: f64) -> (f64, f64, f64) {
+    let diff_p = h - hp;
+    let diff_m = lp - l;
+    let m = if (diff_m > 0.0) & (diff_p < diff_m) {
+        diff_m
+    } else {
+        0.0
+    };
+    let p = if (diff_p > 0.0) & (diff_p > diff_m) {
+        diff_p
+    } else {
+        0.0
+    };
+    (p, m, true_range(h, l, cp))
+}
+
+/// The Wilder sums of a batch kernel.
+///
+/// `minus` and `plus` start at `+0.0` and only ever add values `>= +0.0` or subtract at
+/// most themselves (`x - x / period`), so they are never `-0.0`: adding the zero one-bar
+/// DM is then exact identity, and `minus += m; plus += p` equals `DmCore::step`'s
+/// `if m != 0 { minus += m } else if p != 0 { plus += p }` bit for bit.
+#[derive(Clone, Copy)]
+struct Sums {
+    minus: f64,
+    plus: f64,
+    tr: f64,
+}
+
+impl Sums {
+    /// The sums after bar `period - 1` (the plain sums of bars `1..period`).
+    #[inline(always)]
+    fn seed(cols: &Columns<'_>, period: usize) -> Self {
+        let mut s = Self {
+            minus: 0.0,
+            plus: 0.0,
+            tr: 0.0,
+        };
+        for (p, m, tr) in bars(cols, 1, period) {
+            s.minus += m;
+            s.plus += p;
+            s.tr += tr;
+        }
+        s
+    }
+
+    /// One Wilder step, in `DmCore::step`'s operation order.
+    #[inline(always)]
+    fn smooth(&mut self, per: f64, p: f64, m: f64, tr: f64) {
+        self.minus -= self.minus / per;
+        self.plus -= self.plus / per;
+        self.minus += m;
+        self.plus += p;
+        self.tr = self.tr - self.tr / per + tr;
+    }
+
+    /// `[minus, plus, tr, 0]`, the lanes of [`dm_tail`].
+    #[inline(always)]
+    fn lanes(self) -> [f64; 4] {
+        [self.minus, self.plus, self.tr, 0.0]
+    }
+}
+
+/// `(+DM, −DM, TR)` of bars `a..b` (`a >= 1`; empty when the range does not fit).
+#[inline(always)]
+fn bars<'a>(
+    cols: &Columns<'a>,
+    a: usize,
+    b: usize,
+) -> impl Iterator<Item = (f64, f64, f64)> + use<'a> {
+    let (h, l, c) = (cols.high(), cols.low(), cols.close());
+    let a0 = a.saturating_sub(1);
+    let b0 = b.saturating_sub(1);
+    span(h, a, b)
+        .iter()
+        .zip(span(h, a0, b0))
+        .zip(span(l, a, b))
+        .zip(span(l, a0, b0))
+        .zip(span(c, a0, b0))
+        .map(|((((&h, &hp), &l), &lp), &cp)| one_bar(h, l, hp, lp, cp))
+}
+
+/// The Wilder recursion over bars `from..` of `cols`, from `sums` (the state after bar
+/// `from - 1`), appending `emit([minus, plus, tr, 0])` for each bar.
+///
+/// The one-bar `[−DM, +DM, TR, 0]` are not loop-carried (the CPU computes them ahead,
+/// in the shadow of the recursion's latency); the recursion is written lane-wise on
+/// 4-wide arrays, `DmCore::step`'s `(s - s / period) + x` on each lane. The outputs go
+/// through a stack buffer so that the state stays in registers.
+#[inline(always)]
+fn dm_tail(
+    cols: &Columns<'_>,
+    from: usize,
+    sums: Sums,
+    per: f64,
+    out: &mut Vec<f64>,
+    mut emit: impl FnMut(&[f64; 4]) -> f64,
+) {
+    const B: usize = 128;
+    let n = cols.len();
+    let (h, l, c) = (cols.high(), cols.low(), cols.close());
+    let a0 = from.saturating_sub(1);
+    let b0 = n.saturating_sub(1);
+    let (h, hp) = (span(h, from, n), span(h, a0, b0));
+    let (l, lp, cp) = (span(l, from, n), span(l, a0, b0), span(c, a0, b0));
+    let mut w = [sums.minus, sums.plus, sums.tr, 0.0];
+    let mut row = [0.0f64; B];
+    let blocks = h
+        .chunks(B)
+        .zip(hp.chunks(B))
+        .zip(l.chunks(B))
+        .zip(lp.chunks(B))
+        .zip(cp.chunks(B));
+    for ((((h, hp), l), lp), cp) in blocks {
+        let k = h.len();
+        let rows = h.iter().zip(hp).zip(l).zip(lp).zip(cp);
+        for (r, ((((&h, &hp), &l), &lp), &cp)) in row.iter_mut().zip(rows) {
+            let (p, m, tr) = one_bar(h, l, hp, lp, cp);
+            for (x, d) in w.iter_mut().zip([m, p, tr, 0.0]) {
+                *x = *x - *x / per + d;
+            }
+            *r = emit(&w);
+        }
+        out.extend_from_slice(row.get(..k).unwrap_or(&[]));
+    }
+}
+
+/// `(minusDI, plusDI)` of `[minus, plus, tr, _]`, as [`DmCore::di`].
+#[inline(always)]
+fn di_of(w: &[f64; 4]) -> Option<(f64, f64)> {
+    let [minus, plus, tr, _] = *w;
+    if is_zero(tr) {
+        None
+    } else {
+        Some((100.0 * (minus / tr), 100.0 * (plus / tr)))
+    }
+}
+
+/// DX of `[minus, plus, tr, _]`, as [`DmCore::dx`].
+#[inline(always)]
+fn dx_of(w: &[f64; 4]) -> Option<f64> {
+    let (mdi, pdi) = di_of(w)?;
+    let s = mdi + pdi;
+    if is_zero(s) {
+        None
+    } else {
+        Some(100.0 * ((mdi - pdi).abs() / s))
+    }
+}
+
+/// ±DM kernel (`plus` selects the side).
+fn dm_kernel(cols: &Columns<'_>, period: usize, plus: bool, out: &mut Vec<f64>) {
+    let n = cols.len();
+    out.reserve(n);
+    if period == 1 {
+        if n > 0 {
+            out.push(f64::NAN);
+            out.extend(bars(cols, 1, n).map(|(p, m, _)| if plus { p } else { m }));
+        }
+        return;
+    }
+    if n < period {
+        push_nan(out, n);
+        return;
+    }
+    let s = Sums::seed(cols, period);
+    push_nan(out, period - 1);
+    out.push(if plus { s.plus } else { s.minus });
+    let per = fp(period);
+    let side = usize::from(plus);
+    crate::fma::dispatch(
+        #[inline(always)]
+        move || {
+            dm_tail(cols, period, s, per, out, |w| {
+                w.get(side).copied().unwrap_or(0.0)
+            })
+        },
+    );
+}
+
+/// ±DI kernel (`plus` selects the side).
+fn di_kernel(cols: &Columns<'_>, period: usize, plus: bool, out: &mut Vec<f64>) {
+    let n = cols.len();
+    out.reserve(n);
+    if period == 1 {
+        if n > 0 {
+            out.push(f64::NAN);
+            extend_with(out, bars(cols, 1, n), |(p, m, tr)| {
+                let dm = if plus { p } else { m };
+                if dm == 0.0 || is_zero(tr) {
+                    0.0
+                } else {
+                    dm / tr
+                }
+            });
+        }
+        return;
+    }
+    if n <= period {
+        push_nan(out, n);
+        return;
+    }
+    let s = Sums::seed(cols, period);
+    push_nan(out, period);
+    let per = fp(period);
+    crate::fma::dispatch(
+        #[inline(always)]
+        move || {
+            dm_tail(cols, period, s, per, out, |w| match di_of(w) {
+                Some((mdi, pdi)) => {
+                    if plus {
+                        pdi
+                    } else {
+                        mdi
+                    }
+                }
+                None => 0.0,
+            });
+        },
+    );
+}
+
+/// DX kernel.
+fn dx_kernel(cols: &Columns<'_>, period: usize, out: &mut Vec<f64>) {
+    let n = cols.len();
+    out.reserve(n);
+    if n <= period {
+        push_nan(out, n);
+        return;
+    }
+    let s = Sums::seed(cols, period);
+    push_nan(out, period);
+    let per = fp(period);
+    crate::fma::dispatch(
+        #[inline(always)]
+        move || {
+            // `Dx::update` sets `last = 0` on the first bar without a DX: it already is 0.
+            let mut last = 0.0;
+            dm_tail(cols, period, s, per, out, move |w| {
+                if let Some(dx) = dx_of(w) {
+                    last = dx;
+                }
+                last
+            });
+        },
+    );
+}
+
+/// The ADX recursion over bars `from..` of `cols` from the Wilder sums `sums` (after bar
+/// `from - 1`) and `adx` (its value at bar `from - 1`).
+///
+/// The ±DM / TR recursions and the ADX recursion are independent loop-carried chains, each
+/// ending in a division by the period; the DI and DX divisions in between are not
+/// loop-carried. Fused naively, the five divisions per bar saturate the divider. So the
+/// work runs in blocks, software-pipelined: one loop advances the ±DM / TR sums over
+/// block `j` *and* the ADX over block `j - 1` (two independent chains the CPU overlaps),
+/// then the DX values of block `j` are computed across bars (vectorised divisions) for
+/// the next round. Every value is computed with the same operations as `Adx::update`.
+#[inline(always)]
+fn adx_tail(
+    cols: &Columns<'_>,
+    from: usize,
+    sums: Sums,
+    mut adx: f64,
+    per: f64,
+    pm1: f64,
+    out: &mut Vec<f64>,
+) {
+    const B: usize = 128;
+    let n = cols.len();
+    let (h, l, c) = (cols.high(), cols.low(), cols.close());
+    let a0 = from.saturating_sub(1);
+    let b0 = n.saturating_sub(1);
+    let (h, hp) = (span(h, from, n), span(h, a0, b0));
+    let (l, lp, cp) = (span(l, from, n), span(l, a0, b0), span(c, a0, b0));
+    let mut w = sums.lanes();
+    // Sums after each bar of the current block, and DX (with its validity) of the previous.
+    let (mut mb, mut pb, mut tb) = ([0.0f64; B], [0.0f64; B], [0.0f64; B]);
+    let (mut dx, mut ok) = ([0.0f64; B], [false; B]);
+    let mut row = [0.0f64; B];
+    let mut pending = 0;
+    let blocks = h
+        .chunks(B)
+        .zip(hp.chunks(B))
+        .zip(l.chunks(B))
+        .zip(lp.chunks(B))
+        .zip(cp.chunks(B));
+    for ((((h, hp), l), lp), cp) in blocks {
+        let k = h.len();
+        // The sums over this block and the ADX over the previous one, side by side.
+        let joint = k.min(pending);
+        let rows = h.iter().zip(hp).zip(l).zip(lp).zip(cp);
+        let sums_out = mb.iter_mut().zip(pb.iter_mut()).zip(tb.iter_mut());
+        let adx_io = dx.iter().zip(&ok).zip(row.iter_mut());
+        for ((row, ((m, p), t)), ((&x, &v), r)) in rows.zip(sums_out).zip(adx_io).take(joint) {
+            let ((((&h, &hp), &l), &lp), &cp) = row;
+            let (dp, dm, tr) = one_bar(h, l, hp, lp, cp);
+            for (s, d) in w.iter_mut().zip([dm, dp, tr, 0.0]) {
+                *s = *s - *s / per + d;
+            }
+            [*m, *p, *t, _] = w;
+            if v {
+                adx = (adx * pm1 + x) / per;
+            }
+            *r = adx;
+        }
+        // Leftovers: the first block has no ADX to advance, the last may be shorter.
+        let rows = h.iter().zip(hp).zip(l).zip(lp).zip(cp);
+        let sums_out = mb.iter_mut().zip(pb.iter_mut()).zip(tb.iter_mut());
+        for (row, ((m, p), t)) in rows.zip(sums_out).take(k).skip(joint) {
+            let ((((&h, &hp), &l), &lp), &cp) = row;
+            let (dp, dm, tr) = one_bar(h, l, hp, lp, cp);
+            for (s, d) in w.iter_mut().zip([dm, dp, tr, 0.0]) {
+                *s = *s - *s / per + d;
+            }
+            [*m, *p, *t, _] = w;
+        }
+        let adx_io = dx.iter().zip(&ok).zip(row.iter_mut());
+        for ((&x, &v), r) in adx_io.take(pending).skip(joint) {
+            if v {
+                adx = (adx * pm1 + x) / per;
+            }
+            *r = adx;
+        }
+        out.extend_from_slice(row.get(..pending).unwrap_or(&[]));
+        // DX of this block, across bars (as `dx_of`; invalid where it gives `None`).
+        let sums_in = mb.iter().zip(&pb).zip(&tb);
+        for ((x, v), ((&m, &p), &t)) in dx.iter_mut().zip(ok.iter_mut()).zip(sums_in).take(k) {
+            let mdi = 100.0 * (m / t);
+            let pdi = 100.0 * (p / t);
+            let s = mdi + pdi;
+            *x = 100.0 * ((mdi - pdi).abs() / s);
+            *v = !(is_zero(t) | is_zero(s));
+        }
+        pending = k;
+    }
+    let adx_io = dx.iter().zip(&ok).zip(row.iter_mut());
+    for ((&x, &v), r) in adx_io.take(pending) {
+        if v {
+            adx = (adx * pm1 + x) / per;
+        }
+        *r = adx;
+    }
+    out.extend_from_slice(row.get(..pending).unwrap_or(&[]));
+}
+
+/// ADX kernel (see [`adx_tail`]).
+fn adx_kernel(cols: &Columns<'_>, period: usize, out: &mut Vec<f64>) {
+    let n = cols.len();
+    out.reserve(n);
+    let lookback = 2 * period - 1;
+    if n <= lookback {
+        push_nan(out, n);
+        return;
+    }
+    let mut s = Sums::seed(cols, period);
+    let per = fp(period);
+    let mut sum_dx = 0.0;
+    for (p, m, tr) in bars(cols, period, 2 * period) {
+        s.smooth(per, p, m, tr);
+        if let Some(dx) = dx_of(&s.lanes()) {
+            sum_dx += dx;
+        }
+    }
+    push_nan(out, lookback);
+    let adx = sum_dx / per;
+    out.push(adx);
+    let pm1 = fp(period - 1);
+    crate::fma::dispatch(
+        #[inline(always)]
+        move || adx_tail(cols, 2 * period, s, adx, per, pm1, out),
+    );
 }

@@ -220,3 +220,40 @@ impl CircBuf {
         self.idx = 0;
     }
 }
+
+/// Appends `n` NaNs (the lookback rows of a batch kernel).
+#[inline]
+pub(crate) fn push_nan(out: &mut Vec<f64>, n: usize) {
+    out.extend(std::iter::repeat_n(f64::NAN, n));
+}
+
+/// `x[a..b]`, or an empty slice when the range does not fit.
+#[inline]
+pub(crate) fn span(x: &[f64], a: usize, b: usize) -> &[f64] {
+    x.get(a..b).unwrap_or(&[])
+}
+
+/// Appends `f(item)` for every item to `out`, through a small stack buffer.
+///
+/// `out.extend(items.map(f))` hands the closure (and so the kernel's loop-carried state)
+/// to `Iterator::fold`, which the compiler may keep out of line with the state in memory;
+/// this loop inlines into the kernel, so the state stays in registers.
+#[inline(always)]
+pub(crate) fn extend_with<T>(
+    out: &mut Vec<f64>,
+    mut items: impl Iterator<Item = T>,
+    mut f: impl FnMut(T) -> f64,
+) {
+    let mut buf = [0.0f64; 256];
+    loop {
+        let mut k = 0;
+        for (slot, item) in buf.iter_mut().zip(&mut items) {
+            *slot = f(item);
+            k += 1;
+        }
+        out.extend_from_slice(buf.get(..k).unwrap_or(&[]));
+        if k < buf.len() {
+            return;
+        }
+    }
+}

@@ -3,9 +3,9 @@
 use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
-use super::util::{MAX_PERIOD, check_period, is_zero};
+use super::util::{MAX_PERIOD, check_period, is_zero, push_nan};
 use crate::error::Result;
-use crate::indicator::{Indicator, PriceField};
+use crate::indicator::{Columns, Indicator, PriceField};
 
 /// Shared state: Wilder's average gain and loss, seeded with the simple mean over the
 /// first `period` changes, then `avg = (avg * (period - 1) + x) * (1 / period)`.
@@ -86,6 +86,136 @@ impl GainLoss {
     }
 }
 
+/// RSI from the averages: `100 * gain / (gain + loss)`, 0 when the sum is (TA-Lib-)zero.
+#[inline(always)]
+fn rsi_of(g: f64, l: f64) -> f64 {
+    let s = g + l;
+    if is_zero(s) { 0.0 } else { 100.0 * (g / s) }
+}
+
+/// CMO from the averages: `100 * (gain - loss) / (gain + loss)`, 0 when the sum is zero.
+#[inline(always)]
+fn cmo_of(g: f64, l: f64) -> f64 {
+    let s = g + l;
+    if is_zero(s) {
+        0.0
+    } else {
+        100.0 * ((g - l) / s)
+    }
+}
+
+impl GainLoss {
+    /// Batch kernel: the fold of [`GainLoss::step`] over `x` from a fresh state, each
+    /// `Some((gain, loss))` mapped through `f`.
+    ///
+    /// After the seed the update is branch-free: `loss + (-0.0)` is `loss` for every value,
+    /// and `gain + 0.0` is `gain` because `gain` is never `-0.0` (it starts at `+0.0` and
+    /// only adds changes that are not negative, or is scaled by positive factors), so
+    /// adding the change to one side and a zero to the other equals `step`'s `if / else`.
+    #[inline(always)]
+    fn kernel(&self, x: &[f64], out: &mut Vec<f64>, f: impl Fn(f64, f64) -> f64 + Copy) {
+        let n = x.len();
+        let period = self.period;
+        out.reserve(n);
+        if n <= period {
+            push_nan(out, n);
+            return;
+        }
+        #[allow(clippy::cast_precision_loss, reason = "periods are at most 100000")]
+        let (p, pm1) = (period as f64, (period - 1) as f64);
+        let (mut gain, mut loss) = (0.0f64, 0.0f64);
+        for (&v, &prev) in x.iter().skip(1).zip(x).take(period) {
+            let diff = v - prev;
+            if diff < 0.0 {
+                loss -= diff;
+            } else {
+                gain += diff;
+            }
+        }
+        let recip = self.recip;
+        if recip {
+            let inv = 1.0 / p;
+            loss *= inv;
+            gain *= inv;
+        } else {
+            loss /= p;
+            gain /= p;
+        }
+        push_nan(out, period);
+        out.push(f(gain, loss));
+        let tail = x.get(period..).unwrap_or(&[]);
+        let st = [gain, loss];
+        if recip {
+            crate::fma::dispatch(
+                #[inline(always)]
+                move || wilder_tail::<true>(tail, st, p, pm1, f, out),
+            );
+        } else {
+            crate::fma::dispatch(
+                #[inline(always)]
+                move || wilder_tail::<false>(tail, st, p, pm1, f, out),
+            );
+        }
+    }
+}
+
+/// The smoothing after the seed over `tail` (`tail[0]` is the last seed value), from the
+/// averages `[gain, loss]`; `RECIP` multiplies by `1 / p` (RSI), otherwise divides (CMO).
+///
+/// Per block: the signed changes first (independent across bars, so they vectorise), as
+/// pairs `[gain increment, -(loss increment)]`; then the two recursions, whose only
+/// data-dependent choice is now in the loaded pair. `loss - d` is `loss + (-d)` (`d` is a
+/// negative change, never NaN) and `loss - 0` is `loss + (-0)`, so each side is
+/// `avg * (p - 1) + inc`.
+#[inline(always)]
+fn wilder_tail<const RECIP: bool>(
+    tail: &[f64],
+    st: [f64; 2],
+    p: f64,
+    pm1: f64,
+    f: impl Fn(f64, f64) -> f64,
+    out: &mut Vec<f64>,
+) {
+    const B: usize = 256;
+    let [mut gain, mut loss] = st;
+    let inv = 1.0 / p;
+    let cur = tail.get(1..).unwrap_or(&[]);
+    let mut inc = [0.0f64; 2 * B];
+    let mut row = [0.0f64; B];
+    for (cur, prev) in cur.chunks(B).zip(tail.chunks(B)) {
+        let k = cur.len();
+        for ((d, &v), &pv) in inc.chunks_exact_mut(2).zip(cur).zip(prev) {
+            let diff = v - pv;
+            let (up, down) = if diff < 0.0 {
+                (0.0, -diff)
+            } else {
+                (diff, -0.0)
+            };
+            if let [a, b] = d {
+                *a = up;
+                *b = down;
+            }
+        }
+        for (r, d) in row.iter_mut().zip(inc.chunks_exact(2)).take(k) {
+            if let [up, down] = *d {
+                loss *= pm1;
+                gain *= pm1;
+                loss += down;
+                gain += up;
+                if RECIP {
+                    loss *= inv;
+                    gain *= inv;
+                } else {
+                    loss /= p;
+                    gain /= p;
+                }
+            }
+            *r = f(gain, loss);
+        }
+        out.extend_from_slice(row.get(..k).unwrap_or(&[]));
+    }
+}
+
 /// RSI, Relative Strength Index (TA-Lib `RSI`): `100 * avgGain / (avgGain + avgLoss)` with
 /// Wilder smoothing; 0 when both averages are (TA-Lib-)zero. Lookback `timeperiod`.
 ///
@@ -128,8 +258,7 @@ impl Rsi {
     #[inline]
     pub fn update_value(&mut self, x: f64) -> Option<f64> {
         let (g, l) = self.st.step(x)?;
-        let s = g + l;
-        Some(if is_zero(s) { 0.0 } else { 100.0 * (g / s) })
+        Some(rsi_of(g, l))
     }
 
     /// The period.
@@ -149,6 +278,9 @@ impl Indicator for Rsi {
     }
     fn reset(&mut self) {
         self.st = GainLoss::new(self.st.period, self.st.recip);
+    }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        self.st.kernel(cols.field(self.price), out, rsi_of);
     }
 }
 
@@ -189,14 +321,12 @@ impl Indicator for Cmo {
     }
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         let (g, l) = self.st.step(self.price.get(bar))?;
-        let s = g + l;
-        Some(if is_zero(s) {
-            0.0
-        } else {
-            100.0 * ((g - l) / s)
-        })
+        Some(cmo_of(g, l))
     }
     fn reset(&mut self) {
         self.st = GainLoss::new(self.st.period, self.st.recip);
+    }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        self.st.kernel(cols.field(self.price), out, cmo_of);
     }
 }

@@ -5,7 +5,20 @@ use serde::{Deserialize, Serialize};
 
 use super::check_real;
 use crate::error::Result;
-use crate::indicator::Indicator;
+use crate::indicator::{Columns, Indicator};
+use crate::momentum::util::extend_with;
+
+/// A bar with only the high and low that SAR reads.
+#[inline]
+fn hl_bar(high: f64, low: f64) -> Bar {
+    Bar {
+        open: low,
+        high,
+        low,
+        close: low,
+        volume: 0.0,
+    }
+}
 
 /// Streaming state shared by SAR and SAREXT.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -95,7 +108,21 @@ impl SarState {
         let prev_high = self.new_high;
         self.new_low = bar.low;
         self.new_high = bar.high;
-        let (new_low, new_high) = (self.new_low, self.new_high);
+        Some(self.step(p, prev_low, prev_high, bar.low, bar.high))
+    }
+
+    /// One bar after the first: the SAR reported for it, given the previous bar's low and
+    /// high (the bar's own on the second bar) and its own. Shared by `update` and the
+    /// batch kernel.
+    #[inline(always)]
+    fn step(
+        &mut self,
+        p: &SarParams,
+        prev_low: f64,
+        prev_high: f64,
+        new_low: f64,
+        new_high: f64,
+    ) -> f64 {
         let out;
         if self.is_long {
             if new_low <= self.sar {
@@ -176,7 +203,32 @@ impl SarState {
                 self.sar = new_high;
             }
         }
-        Some(out)
+        out
+    }
+
+    /// Batch kernel: the fold of [`SarState::update`] from a fresh state over `high` and
+    /// `low`, the state in locals.
+    fn batch(p: SarParams, high: &[f64], low: &[f64], out: &mut Vec<f64>) {
+        let n = high.len().min(low.len());
+        out.reserve(n);
+        let mut st = Self::new();
+        let (Some(&h0), Some(&l0)) = (high.first(), low.first()) else {
+            return;
+        };
+        out.push(st.update(&p, &hl_bar(h0, l0)).unwrap_or(f64::NAN));
+        let (Some(&h1), Some(&l1)) = (high.get(1), low.get(1)) else {
+            return;
+        };
+        out.push(st.update(&p, &hl_bar(h1, l1)).unwrap_or(f64::NAN));
+        let rows = high
+            .iter()
+            .skip(2)
+            .zip(high.get(1..).unwrap_or(&[]))
+            .zip(low.iter().skip(2))
+            .zip(low.get(1..).unwrap_or(&[]));
+        extend_with(out, rows, |(((&h, &ph), &l), &pl)| {
+            st.step(&p, pl, ph, l, h)
+        });
     }
 }
 
@@ -232,6 +284,9 @@ impl Indicator for Sar {
     }
     fn reset(&mut self) {
         self.state = SarState::new();
+    }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        SarState::batch(self.params, cols.high(), cols.low(), out);
     }
 }
 
@@ -308,5 +363,8 @@ impl Indicator for SarExt {
     }
     fn reset(&mut self) {
         self.state = SarState::new();
+    }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        SarState::batch(self.params, cols.high(), cols.low(), out);
     }
 }
