@@ -182,7 +182,7 @@ impl DriftDetector for Ddm {
     /// drift) or a warning but no drift (`p_min + w·s_min < p + s <= p_min + d·s_min`). Anything
     /// else (a new minimum, a drift, a tie within the margin) runs river's formulas exactly as
     /// written, so every state and output is bit-for-bit river's.
-    #[inline(always)]
+    #[inline]
     fn update(&mut self, value: f64) -> Result<DriftState> {
         unit_interval("ddm", value, self.seen)?;
         if self.drift {
