@@ -52,19 +52,107 @@ impl FastK {
         *self = Self::new(self.period);
     }
 
-    /// Appends %K of every full window (bars `period − 1 ..`); `false` (leaving `k`
-    /// partly written) when the highs or lows hold a NaN.
-    fn batch(&self, high: &[f64], low: &[f64], close: &[f64], k: &mut Vec<f64>) -> bool {
-        // `inline(always)`: the kernel is compiled inside the FMA (AVX) frame.
-        crate::fma::dispatch(
+    /// Runs `f` on %K of every full window (bars `period − 1 ..`), a chunk at a time;
+    /// `false` (after some chunks) when the highs or lows hold a NaN.
+    #[inline(always)]
+    fn chunks(&self, high: &[f64], low: &[f64], close: &[f64], mut f: impl FnMut(&[f64])) -> bool {
+        let mut k = Vec::new();
+        max_min_chunks(
+            high,
+            low,
+            self.period,
             #[inline(always)]
-            || {
-                max_min_chunks(high, low, self.period, |first, ext| {
-                    let c = close.get(first..).unwrap_or(&[]);
-                    k.extend(ext.iter().zip(c).map(|((hh, ll), &c)| fast_k(hh, ll, c)));
-                })
+            |first, ext| {
+                let c = close.get(first..).unwrap_or(&[]);
+                k.clear();
+                k.extend(ext.iter().zip(c).map(|((hh, ll), &c)| fast_k(hh, ll, c)));
+                f(&k);
             },
         )
+    }
+}
+
+/// Two SMA stages past their warm-ups, fused into one loop so that their two latency
+/// chains (add the newest, subtract the oldest) overlap: appends the first stage's
+/// outputs to `a` and the second's to `b`, the operations of `Stage::run` applied twice.
+/// `None` (nothing done) unless both stages are warmed-up SMAs.
+#[inline(always)]
+fn sma2(
+    s1: &mut Stage,
+    s2: &mut Stage,
+    x: &[f64],
+    a: &mut Vec<f64>,
+    b: &mut Vec<f64>,
+) -> Option<()> {
+    let (
+        Stage::Sma {
+            p: p1,
+            sum: sum1,
+            seen: seen1,
+            hist: h1,
+        },
+        Stage::Sma {
+            p: p2,
+            sum: sum2,
+            seen: seen2,
+            hist: h2,
+        },
+    ) = (s1, s2)
+    else {
+        return None;
+    };
+    let (p1, p2) = (*p1, *p2);
+    if *seen1 < p1 || *seen2 < p2 || h1.len() < p1 || h2.len() < p2 {
+        return None;
+    }
+    let (f1, f2) = (crate::overlap::ma::fp(p1), crate::overlap::ma::fp(p2));
+    let (b1, b2) = (h1.len(), h2.len());
+    h1.extend_from_slice(x);
+    h2.resize(b2 + x.len(), 0.0);
+    let (mut s1, mut s2) = (*sum1, *sum2);
+    let sums = b.len();
+    b.resize(sums + x.len(), 0.0);
+    let olds1 = h1.get(b1 + 1 - p1..).unwrap_or(&[]);
+    let dst = b.get_mut(sums..).unwrap_or(&mut []);
+    // `w[p2 − 1 + q]` receives the first stage's output for input `q`; `w[q]` is the
+    // second stage's oldest term then.
+    let w = h2.get_mut(b2 + 1 - p2..).unwrap_or(&mut []);
+    for (q, ((&v, &o1), y)) in x.iter().zip(olds1).zip(dst).enumerate() {
+        s1 += v;
+        let av = s1 / f1;
+        s1 -= o1;
+        if let Some(slot) = w.get_mut(p2 - 1 + q) {
+            *slot = av;
+        }
+        let o2 = w.get(q).copied().unwrap_or(f64::NAN);
+        s2 += av;
+        *y = s2;
+        s2 -= o2;
+    }
+    (*sum1, *sum2) = (s1, s2);
+    *seen1 += x.len();
+    *seen2 += x.len();
+    a.extend_from_slice(h2.get(b2..).unwrap_or(&[]));
+    if let Some(ys) = b.get_mut(sums..) {
+        for y in ys {
+            *y /= f2;
+        }
+    }
+    let k1 = h1.len().saturating_sub(p1);
+    h1.drain(..k1);
+    let k2 = h2.len().saturating_sub(p2);
+    h2.drain(..k2);
+    Some(())
+}
+
+/// Appends two-column rows `(a[i], b[i])`.
+#[inline(always)]
+fn pairs(out: &mut Vec<f64>, a: &[f64], b: &[f64]) {
+    let from = out.len();
+    out.resize(from + 2 * a.len().min(b.len()), f64::NAN);
+    let dst = out.get_mut(from..).unwrap_or(&mut []);
+    for (row, (&x, &y)) in dst.chunks_exact_mut(2).zip(a.iter().zip(b)) {
+        row.copy_from_slice(&[x, y]);
     }
 }
 
@@ -80,15 +168,81 @@ fn fast_k(hh: f64, ll: f64, close: f64) -> f64 {
     }
 }
 
-/// Appends two-column rows: `lead` NaN rows, then `(a[i], b[i])` (both equally long).
-fn push_pairs(out: &mut Vec<f64>, lead: usize, a: &[f64], b: &[f64]) {
-    push_nan(out, 2 * lead);
-    let from = out.len();
-    let rows = a.len().min(b.len());
-    out.resize(from + 2 * rows, f64::NAN);
-    let dst = out.get_mut(from..).unwrap_or(&mut []);
-    for (row, (&x, &y)) in dst.chunks_exact_mut(2).zip(a.iter().zip(b)) {
-        row.copy_from_slice(&[x, y]);
+/// One MA stage of a batch kernel, fed a chunk at a time: appends an output for each
+/// input past the stage's warm-up, bit for bit what the core's `update` returns.
+#[derive(Debug)]
+enum Stage {
+    /// Period 1: the input.
+    Identity,
+    /// SMA over `p` inputs, `SmaCore::update`'s operations on slices: add the newest,
+    /// divide, subtract the oldest. `hist` keeps the last inputs, `seen` counts them.
+    Sma {
+        p: usize,
+        sum: f64,
+        seen: usize,
+        hist: Vec<f64>,
+    },
+    /// Other MA types: the core's `update`.
+    Core(MaCore),
+}
+
+impl Stage {
+    fn new(core: &MaCore) -> Self {
+        match core {
+            MaCore::Identity => Self::Identity,
+            MaCore::Sma(c) => Self::Sma {
+                p: c.lookback() + 1,
+                sum: 0.0,
+                seen: 0,
+                hist: Vec::new(),
+            },
+            other => {
+                let mut c = other.clone();
+                c.reset();
+                Self::Core(c)
+            }
+        }
+    }
+
+    /// Appends the outputs of the inputs `x` to `out`; returns how many inputs were still
+    /// inside the warm-up (no output).
+    #[inline(always)]
+    fn run(&mut self, x: &[f64], out: &mut Vec<f64>) -> usize {
+        match self {
+            Self::Identity => {
+                out.extend_from_slice(x);
+                0
+            }
+            Self::Core(c) => {
+                let before = out.len();
+                out.extend(x.iter().filter_map(|&v| c.update(v)));
+                x.len() - (out.len() - before)
+            }
+            Self::Sma { p, sum, seen, hist } => {
+                let p = *p;
+                let pf = crate::overlap::ma::fp(p);
+                let base = hist.len();
+                hist.extend_from_slice(x);
+                // Warm-up: the first `p − 1` inputs only add.
+                let warm = (p - 1).saturating_sub(*seen).min(x.len());
+                for &v in hist.get(base..base + warm).unwrap_or(&[]) {
+                    *sum += v;
+                }
+                *seen += x.len();
+                let from = base + warm;
+                let newest = hist.get(from..).unwrap_or(&[]);
+                let oldest = hist.get(from + 1 - p..).unwrap_or(&[]);
+                out.extend(newest.iter().zip(oldest).map(|(&v, &old)| {
+                    *sum += v;
+                    let y = *sum / pf;
+                    *sum -= old;
+                    y
+                }));
+                let keep = hist.len().saturating_sub(p);
+                hist.drain(..keep);
+                warm
+            }
+        }
     }
 }
 
@@ -167,27 +321,40 @@ impl Indicator for Stoch {
         self.slowd.reset();
     }
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
-        let n = cols.len();
-        let mut k = Vec::with_capacity(n);
-        if !self.k.batch(cols.high(), cols.low(), cols.close(), &mut k) {
-            fold_rows(self, cols, out);
-            return;
-        }
-        // The MA stages run over the valid part of the stage before (as the fold feeds them).
-        let mut sk = Vec::with_capacity(k.len());
-        self.slowk.batch(&k, &mut sk);
-        let lbk = self.slowk.lookback();
-        let mut sd = Vec::with_capacity(sk.len());
-        self.slowd.batch(sk.get(lbk..).unwrap_or(&[]), &mut sd);
-        let lbd = self.slowd.lookback();
-        let lead = self.lookback().min(n);
+        let (start, n) = (out.len(), cols.len());
         out.reserve(2 * n);
-        push_pairs(
-            out,
-            lead,
-            sk.get(lbk + lbd..).unwrap_or(&[]),
-            sd.get(lbd..).unwrap_or(&[]),
+        push_nan(out, 2 * (self.k.period - 1).min(n));
+        let (mut sk, mut sd) = (Stage::new(&self.slowk), Stage::new(&self.slowd));
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        // %K in vectorised chunks, the two MA stages over each chunk (no whole-series
+        // temporaries); rows without both stages' outputs are NaN.
+        let ok = crate::fma::dispatch(
+            #[inline(always)]
+            || {
+                self.k.chunks(
+                    cols.high(),
+                    cols.low(),
+                    cols.close(),
+                    #[inline(always)]
+                    |ks| {
+                        a.clear();
+                        b.clear();
+                        if sma2(&mut sk, &mut sd, ks, &mut a, &mut b).is_some() {
+                            pairs(out, &a, &b);
+                            return;
+                        }
+                        let wa = sk.run(ks, &mut a);
+                        let wb = sd.run(&a, &mut b);
+                        push_nan(out, 2 * (wa + wb));
+                        pairs(out, a.get(wb..).unwrap_or(&[]), &b);
+                    },
+                )
+            },
         );
+        if !ok {
+            out.truncate(start);
+            fold_rows(self, cols, out);
+        }
     }
 }
 
@@ -241,21 +408,27 @@ impl FastKD {
         out: &mut Vec<f64>,
     ) -> bool {
         let n = high.len();
-        let mut k = Vec::with_capacity(n);
-        if !self.k.batch(high, low, close, &mut k) {
-            return false;
-        }
-        let mut d = Vec::with_capacity(k.len());
-        self.d.batch(&k, &mut d);
-        let lbd = self.d.lookback();
         out.reserve(2 * (lead + n));
-        push_pairs(
-            out,
-            lead + self.lookback().min(n),
-            k.get(lbd..).unwrap_or(&[]),
-            d.get(lbd..).unwrap_or(&[]),
-        );
-        true
+        push_nan(out, 2 * (lead + (self.k.period - 1).min(n)));
+        let mut d = Stage::new(&self.d);
+        let mut kd = Vec::new();
+        crate::fma::dispatch(
+            #[inline(always)]
+            || {
+                self.k.chunks(
+                    high,
+                    low,
+                    close,
+                    #[inline(always)]
+                    |ks| {
+                        kd.clear();
+                        let w = d.run(ks, &mut kd);
+                        push_nan(out, 2 * w);
+                        pairs(out, ks.get(w..).unwrap_or(&[]), &kd);
+                    },
+                )
+            },
+        )
     }
 }
 

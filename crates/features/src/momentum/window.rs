@@ -111,15 +111,21 @@ impl Indicator for Aroon {
         let ok = crate::fma::dispatch(
             #[inline(always)]
             || {
-                argmax_argmin_chunks(cols.high(), cols.low(), p + 1, |_, ext| {
-                    let from = out.len();
-                    let rows = ext.iter();
-                    out.resize(from + 2 * rows.len(), 0.0);
-                    let dst = out.get_mut(from..).unwrap_or(&mut []);
-                    for (row, (up, down)) in dst.chunks_exact_mut(2).zip(rows) {
-                        row.copy_from_slice(&[f * down, f * up]);
-                    }
-                })
+                argmax_argmin_chunks(
+                    cols.high(),
+                    cols.low(),
+                    p + 1,
+                    #[inline(always)]
+                    |_, ext| {
+                        let from = out.len();
+                        let rows = ext.iter();
+                        out.resize(from + 2 * rows.len(), 0.0);
+                        let dst = out.get_mut(from..).unwrap_or(&mut []);
+                        for (row, (up, down)) in dst.chunks_exact_mut(2).zip(rows) {
+                            row.copy_from_slice(&[f * down, f * up]);
+                        }
+                    },
+                )
             },
         );
         if !ok {
@@ -178,9 +184,15 @@ impl Indicator for AroonOsc {
         let ok = crate::fma::dispatch(
             #[inline(always)]
             || {
-                argmax_argmin_chunks(cols.high(), cols.low(), p + 1, |_, ext| {
-                    out.extend(ext.iter().map(|(up, down)| f * (up - down)));
-                })
+                argmax_argmin_chunks(
+                    cols.high(),
+                    cols.low(),
+                    p + 1,
+                    #[inline(always)]
+                    |_, ext| {
+                        out.extend(ext.iter().map(|(up, down)| f * (up - down)));
+                    },
+                )
             },
         );
         if !ok {
@@ -255,10 +267,16 @@ impl Indicator for Willr {
         let ok = crate::fma::dispatch(
             #[inline(always)]
             || {
-                max_min_chunks(cols.high(), cols.low(), p, |first, ext| {
-                    let c = close.get(first..).unwrap_or(&[]);
-                    out.extend(ext.iter().zip(c).map(|((hh, ll), &c)| willr(hh, ll, c)));
-                })
+                max_min_chunks(
+                    cols.high(),
+                    cols.low(),
+                    p,
+                    #[inline(always)]
+                    |first, ext| {
+                        let c = close.get(first..).unwrap_or(&[]);
+                        out.extend(ext.iter().zip(c).map(|((hh, ll), &c)| willr(hh, ll, c)));
+                    },
+                )
             },
         );
         if !ok {
@@ -812,5 +830,142 @@ impl Indicator for UltOsc {
         if let Ok(s) = Self::new(a, b, c) {
             *self = s;
         }
+    }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        out.reserve(cols.len());
+        crate::fma::dispatch(
+            #[inline(always)]
+            || ultosc_kernel(cols, self.sorted, out),
+        );
+    }
+}
+
+/// Bars per chunk of the ULTOSC kernel.
+const ULTOSC_CHUNK: usize = 512;
+
+/// Appends the buying pressure and true range of bars `a + 1 .. b` (the fold's
+/// comparisons, branch-free) to `bp` and `tr`.
+#[inline(always)]
+fn pressure_range(cols: &Columns<'_>, a: usize, b: usize, bp: &mut Vec<f64>, tr: &mut Vec<f64>) {
+    let (b0, t0) = (bp.len(), tr.len());
+    let m = b.saturating_sub(a + 1);
+    bp.resize(b0 + m, 0.0);
+    tr.resize(t0 + m, 0.0);
+    let dst = bp.iter_mut().skip(b0).zip(tr.iter_mut().skip(t0));
+    let (h, l, c) = (
+        span(cols.high(), a + 1, b),
+        span(cols.low(), a + 1, b),
+        span(cols.close(), a + 1, b),
+    );
+    let yc = span(cols.close(), a, b);
+    for ((bp, tr), (((&h, &l), &c), &yc)) in dst.zip(h.iter().zip(l).zip(c).zip(yc)) {
+        let true_low = if l < yc { l } else { yc };
+        *bp = c - true_low;
+        let r = h - l;
+        let t = (yc - h).abs();
+        let r = if t > r { t } else { r };
+        let t = (yc - l).abs();
+        *tr = if t > r { t } else { r };
+    }
+}
+
+/// One ULTOSC term `w · (a / b)`, or `0.0` where the fold skips it (`b` zero or NaN). The
+/// fold's total starts at `+0` and never becomes `−0`, so adding `0.0` equals skipping.
+#[inline(always)]
+fn ultosc_term(w: f64, a: f64, b: f64) -> f64 {
+    let v = w * (a / b);
+    if is_zero(b) { 0.0 } else { v }
+}
+
+/// ULTOSC of the bars of `cols` with periods `sorted` (shortest first), appended to `out`,
+/// bit for bit the fold: the six running sums in one tight loop per chunk, the terms in
+/// a vectorised pass.
+#[inline(always)]
+fn ultosc_kernel(cols: &Columns<'_>, sorted: [usize; 3], out: &mut Vec<f64>) {
+    let n = cols.len();
+    let lng = sorted[2];
+    push_nan(out, lng.min(n));
+    if n <= lng {
+        return;
+    }
+    // `bp[k]`, `tr[k]`: terms of bar `i − lng + k` for the chunk starting at bar `i`; the
+    // priming phase adds bar `u` (1 ..= lng) to sum `j` when `u + p_j > lng`.
+    let (mut bp, mut tr) = (Vec::new(), Vec::new());
+    pressure_range(cols, 0, lng, &mut bp, &mut tr);
+    let (mut a, mut b) = ([0.0f64; 3], [0.0f64; 3]);
+    for (u, (&x, &y)) in (1..lng).zip(bp.iter().zip(&tr)) {
+        for ((a, b), &p) in a.iter_mut().zip(b.iter_mut()).zip(&sorted) {
+            if u + p > lng {
+                *a += x;
+                *b += y;
+            }
+        }
+    }
+    // `bp`, `tr` now hold bars 1 .. lng; the loop below expects bars `i − lng ..`, so
+    // prepend bar 0's (unused) slot.
+    bp.insert(0, 0.0);
+    tr.insert(0, 0.0);
+    let [p0, p1, p2] = sorted;
+    let mut sums: [Vec<f64>; 6] = Default::default();
+    let mut i = lng;
+    while i < n {
+        let end = (i + ULTOSC_CHUNK).min(n);
+        let keep = bp.len() - lng;
+        bp.drain(..keep);
+        tr.drain(..keep);
+        pressure_range(cols, i - 1, end, &mut bp, &mut tr);
+        let m = end - i;
+        for v in &mut sums {
+            v.resize(m, 0.0);
+        }
+        let [s0, s1, s2, s3, s4, s5] = &mut sums;
+        // Bar `i + q` adds `bp[lng + q]` and then drops the bar `p − 1` back,
+        // `bp[lng + q − p + 1]`.
+        let newer = bp.iter().zip(&tr).skip(lng);
+        let d0 = bp.iter().zip(&tr).skip(lng + 1 - p0);
+        let d1 = bp.iter().zip(&tr).skip(lng + 1 - p1);
+        let d2 = bp.iter().zip(&tr).skip(lng + 1 - p2);
+        let dst = s0
+            .iter_mut()
+            .zip(s1.iter_mut())
+            .zip(s2.iter_mut().zip(s3.iter_mut()))
+            .zip(s4.iter_mut().zip(s5.iter_mut()));
+        let src = newer.zip(d0).zip(d1.zip(d2));
+        for (
+            (((o0, o1), (o2, o3)), (o4, o5)),
+            (((&x, &y), (&x0, &y0)), ((&x1, &y1), (&x2, &y2))),
+        ) in dst.zip(src)
+        {
+            let [a0, a1, a2] = &mut a;
+            let [b0, b1, b2] = &mut b;
+            *a0 += x;
+            *b0 += y;
+            *a1 += x;
+            *b1 += y;
+            *a2 += x;
+            *b2 += y;
+            (*o0, *o1, *o2, *o3, *o4, *o5) = (*a0, *b0, *a1, *b1, *a2, *b2);
+            *a0 -= x0;
+            *b0 -= y0;
+            *a1 -= x1;
+            *b1 -= y1;
+            *a2 -= x2;
+            *b2 -= y2;
+        }
+        let [s0, s1, s2, s3, s4, s5] = &sums;
+        out.extend(
+            s0.iter()
+                .zip(s1)
+                .zip(s2.iter().zip(s3))
+                .zip(s4.iter().zip(s5))
+                .map(|(((&a0, &b0), (&a1, &b1)), (&a2, &b2))| {
+                    let total = 0.0
+                        + ultosc_term(4.0, a0, b0)
+                        + ultosc_term(2.0, a1, b1)
+                        + ultosc_term(1.0, a2, b2);
+                    100.0 * (total / 7.0)
+                }),
+        );
+        i = end;
     }
 }
