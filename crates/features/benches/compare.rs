@@ -155,6 +155,19 @@ fn main() {
     case!("LINEARREG(14)", LinearReg::new(RegKind::Value, 14));
     case!("STDDEV(20)", StdDev::new(20, 1.0));
     case!("AROON(14)", aaiti_features::momentum::Aroon::new(14));
+    // More of the overlap/statistic/oscillator kernels (not in the table).
+    case!("TRIMA(30)", aaiti_features::overlap::Trima::new(30));
+    case!("T3(5,0.7)", aaiti_features::overlap::T3::new(5, 0.7));
+    case!(
+        "MACDEXT(EMA)",
+        aaiti_features::momentum::MacdExt::new(12, MaType::Ema, 26, MaType::Ema, 9, MaType::Ema)
+    );
+    case!(
+        "APO(12,26,EMA)",
+        aaiti_features::momentum::Apo::new(12, 26, MaType::Ema)
+    );
+    case!("VAR(20)", aaiti_features::statistic::Var::new(20, 1.0));
+    case!("CORREL(30)", aaiti_features::statistic::Correl::new(30));
     let body: Vec<String> = out
         .iter()
         .map(|(name, (b, s))| format!("\"{name}\": {{\"batch_s\": {b:e}, \"stream_s\": {s:e}}}"))

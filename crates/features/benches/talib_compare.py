@@ -70,6 +70,12 @@ def main():
         "LINEARREG(14)": lambda: talib.LINEARREG(c, 14),
         "STDDEV(20)": lambda: talib.STDDEV(c, 20, 1.0),
         "AROON(14)": lambda: talib.AROON(h, l, 14),
+        "TRIMA(30)": lambda: talib.TRIMA(c, 30),
+        "T3(5,0.7)": lambda: talib.T3(c, 5, 0.7),
+        "MACDEXT(EMA)": lambda: talib.MACDEXT(c, 12, 1, 26, 1, 9, 1),
+        "APO(12,26,EMA)": lambda: talib.APO(c, 12, 26, 1),
+        "VAR(20)": lambda: talib.VAR(c, 20, 1.0),
+        "CORREL(30)": lambda: talib.CORREL(h, l, 30),
     }
     res = {"n_bars": a.n, "repeat": a.repeat, "talib": talib.__version__,
            "talib_c": str(talib.__ta_version__), "results": {}}

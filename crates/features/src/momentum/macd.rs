@@ -363,6 +363,39 @@ impl Indicator for MacdExt {
         self.signal.reset();
         self.n = 0;
     }
+    /// The MA kernels: each price MA over the input from its start bar, the signal MA over
+    /// the `macd` line from the first bar where both exist.
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        let x = cols.field(self.price);
+        let n = x.len();
+        let largest = self.largest;
+        if n <= largest {
+            out.extend(std::iter::repeat_n(f64::NAN, 3 * n));
+            return;
+        }
+        // Two scratch vectors only (fresh large allocations cost page faults): the fast
+        // line becomes `macd` in place and the slow one's buffer takes the signal.
+        let (mut f, mut s) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        self.fast
+            .batch(&x[largest - self.fast.lookback()..], &mut f);
+        self.slow
+            .batch(&x[largest - self.slow.lookback()..], &mut s);
+        // Both lines from bar `largest` on.
+        f.drain(..self.fast.lookback());
+        for (a, &b) in f.iter_mut().zip(&s[self.slow.lookback()..]) {
+            *a -= b;
+        }
+        let macd = f;
+        s.clear();
+        self.signal.batch(&macd, &mut s);
+        let sig = s;
+        let first = self.signal.lookback().min(macd.len());
+        out.reserve(3 * n);
+        out.extend(std::iter::repeat_n(f64::NAN, 3 * (largest + first)));
+        for (&m, &g) in macd[first..].iter().zip(&sig[first..]) {
+            out.extend_from_slice(&[m, g, m - g]);
+        }
+    }
 }
 
 /// APO and PPO's shared core: two MAs of one type, fast and slow (swapped if needed).
@@ -401,6 +434,17 @@ impl PoCore {
     fn reset(&mut self) {
         self.fast.reset();
         self.slow.reset();
+    }
+
+    /// Both MA kernels over `x`, then `g(fast, slow)` on the rows where both exist.
+    fn batch(&self, x: &[f64], out: &mut Vec<f64>, g: impl Fn(f64, f64) -> f64) {
+        let (mut f, mut s) = (Vec::with_capacity(x.len()), Vec::with_capacity(x.len()));
+        self.fast.batch(x, &mut f);
+        self.slow.batch(x, &mut s);
+        let lb = self.lookback().min(x.len());
+        out.reserve(x.len());
+        out.extend(std::iter::repeat_n(f64::NAN, lb));
+        out.extend(f[lb..].iter().zip(&s[lb..]).map(|(&a, &b)| g(a, b)));
     }
 }
 
@@ -446,6 +490,9 @@ impl Indicator for Apo {
     }
     fn reset(&mut self) {
         self.core.reset();
+    }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        self.core.batch(cols.field(self.price), out, |f, s| f - s);
     }
 }
 
@@ -494,6 +541,15 @@ impl Indicator for Ppo {
     }
     fn reset(&mut self) {
         self.core.reset();
+    }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        self.core.batch(cols.field(self.price), out, |f, s| {
+            if is_zero_strict(s) {
+                0.0
+            } else {
+                ((f - s) / s) * 100.0
+            }
+        });
     }
 }
 

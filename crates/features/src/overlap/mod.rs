@@ -52,6 +52,20 @@ pub(crate) fn check_real(name: &str, v: f64, min: f64, max: f64) -> Result<()> {
 
 macro_rules! scalar_ma {
     ($(#[$m:meta])* $name:ident, $core:ty, $min:expr, |$p:ident| $make:expr) => {
+        scalar_ma!($(#[$m])* $name, $core, $min, |$p| $make, |core, x| core.update(x));
+    };
+    ($(#[$m:meta])* $name:ident, $core:ty, $min:expr, |$p:ident| $make:expr, fma) => {
+        // The step's `mul_add`s run in the FMA frame (one `vfmadd` each instead of a libm
+        // call); the results are the same either way.
+        scalar_ma!(
+            $(#[$m])* $name, $core, $min, |$p| $make,
+            |core, x| crate::fma::dispatch(|| core.update(x))
+        );
+    };
+    (
+        $(#[$m:meta])* $name:ident, $core:ty, $min:expr, |$p:ident| $make:expr,
+        |$c:ident, $x:ident| $step:expr
+    ) => {
         $(#[$m])*
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         pub struct $name {
@@ -84,7 +98,9 @@ macro_rules! scalar_ma {
             }
             #[inline]
             fn update(&mut self, bar: &Bar) -> Option<f64> {
-                self.core.update(self.price.get(bar))
+                let $x = self.price.get(bar);
+                let $c = &mut self.core;
+                $step
             }
             fn reset(&mut self) {
                 self.core.reset();
@@ -103,7 +119,7 @@ scalar_ma!(
 scalar_ma!(
     /// EMA: exponential moving average, `k = 2/(n+1)`, seeded with the SMA of the first
     /// `n` values (TA-Lib `EMA`, default 30).
-    Ema, EmaCore, 1, |period| EmaCore::new(period)
+    Ema, EmaCore, 1, |period| EmaCore::new(period), fma
 );
 scalar_ma!(
     /// WMA: linearly weighted moving average (TA-Lib `WMA`, default 30).
@@ -111,11 +127,11 @@ scalar_ma!(
 );
 scalar_ma!(
     /// DEMA: double exponential moving average `2*EMA - EMA(EMA)` (TA-Lib `DEMA`, default 30).
-    Dema, DemaCore, 1, |period| DemaCore::new(period)
+    Dema, DemaCore, 1, |period| DemaCore::new(period), fma
 );
 scalar_ma!(
     /// TEMA: triple exponential moving average (TA-Lib `TEMA`, default 30).
-    Tema, TemaCore, 1, |period| TemaCore::new(period)
+    Tema, TemaCore, 1, |period| TemaCore::new(period), fma
 );
 scalar_ma!(
     /// TRIMA: triangular moving average (TA-Lib `TRIMA`, default 30).
