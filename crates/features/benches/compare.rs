@@ -1,9 +1,9 @@
-//! Side-by-side speed run against the TA-Lib wheel: times the 20 indicators of
+//! Side-by-side speed run against the TA-Lib wheel: times the 26 indicators of
 //! `talib_compare.py` on the *same* 1,000,000-bar series (read from the raw file the
 //! Python side writes), batch and streaming, and prints one JSON object.
 //!
-//! * batch: [`aaiti_features::batch()`] (monomorphised fold of `update` into an `Array2`,
-//!   no per-bar dynamic dispatch), best of `REPEAT` runs after a warm-up;
+//! * batch: [`aaiti_features::batch()`] (the indicator's batch kernel,
+//!   `Indicator::batch_into`, into an `Array2`), best of `REPEAT` runs after a warm-up;
 //! * streaming: a fresh state fed bar by bar (`update`), outputs consumed, best of `REPEAT`.
 //!
 //! Run through `crates/features/benches/run_compare.sh`, or directly:
@@ -167,7 +167,6 @@ fn main() {
         aaiti_features::momentum::Apo::new(12, 26, MaType::Ema)
     );
     case!("VAR(20)", aaiti_features::statistic::Var::new(20, 1.0));
-    case!("CORREL(30)", aaiti_features::statistic::Correl::new(30));
     let body: Vec<String> = out
         .iter()
         .map(|(name, (b, s))| format!("\"{name}\": {{\"batch_s\": {b:e}, \"stream_s\": {s:e}}}"))

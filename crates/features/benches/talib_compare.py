@@ -5,7 +5,7 @@
    generator of ../shared/reference/bench/talib_bench.py) and writes it as five
    little-endian f64 columns (open, high, low, close, volume) to SERIES, which the Rust
    side (benches/compare.rs) reads: both time the identical bytes.
-2. Times the same 21 indicators with the TA-Lib wheel (best of 5 after a warm-up) and
+2. Times the same 26 indicators with the TA-Lib wheel (best of 5 after a warm-up) and
    prints JSON.
 
     python talib_compare.py [--series /tmp/aaiti_features_bench_ohlcv.f64] [--n 1000000]
@@ -75,7 +75,6 @@ def main():
         "MACDEXT(EMA)": lambda: talib.MACDEXT(c, 12, 1, 26, 1, 9, 1),
         "APO(12,26,EMA)": lambda: talib.APO(c, 12, 26, 1),
         "VAR(20)": lambda: talib.VAR(c, 20, 1.0),
-        "CORREL(30)": lambda: talib.CORREL(h, l, 30),
     }
     res = {"n_bars": a.n, "repeat": a.repeat, "talib": talib.__version__,
            "talib_c": str(talib.__ta_version__), "results": {}}
