@@ -57,6 +57,7 @@ impl Default for AdwinParams {
 /// A cut always drops the oldest entry, so only "is there any cut" matters, and the result is
 /// bit-for-bit river's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "AdwinRepr")]
 pub struct Adwin {
     params: AdwinParams,
     /// Entry sums. Row `r` is a ring buffer at `[r·cap, (r+1)·cap)` (`cap` = `max_buckets + 1`
@@ -80,6 +81,108 @@ pub struct Adwin {
     n_detections: u64,
     drift: bool,
     seen: u64,
+}
+
+/// A checkpoint as stored: [`Adwin`]'s fields, checked (and, for checkpoints written by
+/// builds whose rows were `(max_buckets + 1).next_power_of_two()` wide, re-laid out) before
+/// they become a detector, so a checkpoint is either restored exactly or rejected with an
+/// error naming what is inconsistent, never misread.
+#[derive(Deserialize)]
+struct AdwinRepr {
+    params: AdwinParams,
+    totals: Vec<f64>,
+    variances: Vec<f64>,
+    heads: Vec<usize>,
+    lens: Vec<usize>,
+    total: f64,
+    variance: f64,
+    width: f64,
+    tick: u64,
+    phase: u32,
+    n_detections: u64,
+    drift: bool,
+    seen: u64,
+}
+
+impl TryFrom<AdwinRepr> for Adwin {
+    type Error = String;
+
+    fn try_from(r: AdwinRepr) -> std::result::Result<Self, String> {
+        let p = r.params;
+        Self::new(p).map_err(|e| format!("ADWIN checkpoint: {e}"))?;
+        let rows = r.heads.len();
+        if rows == 0 || r.lens.len() != rows {
+            return Err(format!(
+                "ADWIN checkpoint: {rows} row heads but {} row lengths",
+                r.lens.len()
+            ));
+        }
+        if r.variances.len() != r.totals.len() {
+            return Err(format!(
+                "ADWIN checkpoint: {} totals but {} variances",
+                r.totals.len(),
+                r.variances.len()
+            ));
+        }
+        let cap = Self::row_cap(p.max_buckets);
+        let old_cap = (p.max_buckets + 1).next_power_of_two();
+        let stored_cap = if r.totals.len() == rows * cap {
+            cap
+        } else if r.totals.len() == rows * old_cap {
+            old_cap
+        } else {
+            return Err(format!(
+                "ADWIN checkpoint: {} entries for {rows} rows (expected {} or, from older \
+                 builds, {})",
+                r.totals.len(),
+                rows * cap,
+                rows * old_cap
+            ));
+        };
+        for (row, (&h, &l)) in r.heads.iter().zip(&r.lens).enumerate() {
+            if h >= stored_cap || l > stored_cap {
+                return Err(format!(
+                    "ADWIN checkpoint: row {row} has head {h} and length {l}, beyond its \
+                     {stored_cap} slots"
+                ));
+            }
+        }
+        if r.phase >= p.clock {
+            return Err(format!(
+                "ADWIN checkpoint: phase {} is not below clock {}",
+                r.phase, p.clock
+            ));
+        }
+        let (mut totals, mut variances, mut heads) = (r.totals, r.variances, r.heads);
+        if stored_cap != cap {
+            // Older layout: copy each row's entries, oldest first, to the start of a wider row.
+            let (mut t, mut v) = (vec![0.0; rows * cap], vec![0.0; rows * cap]);
+            for (row, (&h, &l)) in heads.iter().zip(&r.lens).enumerate() {
+                for k in 0..l {
+                    let from = row * stored_cap + ((h + k) & (stored_cap - 1));
+                    t[row * cap + k] = totals[from];
+                    v[row * cap + k] = variances[from];
+                }
+            }
+            (totals, variances) = (t, v);
+            heads.iter_mut().for_each(|h| *h = 0);
+        }
+        Ok(Self {
+            params: p,
+            totals,
+            variances,
+            heads,
+            lens: r.lens,
+            total: r.total,
+            variance: r.variance,
+            width: r.width,
+            tick: r.tick,
+            phase: r.phase,
+            n_detections: r.n_detections,
+            drift: r.drift,
+            seen: r.seen,
+        })
+    }
 }
 
 impl Default for Adwin {
@@ -832,6 +935,109 @@ mod tests {
                 (u - 0.5) * scale + if i >= shift_at { shift } else { 0.0 }
             })
             .collect()
+    }
+
+    /// `a`'s checkpoint as builds before the deferred merges wrote it: rows
+    /// `(max_buckets + 1).next_power_of_two()` wide, with rotated ring-buffer heads.
+    fn old_layout(a: &Adwin) -> serde_json::Value {
+        let old_cap = (a.params.max_buckets + 1).next_power_of_two();
+        let cap = a.cap();
+        let rows = a.heads.len();
+        let (mut t, mut v) = (vec![0.0; rows * old_cap], vec![0.0; rows * old_cap]);
+        let mut heads = Vec::new();
+        for r in 0..rows {
+            let len = a.lens[r];
+            assert!(len <= old_cap, "row {r} has {len} entries");
+            let h_old = (3 * r + 1) % old_cap;
+            for k in 0..len {
+                let from = r * cap + ((a.heads[r] + k) & (cap - 1));
+                t[r * old_cap + ((h_old + k) & (old_cap - 1))] = a.totals[from];
+                v[r * old_cap + ((h_old + k) & (old_cap - 1))] = a.variances[from];
+            }
+            heads.push(h_old);
+        }
+        let mut j = serde_json::to_value(a).unwrap();
+        j["totals"] = serde_json::json!(t);
+        j["variances"] = serde_json::json!(v);
+        j["heads"] = serde_json::json!(heads);
+        j
+    }
+
+    #[test]
+    fn checkpoints_restore_exactly_and_older_layouts_migrate() {
+        let p = AdwinParams::default();
+        let xs = stream(11, 30_000, 15_000, 0.4, 1.0);
+        for cut in [0usize, 1, 37, 4_999, 17_321] {
+            let mut a = Adwin::new(p).unwrap();
+            for &x in &xs[..cut] {
+                a.update(x).unwrap();
+            }
+            let mut b: Adwin = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+            assert_eq!(a, b, "round trip at {cut}");
+            let mut merged = a.clone();
+            merged.normalize();
+            let mut c: Adwin = serde_json::from_value(old_layout(&merged)).unwrap();
+            let mut drifts = 0;
+            for (i, &x) in xs.iter().enumerate().skip(cut) {
+                let ra = a.update(x).unwrap();
+                assert_eq!(
+                    ra,
+                    b.update(x).unwrap(),
+                    "restored differs at {i} (cut {cut})"
+                );
+                assert_eq!(
+                    ra,
+                    c.update(x).unwrap(),
+                    "migrated differs at {i} (cut {cut})"
+                );
+                drifts += usize::from(ra.is_drift());
+            }
+            if cut < 15_000 {
+                assert!(drifts > 0, "the stream shifts at 15,000");
+            }
+            assert_eq!(
+                (a.total.to_bits(), a.variance.to_bits(), a.width.to_bits()),
+                (c.total.to_bits(), c.variance.to_bits(), c.width.to_bits())
+            );
+        }
+    }
+
+    #[test]
+    fn inconsistent_checkpoints_are_rejected_with_the_reason() {
+        let mut a = Adwin::default();
+        for x in stream(3, 500, 1_000, 0.0, 1.0) {
+            a.update(x).unwrap();
+        }
+        let good = serde_json::to_value(&a).unwrap();
+        let mut short = good.clone();
+        short["totals"].as_array_mut().unwrap().pop();
+        let e = serde_json::from_value::<Adwin>(short)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("totals") && e.contains("variances"), "{e}");
+        let mut rows = good.clone();
+        rows["lens"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!(0));
+        let e = serde_json::from_value::<Adwin>(rows)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("row lengths"), "{e}");
+        let mut head = good.clone();
+        head["heads"][0] = serde_json::json!(10_000);
+        let e = serde_json::from_value::<Adwin>(head)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("row 0 has head 10000"), "{e}");
+        let mut width = good;
+        let n = width["totals"].as_array().unwrap().len();
+        width["totals"] = serde_json::json!(vec![0.0; n + 3]);
+        width["variances"] = serde_json::json!(vec![0.0; n + 3]);
+        let e = serde_json::from_value::<Adwin>(width)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("entries for"), "{e}");
     }
 
     fn compare(params: AdwinParams, xs: &[f64]) {
