@@ -190,7 +190,13 @@ impl Indicator for AroonOsc {
                     p + 1,
                     #[inline(always)]
                     |_, ext| {
-                        out.extend(ext.iter().map(|(up, down)| f * (up - down)));
+                        let from = out.len();
+                        let rows = ext.iter();
+                        out.resize(from + rows.len(), 0.0);
+                        let dst = out.get_mut(from..).unwrap_or(&mut []);
+                        for (y, (up, down)) in dst.iter_mut().zip(rows) {
+                            *y = f * (up - down);
+                        }
                     },
                 )
             },
@@ -953,19 +959,22 @@ fn ultosc_kernel(cols: &Columns<'_>, sorted: [usize; 3], out: &mut Vec<f64>) {
             *b2 -= y2;
         }
         let [s0, s1, s2, s3, s4, s5] = &sums;
-        out.extend(
-            s0.iter()
-                .zip(s1)
-                .zip(s2.iter().zip(s3))
-                .zip(s4.iter().zip(s5))
-                .map(|(((&a0, &b0), (&a1, &b1)), (&a2, &b2))| {
-                    let total = 0.0
-                        + ultosc_term(4.0, a0, b0)
-                        + ultosc_term(2.0, a1, b1)
-                        + ultosc_term(1.0, a2, b2);
-                    100.0 * (total / 7.0)
-                }),
-        );
+        // A plain loop (not `extend(map)`), so that it is inlined into the FMA/AVX frame.
+        let from = out.len();
+        out.resize(from + m, 0.0);
+        let dst = out.get_mut(from..).unwrap_or(&mut []);
+        let src = s0
+            .iter()
+            .zip(s1)
+            .zip(s2.iter().zip(s3))
+            .zip(s4.iter().zip(s5));
+        for (y, (((&a0, &b0), (&a1, &b1)), (&a2, &b2))) in dst.iter_mut().zip(src) {
+            let total = 0.0
+                + ultosc_term(4.0, a0, b0)
+                + ultosc_term(2.0, a1, b1)
+                + ultosc_term(1.0, a2, b2);
+            *y = 100.0 * (total / 7.0);
+        }
         i = end;
     }
 }
