@@ -91,35 +91,48 @@ fn atr_kernel(cols: &Columns<'_>, period: usize, natr: bool, out: &mut Vec<f64>)
 }
 
 /// The ATR recursion `prev = fma(prev, keep, tr * (1 - keep))` over `[high, low,
-/// previous close, close]`, appending the ATR (or the NATR when `NATR`). Per block: the
-/// scaled true ranges first (independent across bars, so they vectorise), then the
-/// recursion alone, then (NATR) the vectorised division by the close.
+/// previous close, close]`, appending the ATR (or the NATR when `NATR`). The scaled true
+/// ranges are computed one block ahead of the recursion, in the same loop (the CPU does
+/// them, and the NATR division, in the shadow of the FMA latency).
 #[inline(always)]
 fn atr_tail<const NATR: bool>(cols4: [&[f64]; 4], mut prev: f64, keep: f64, out: &mut Vec<f64>) {
     const B: usize = 256;
     let [h, l, pc, c] = cols4;
     let rest = 1.0 - keep;
-    let mut buf = [0.0f64; B];
-    for (((h, l), pc), c) in h
+    let mut inc = [0.0f64; B];
+    let mut row = [0.0f64; B];
+    let mut blocks = h
         .chunks(B)
         .zip(l.chunks(B))
         .zip(pc.chunks(B))
-        .zip(c.chunks(B))
-    {
-        let k = h.len();
-        for (((b, &h), &l), &pc) in buf.iter_mut().zip(h).zip(l).zip(pc) {
-            *b = tr_of(h, l, pc) * rest;
+        .zip(c.chunks(B));
+    let mut k = 0;
+    let mut closes: &[f64] = &[];
+    if let Some((((h, l), pc), c)) = blocks.next() {
+        for (((d, &h), &l), &pc) in inc.iter_mut().zip(h).zip(l).zip(pc) {
+            *d = tr_of(h, l, pc) * rest;
         }
-        for b in buf.iter_mut().take(k) {
-            prev = prev.mul_add(keep, *b);
-            *b = prev;
+        k = h.len();
+        closes = c;
+    }
+    while k > 0 {
+        let (((h, l), pc), c) = blocks.next().unwrap_or((((&[], &[]), &[]), &[]));
+        let next = h.len();
+        let emit = |prev: f64, c: f64| if NATR { natr_of(prev, c) } else { prev };
+        let here = inc.iter_mut().zip(row.iter_mut()).zip(closes);
+        for (((d, r), &c), ((&h, &l), &pc)) in here.zip(h.iter().zip(l).zip(pc)) {
+            prev = prev.mul_add(keep, *d);
+            *r = emit(prev, c);
+            *d = tr_of(h, l, pc) * rest;
         }
-        if NATR {
-            for (b, &c) in buf.iter_mut().zip(c) {
-                *b = natr_of(*b, c);
-            }
+        let here = inc.iter().zip(row.iter_mut()).zip(closes);
+        for ((d, r), &c) in here.take(k).skip(next) {
+            prev = prev.mul_add(keep, *d);
+            *r = emit(prev, c);
         }
-        out.extend_from_slice(buf.get(..k).unwrap_or(&[]));
+        out.extend_from_slice(row.get(..k).unwrap_or(&[]));
+        k = next;
+        closes = c;
     }
 }
 

@@ -162,11 +162,11 @@ impl GainLoss {
 /// The smoothing after the seed over `tail` (`tail[0]` is the last seed value), from the
 /// averages `[gain, loss]`; `RECIP` multiplies by `1 / p` (RSI), otherwise divides (CMO).
 ///
-/// Per block: the signed changes first (independent across bars, so they vectorise), as
-/// pairs `[gain increment, -(loss increment)]`; then the two recursions, whose only
-/// data-dependent choice is now in the loaded pair. `loss - d` is `loss + (-d)` (`d` is a
-/// negative change, never NaN) and `loss - 0` is `loss + (-0)`, so each side is
-/// `avg * (p - 1) + inc`.
+/// The signed changes are turned into pairs `[gain increment, -(loss increment)]` one
+/// block ahead of the recursions (in the same loop, so the CPU does it in the shadow of
+/// their latency), and the recursions read them back: their only data-dependent choice
+/// is then in the loaded pair. `loss - d` is `loss + (-d)` (`d` is a negative change,
+/// never NaN) and `loss - 0` is `loss + (-0)`, so each side is `avg * (p - 1) + inc`.
 #[inline(always)]
 fn wilder_tail<const RECIP: bool>(
     tail: &[f64],
@@ -177,42 +177,57 @@ fn wilder_tail<const RECIP: bool>(
     out: &mut Vec<f64>,
 ) {
     const B: usize = 256;
+    #[inline(always)]
+    fn pair(v: f64, pv: f64) -> [f64; 2] {
+        let diff = v - pv;
+        if diff < 0.0 {
+            [0.0, -diff]
+        } else {
+            [diff, -0.0]
+        }
+    }
     let [mut gain, mut loss] = st;
     let inv = 1.0 / p;
     let cur = tail.get(1..).unwrap_or(&[]);
-    let mut inc = [0.0f64; 2 * B];
+    let mut inc = [[0.0f64; 2]; B];
     let mut row = [0.0f64; B];
-    for (cur, prev) in cur.chunks(B).zip(tail.chunks(B)) {
-        let k = cur.len();
-        for ((d, &v), &pv) in inc.chunks_exact_mut(2).zip(cur).zip(prev) {
-            let diff = v - pv;
-            let (up, down) = if diff < 0.0 {
-                (0.0, -diff)
-            } else {
-                (diff, -0.0)
-            };
-            if let [a, b] = d {
-                *a = up;
-                *b = down;
-            }
+    let mut blocks = cur.chunks(B).zip(tail.chunks(B));
+    let mut k = 0;
+    if let Some((cur, prev)) = blocks.next() {
+        for ((d, &v), &pv) in inc.iter_mut().zip(cur).zip(prev) {
+            *d = pair(v, pv);
         }
-        for (r, d) in row.iter_mut().zip(inc.chunks_exact(2)).take(k) {
-            if let [up, down] = *d {
-                loss *= pm1;
-                gain *= pm1;
-                loss += down;
-                gain += up;
-                if RECIP {
-                    loss *= inv;
-                    gain *= inv;
-                } else {
-                    loss /= p;
-                    gain /= p;
-                }
-            }
-            *r = f(gain, loss);
+        k = cur.len();
+    }
+    let mut step = |d: [f64; 2]| {
+        let [up, down] = d;
+        loss *= pm1;
+        gain *= pm1;
+        loss += down;
+        gain += up;
+        if RECIP {
+            loss *= inv;
+            gain *= inv;
+        } else {
+            loss /= p;
+            gain /= p;
+        }
+        f(gain, loss)
+    };
+    while k > 0 {
+        // This block's recursions, and the next block's increments into the slots read.
+        let (cur, prev) = blocks.next().unwrap_or((&[], &[]));
+        let next = cur.len();
+        let ahead = inc.iter_mut().zip(row.iter_mut()).zip(cur.iter().zip(prev));
+        for ((d, r), (&v, &pv)) in ahead {
+            *r = step(*d);
+            *d = pair(v, pv);
+        }
+        for (d, r) in inc.iter().zip(row.iter_mut()).take(k).skip(next) {
+            *r = step(*d);
         }
         out.extend_from_slice(row.get(..k).unwrap_or(&[]));
+        k = next;
     }
 }
 
