@@ -173,6 +173,31 @@ impl Indicator for AdOsc {
         self.t = 0;
         self.ad = 0.0;
     }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        out.reserve(cols.len());
+        let lookback = self.lookback();
+        let fk = 2.0 / fp(self.fast + 1);
+        let sk = 2.0 / fp(self.slow + 1);
+        crate::fma::dispatch(
+            #[inline(always)]
+            move || {
+                let (mut t, mut fast, mut slow) = (0usize, 0.0f64, 0.0f64);
+                let each = |ad: f64| {
+                    if t == 0 {
+                        fast = ad;
+                        slow = ad;
+                    } else {
+                        fast = fast.mul_add(1.0 - fk, fk * ad);
+                        slow = slow.mul_add(1.0 - sk, sk * ad);
+                    }
+                    let y = if t >= lookback { fast - slow } else { f64::NAN };
+                    t += 1;
+                    y
+                };
+                ad_line(cols, 0.0, each, out);
+            },
+        );
+    }
 }
 
 /// OBV: on-balance volume; OBV[0] = volume[0], then ± volume as `price` (default close)
