@@ -161,7 +161,10 @@ impl VarCore {
                 *a = total1;
                 *b = total2;
             }
-            let ok = crate::fma::dispatch(|| var_block(&t1[..m], &t2[..m], pf, &mut var[..m]));
+            let ok = crate::fma::dispatch(
+                #[inline(always)]
+                || var_block(&t1[..m], &t2[..m], pf, &mut var[..m]),
+            );
             out.extend_from_slice(&var[..ok]);
             i += ok;
             countdown = if ok == m { countdown - m } else { 0 };
@@ -294,7 +297,10 @@ impl Indicator for StdDev {
         self.core.batch(cols.field(self.price), out);
         let nbdev = self.nbdev;
         if let Some(tail) = out.get_mut(start..) {
-            crate::fma::dispatch(|| sd_map(tail, nbdev));
+            crate::fma::dispatch(
+                #[inline(always)]
+                || sd_map(tail, nbdev),
+            );
         }
     }
 }

@@ -133,7 +133,10 @@ impl MacdCore {
         let mut buf = [0.0; 3 * BLOCK];
         for c in rest.chunks(BLOCK) {
             let rows = &mut buf[..3 * c.len()];
-            crate::fma::dispatch(|| st.steady_block(c, rows));
+            crate::fma::dispatch(
+                #[inline(always)]
+                || st.steady_block(c, rows),
+            );
             out.extend_from_slice(rows);
         }
     }

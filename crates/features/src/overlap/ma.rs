@@ -205,7 +205,10 @@ impl ScalarBatch for EmaCore {
         let prev = sum / fp(p);
         out.push(prev);
         let k = self.k;
-        crate::fma::dispatch(|| ema_tail(tail, k, prev, out));
+        crate::fma::dispatch(
+            #[inline(always)]
+            || ema_tail(tail, k, prev, out),
+        );
     }
 }
 
@@ -814,7 +817,10 @@ impl ScalarBatch for DemaCore {
         let (head, rest) = split_warm(x, self.lookback());
         let st = warm_up(self, Self::reset, Self::update, head, out);
         if !rest.is_empty() {
-            crate::fma::dispatch(|| dema_steady(&st, rest, out));
+            crate::fma::dispatch(
+                #[inline(always)]
+                || dema_steady(&st, rest, out),
+            );
         }
     }
 }
@@ -842,7 +848,10 @@ impl ScalarBatch for TemaCore {
         let (head, rest) = split_warm(x, self.lookback());
         let st = warm_up(self, Self::reset, Self::update, head, out);
         if !rest.is_empty() {
-            crate::fma::dispatch(|| tema_steady(&st, rest, out));
+            crate::fma::dispatch(
+                #[inline(always)]
+                || tema_steady(&st, rest, out),
+            );
         }
     }
 }
@@ -949,7 +958,10 @@ fn kama_steady(st: &KamaCore, x: &[f64], start: usize, out: &mut Vec<f64>) {
         let new = &x[i..i + m];
         let before = &x[i - 1..i - 1 + m];
         let old = &x[i - p..i - p + m];
-        crate::fma::dispatch(|| s.block(new, before, old, &mut buf));
+        crate::fma::dispatch(
+            #[inline(always)]
+            || s.block(new, before, old, &mut buf),
+        );
         out.extend_from_slice(&buf[..m]);
         i += m;
     }
@@ -1011,7 +1023,10 @@ impl ScalarBatch for T3Core {
         let (head, rest) = split_warm(x, self.lookback());
         let st = warm_up(self, Self::reset, Self::update, head, out);
         if !rest.is_empty() {
-            crate::fma::dispatch(|| t3_steady(&st, rest, out));
+            crate::fma::dispatch(
+                #[inline(always)]
+                || t3_steady(&st, rest, out),
+            );
         }
     }
 }

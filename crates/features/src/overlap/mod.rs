@@ -59,7 +59,7 @@ macro_rules! scalar_ma {
         // call); the results are the same either way.
         scalar_ma!(
             $(#[$m])* $name, $core, $min, |$p| $make,
-            |core, x| crate::fma::dispatch(|| core.update(x))
+            |core, x| crate::fma::dispatch(#[inline(always)] || core.update(x))
         );
     };
     (
