@@ -11,7 +11,14 @@
 //!   wheel, see `tests/golden/features/`).
 //! * **Streaming first**: every indicator is an [`Indicator`], an incremental state
 //!   (`Clone + serde`, so a live service can checkpoint it) whose `update` folded over a
-//!   series equals the batch output bit for bit ([`batch()`] *is* that fold).
+//!   series equals the batch output bit for bit. [`batch()`] runs each function's batch
+//!   kernel ([`Indicator::batch_into`]): the fold itself, or for the hot functions a tight
+//!   loop over the columns that performs the same operations in the same order, held to the
+//!   fold's bits by tests on every catalog function.
+//! * **Fast**: summed over 26 indicators the batch kernels take about 0.7× the time of
+//!   TA-Lib's C on 1M bars (`docs/benchmarks/features.md`). TA-Lib's fused multiply-adds
+//!   run as `vfmadd` through a runtime FMA check, the crate's only `unsafe` (module `fma`,
+//!   private); results are identical with or without FMA hardware.
 //! * No look-ahead: the value at bar `t` only depends on bars `0..=t` (property-tested).
 //!
 //! ## Parity with TA-Lib 0.8.1 (measured on BTC hourly data and a designed edge series)
