@@ -231,7 +231,11 @@ impl Stage {
                 *seen += x.len();
                 let from = base + warm;
                 let newest = hist.get(from..).unwrap_or(&[]);
-                let oldest = hist.get(from + 1 - p..).unwrap_or(&[]);
+                // Before the first output (`from + 1 < p`) `newest` is empty too.
+                let oldest = (from + 1)
+                    .checked_sub(p)
+                    .and_then(|s| hist.get(s..))
+                    .unwrap_or(&[]);
                 out.extend(newest.iter().zip(oldest).map(|(&v, &old)| {
                     *sum += v;
                     let y = *sum / pf;
