@@ -11,22 +11,11 @@
 
 #![allow(clippy::unwrap_used, reason = "test code")]
 
-use aaiti_features::{Columns, DynIndicator, Params, indicator};
+mod common;
 
-/// splitmix64, so the test needs no RNG crate.
-struct Rng(u64);
+use common::{Rng, fold, same};
 
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        #[allow(clippy::cast_precision_loss)]
-        let u = (z ^ (z >> 31)) as f64 / u64::MAX as f64;
-        u
-    }
-}
+use aaiti_features::{Columns, Params, indicator};
 
 /// How a series is damaged.
 #[derive(Clone, Copy, Debug)]
@@ -104,26 +93,6 @@ fn series(n: usize, seed: u64, kind: Kind) -> [Vec<f64>; 5] {
         }
     }
     cols
-}
-
-/// A fresh state fed bar by bar, row-major like the kernels.
-fn fold(ind: &dyn DynIndicator, cols: &Columns<'_>) -> Vec<f64> {
-    let mut st = ind.box_clone();
-    st.reset();
-    let k = st.output_names().len();
-    let mut out = vec![f64::NAN; cols.len() * k];
-    let mut buf = vec![f64::NAN; k];
-    for (i, row) in out.chunks_exact_mut(k).enumerate() {
-        if st.update_into(&cols.bar(i), &mut buf) {
-            row.copy_from_slice(&buf);
-        }
-    }
-    out
-}
-
-/// Same bits, or both NaN (a NaN's sign and payload are not specified by Rust).
-fn same(a: f64, b: f64) -> bool {
-    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
 }
 
 /// `(function, parameter sets)`.

@@ -6,23 +6,12 @@
 
 #![allow(clippy::unwrap_used, reason = "test code")]
 
+mod common;
+
+use common::{Rng, fold, same};
+
 use aaiti_features::momentum::{Aroon, AroonOsc, Cci, Mfi, Stoch, StochF, StochRsi, UltOsc, Willr};
 use aaiti_features::{Columns, DynIndicator, MaType};
-
-/// splitmix64 in `[0, 1)`.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        #[allow(clippy::cast_precision_loss)]
-        let u = (z ^ (z >> 31)) as f64 / u64::MAX as f64;
-        u
-    }
-}
 
 type Series = [Vec<f64>; 5];
 
@@ -88,24 +77,6 @@ fn poke(mut base: Series, col: usize, v: f64, rows: &[usize]) -> Series {
         }
     }
     base
-}
-
-fn same(a: f64, b: f64) -> bool {
-    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
-}
-
-fn fold(ind: &dyn DynIndicator, cols: &Columns<'_>) -> Vec<f64> {
-    let mut st = ind.box_clone();
-    st.reset();
-    let k = st.output_names().len();
-    let mut out = vec![f64::NAN; cols.len() * k];
-    let mut buf = vec![f64::NAN; k];
-    for (i, row) in out.chunks_exact_mut(k).enumerate() {
-        if st.update_into(&cols.bar(i), &mut buf) {
-            row.copy_from_slice(&buf);
-        }
-    }
-    out
 }
 
 /// The indicators under test with window `p`.
