@@ -76,18 +76,25 @@ pub trait Indicator: Clone + std::fmt::Debug + Send + Sync + Serialize + Deseria
     /// fold (the crate's tests check every catalog function on long random series), so a
     /// live service streaming bar by bar computes the very features a model was trained on.
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
-        let mut st = self.clone();
-        st.reset();
-        let k = Self::Output::names().len();
-        out.reserve(cols.len() * k);
-        for i in 0..cols.len() {
-            let start = out.len();
-            out.resize(start + k, f64::NAN);
-            if let Some(y) = st.update(&cols.bar(i))
-                && let Some(row) = out.get_mut(start..)
-            {
-                y.write_to(row);
-            }
+        fold_rows(self, cols, out);
+    }
+}
+
+/// The reference batch: folds `update` from a reset clone into row-major rows. It is the
+/// default [`Indicator::batch_into`], and kernels fall back to it for inputs they cannot
+/// reproduce bit for bit (NaN highs or lows).
+pub(crate) fn fold_rows<I: Indicator>(ind: &I, cols: &Columns<'_>, out: &mut Vec<f64>) {
+    let mut st = ind.clone();
+    st.reset();
+    let k = I::Output::names().len();
+    out.reserve(cols.len() * k);
+    for i in 0..cols.len() {
+        let start = out.len();
+        out.resize(start + k, f64::NAN);
+        if let Some(y) = st.update(&cols.bar(i))
+            && let Some(row) = out.get_mut(start..)
+        {
+            y.write_to(row);
         }
     }
 }

@@ -344,27 +344,3 @@ pub(crate) fn argmax_argmin_chunks(
     }
     true
 }
-
-/// The reference batch: folds `update` from a reset clone into row-major rows, exactly the
-/// default [`Indicator::batch_into`]. Kernels fall back to it for inputs they cannot
-/// reproduce bit for bit (NaN highs or lows).
-pub(crate) fn fold_rows<I: crate::Indicator>(
-    ind: &I,
-    cols: &crate::Columns<'_>,
-    out: &mut Vec<f64>,
-) {
-    use crate::IndicatorOutput;
-    let mut st = ind.clone();
-    st.reset();
-    let k = I::Output::names().len();
-    out.reserve(cols.len() * k);
-    for i in 0..cols.len() {
-        let start = out.len();
-        out.resize(start + k, f64::NAN);
-        if let Some(y) = st.update(&cols.bar(i))
-            && let Some(row) = out.get_mut(start..)
-        {
-            y.write_to(row);
-        }
-    }
-}

@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 use super::util::{Extreme, MAX_PERIOD, check_period, is_zero_scaled_strict};
 use super::wilder::Rsi;
 use crate::error::Result;
+use crate::indicator::fold_rows;
 use crate::indicator::{Columns, Indicator, PriceField};
 use crate::overlap::ma::{MaCore, push_nan};
 use crate::params::MaType;
-use crate::window::{fold_rows, max_min_chunks};
+use crate::window::max_min_chunks;
 
 /// Raw %K over `period` bars: `100 · (close − LL) / (HH − LL)`, 0 when the range is 0.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -10,9 +10,10 @@ use super::util::{
     CircBuf, Extreme, MAX_PERIOD, check_period, is_zero, is_zero_scaled_strict, is_zero_strict,
 };
 use crate::error::Result;
+use crate::indicator::fold_rows;
 use crate::indicator::{Columns, Indicator};
 use crate::overlap::ma::push_nan;
-use crate::window::{argmax_argmin_chunks, fold_rows, max_min_chunks};
+use crate::window::{argmax_argmin_chunks, max_min_chunks};
 
 crate::indicator_output! {
     /// AROON's outputs, named as TA-Lib's abstract API.

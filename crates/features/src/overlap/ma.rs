@@ -30,23 +30,10 @@ pub(crate) fn fp(p: usize) -> f64 {
 
 /// Batch kernels of the scalar cores: from a fresh state (whatever `self`'s state), append
 /// one value per input to `out`, NaN inside the lookback, bit for bit what folding
-/// `update` gives. Cores without a dedicated kernel use [`fold_scalar`].
+/// `update` gives. A core without a dedicated kernel folds its `update` ([`warm_up`]).
 pub(crate) trait ScalarBatch {
     /// Appends `x.len()` outputs to `out`.
     fn batch(&self, x: &[f64], out: &mut Vec<f64>);
-}
-
-/// The reference batch: folds `update` from a reset clone.
-pub(crate) fn fold_scalar<C: Clone>(
-    core: &C,
-    reset: impl Fn(&mut C),
-    update: impl Fn(&mut C, f64) -> Option<f64>,
-    x: &[f64],
-    out: &mut Vec<f64>,
-) {
-    let mut st = core.clone();
-    reset(&mut st);
-    out.extend(x.iter().map(|&v| update(&mut st, v).unwrap_or(f64::NAN)));
 }
 
 /// Folds `update` from a reset clone over `x` (the warm-up bars of a kernel), appending
@@ -727,7 +714,9 @@ impl MaCore {
             Self::Trima(c) => c.batch(x, out),
             Self::Kama(c) => c.batch(x, out),
             Self::T3(c) => c.batch(x, out),
-            Self::Mama(c) => fold_scalar(c.as_ref(), |m| m.reset(), |m, v| m.update(v), x, out),
+            Self::Mama(c) => {
+                warm_up(c.as_ref(), |m| m.reset(), |m, v| m.update(v), x, out);
+            }
         }
     }
     pub(crate) fn reset(&mut self) {
