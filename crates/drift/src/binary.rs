@@ -55,7 +55,8 @@ impl Default for DdmParams {
 
 /// Drift Detection Method (Gama et al. 2004), river 0.26.1 semantics. Input: error indicator in
 /// [0, 1] (1 = error).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(from = "DdmRepr")]
 pub struct Ddm {
     params: DdmParams,
     p: RunningMean,
@@ -65,6 +66,88 @@ pub struct Ddm {
     warning: bool,
     drift: bool,
     seen: u64,
+    /// Thresholds of the certified comparisons, derived from `params`, `p_min`, `s_min` and
+    /// `ps_min` (recomputed whenever those change, and on deserialisation; not stored).
+    #[serde(skip_serializing)]
+    bounds: DdmBounds,
+    /// Updates that are proven, in advance, to leave `p_min`, `s_min`, `ps_min` and the
+    /// warning flag as they are and not to drift (see [`skip_len`]); they run only the running
+    /// mean. Not stored (0 after loading: each update is then checked).
+    #[serde(skip_serializing)]
+    skip: u32,
+}
+
+/// Equal when river's state is (the derived [`DdmBounds`] and the `skip` count are caches).
+impl PartialEq for Ddm {
+    fn eq(&self, o: &Self) -> bool {
+        (self.params, self.p, self.p_min, self.s_min, self.ps_min)
+            == (o.params, o.p, o.p_min, o.s_min, o.ps_min)
+            && (self.warning, self.drift, self.seen) == (o.warning, o.drift, o.seen)
+    }
+}
+
+/// A [`Ddm`] checkpoint as stored (the fields river's state consists of); the derived
+/// [`DdmBounds`] are recomputed on load, so checkpoints are the same as before they existed.
+/// Until the minimum is first tracked, `p_min`, `s_min` are NaN and `ps_min` is +inf, which
+/// JSON writes as `null`: read back as those values.
+#[derive(Deserialize)]
+struct DdmRepr {
+    params: DdmParams,
+    p: RunningMean,
+    #[serde(deserialize_with = "nan_if_null")]
+    p_min: f64,
+    #[serde(deserialize_with = "nan_if_null")]
+    s_min: f64,
+    #[serde(deserialize_with = "inf_if_null")]
+    ps_min: f64,
+    warning: bool,
+    drift: bool,
+    seen: u64,
+}
+
+fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+}
+
+fn inf_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::INFINITY))
+}
+
+impl From<DdmRepr> for Ddm {
+    fn from(r: DdmRepr) -> Self {
+        let mut d = Self {
+            params: r.params,
+            p: r.p,
+            p_min: r.p_min,
+            s_min: r.s_min,
+            ps_min: r.ps_min,
+            warning: r.warning,
+            drift: r.drift,
+            seen: r.seen,
+            bounds: DdmBounds::default(),
+            skip: 0,
+        };
+        d.refresh_bounds();
+        d
+    }
+}
+
+/// Per-state constants of [`Ddm`]'s certified comparisons: they change only when the minimum
+/// (`p_min`, `s_min`, `ps_min`) does, so the per-value path reads them instead of recomputing
+/// `p_min + w·s_min`, `p_min + d·s_min` and the raised bounds on every update.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+struct DdmBounds {
+    /// `warm_start` as a float (river compares the float count with it).
+    warm: f64,
+    /// `above_bound(ps_min)`: `p + s` certainly above it means no new minimum.
+    new_min_hi: f64,
+    /// `p_min + w·s_min` if `w <= d`, else `-inf` (then "no warning" does not rule out a drift,
+    /// and the stable fast path must not be taken).
+    stable_t: f64,
+    /// `above_bound(p_min + w·s_min)`.
+    warn_hi: f64,
+    /// `p_min + d·s_min`.
+    drift_t: f64,
 }
 
 impl Default for Ddm {
@@ -89,8 +172,11 @@ impl Ddm {
         }
         Ok(Self::fresh(params))
     }
+    /// Inlined (like `reset`): an outlined call taking `&mut self` inside `update` would make
+    /// a caller's loop keep the whole state in memory.
+    #[inline(always)]
     fn fresh(params: DdmParams) -> Self {
-        Self {
+        let mut d = Self {
             params,
             p: RunningMean::default(),
             p_min: f64::NAN,
@@ -99,7 +185,24 @@ impl Ddm {
             warning: false,
             drift: false,
             seen: 0,
-        }
+            bounds: DdmBounds::default(),
+            skip: 0,
+        };
+        d.refresh_bounds();
+        d
+    }
+    /// Recomputes [`DdmBounds`] from the parameters and the current minimum.
+    #[inline(always)]
+    fn refresh_bounds(&mut self) {
+        let (w, d) = (self.params.warning_threshold, self.params.drift_threshold);
+        let warn_t = self.p_min + w * self.s_min;
+        self.bounds = DdmBounds {
+            warm: self.params.warm_start as f64,
+            new_min_hi: above_bound(self.ps_min),
+            stable_t: if w <= d { warn_t } else { f64::NEG_INFINITY },
+            warn_hi: above_bound(warn_t),
+            drift_t: self.p_min + d * self.s_min,
+        };
     }
     /// Current error rate and its standard error `(p, s)`.
     #[must_use]
@@ -123,6 +226,7 @@ impl Ddm {
             self.p_min = p;
             self.s_min = s;
             self.ps_min = self.p_min + self.s_min;
+            self.refresh_bounds();
         }
         self.warning = p + s > self.p_min + self.params.warning_threshold * self.s_min;
         if p + s > self.p_min + self.params.drift_threshold * self.s_min {
@@ -132,9 +236,13 @@ impl Ddm {
     }
 }
 
-/// Relative margin of the certified comparisons in [`Ddm`]'s update: far above the few units
-/// in the last place (`2^-53 ≈ 1.1e-16` each) that the compared quantities can be off by.
-const K_MARGIN: f64 = 1.0 + 3e-12;
+/// Relative margins of the certified comparisons in [`Ddm`]'s update (`qa` is scaled by them
+/// once per update): far above the few units in the last place (`2^-53 ≈ 1.1e-16` each) that
+/// the compared quantities can be off by.
+const K_DN: f64 = 1.0 - 3e-12;
+const K_UP: f64 = 1.0 + 3e-12;
+/// Absolute margin: keeps the squares compared with `qa` out of the subnormal range.
+const TINY: f64 = 1e-300;
 
 /// `t` raised past the next float above it, for [`certainly_above`]:
 /// `t + 1e-14·|t| + 1e-300 ≥ t⁺ + 0.98e-14·|t|` after rounding (`t⁺ − t ≤ 2^-52·|t| + 2^-1074`).
@@ -143,34 +251,69 @@ fn above_bound(t: f64) -> f64 {
     t + t.abs() * 1e-14 + 1e-300
 }
 
+/// `x·|x|`: the square with the sign of `x`, a non-decreasing function of `x` (also after
+/// rounding), so `s > x ⇔ s² > x·|x|` for `s ≥ 0` with one comparison.
+#[inline(always)]
+fn signed_sq(x: f64) -> f64 {
+    x * x.abs()
+}
+
+/// How many of the next updates certainly keep river's `p + s` inside `(lo, hi]` (`lo`, `hi`
+/// floats; `p`, `qa`, `n` as in [`certainly_above`], after the current update), whatever the
+/// values (in [0, 1]); at most 65 535.
+///
+/// Over the next `k` updates (`m = n + 1 ..= n + k`), each changes the mean by
+/// `(1/m)·|x − p| ≤ 1/(n + 1)`, so `|p_m − p| ≤ δ = k/(n + 1)`; `q = p(1 − p)` changes by at
+/// most `|p_m − p|·|1 − p_m − p| ≤ δ`, so with `s = sqrt(q/n)`:
+/// `s_m² = q_m/m ≤ (q + δ)/n` gives `s_m ≤ s + sqrt(δ/n)`, and `s_m² ≥ (q − δ)/(n + k)` gives
+/// `s_m ≥ s·sqrt(n/(n + k)) − sqrt(δ/n) ≥ s − s·k/n − sqrt(δ/n)`. Hence `p_m + s_m` moves
+/// by at most `δ + s·k/n + sqrt(δ/n) ≤ k·(2 + s)/n ≤ 2.5·k/n` (`s ≤ 1/2`, `k ≥ 1`), and `k`
+/// is chosen with `2.5·k/n` below the margin `min(p + s − lo, hi − p − s)` less `1e-9`. The
+/// `1e-9` covers every rounding: of `sqrt(qa)` against the real `s` and of the margin
+/// (`~1e-15`), of river's `s` and `p + s` (`~1e-15`), and of the running mean, `≤ 3·2^-53`
+/// per update, so `≤ 2.2e-11` over 65 535 updates; the factor `0.39 < 0.4` covers
+/// `fl(1/m) ≤ (1 + 2^-53)/m`. Returns 0 if `p` is outside [0, 1] (only from a hand-made
+/// checkpoint) or anything is NaN.
+#[inline(always)]
+fn skip_len(p: f64, qa: f64, n: f64, lo: f64, hi: f64) -> u32 {
+    let v = p + qa.sqrt();
+    let margin = (v - lo).min(hi - v) - 1e-9;
+    let k = margin * n * 0.39;
+    if (p >= 0.0) & (p <= 1.0) & (k >= 1.0) {
+        k.min(65_535.0) as u32
+    } else {
+        0
+    }
+}
+
 /// `true` if river's `fl(p + s) > t` certainly holds, where `s = fl(sqrt(fl(m / n)))`,
-/// `m = fl(p·fl(1 − p))`, `p ∈ [0, 1]`, and `qa = fl(m · fl(1/n))` (within 4 units in the last
-/// place of `fl(m / n)`, so `s` is within `3.1·2^-53` relative of `sqrt(qa)`);
-/// `t_hi = above_bound(t)`. Decided without division or square root.
+/// `m = fl(p·fl(1 − p))`, `p ∈ [0, 1]`, `qa = fl(m · fl(1/n)) ≥ 0` (within 4 units in the last
+/// place of `fl(m / n)`, so `s` is within `3.1·2^-53` relative of `sqrt(qa)`),
+/// `qa_dn = fl(qa·K_DN)` and `t_hi = above_bound(t)`. Decided without division or square root.
 ///
 /// `fl(p + s) > t` holds when `p + s > t⁺` in real arithmetic (`t⁺` the next float above `t`;
 /// rounding is monotone). With `e = fl(t_hi − p)`: if `e < 0` (the sign of a rounded difference
-/// is exact), `p > t_hi > t⁺` and `s ≥ 0`; otherwise `0 ≤ e ≤ t_hi`, its rounding error
-/// `≤ 2^-53·e` is covered by the `1e-14·|t|` slack, so `t⁺ − p ≤ e` and `s > e` suffices, which
-/// holds when `qa > e²·(1 + 3e-12) + 1e-300` (the `1e-300` covers underflow in `e²` and keeps
-/// `qa` normal). NaN or `t = +inf` give `false`.
+/// is exact), `p > t_hi > t⁺` and `s ≥ 0`. Otherwise `0 ≤ e ≤ t_hi`, its rounding error
+/// `≤ 2^-53·e` is covered by the `1e-14·|t|` slack, so `t⁺ − p ≤ e`, and `s > e` suffices.
+/// The test `qa_dn > fl(fl(e·|e|) + 1e-300)`: if `e²` is normal, it gives
+/// `qa > e²·(1 − u)²/((1 + u)·K_DN) ≥ e²·(1 + 2.9e-12)` (`u = 2^-53`), so
+/// `s ≥ sqrt(qa)·(1 − 3.1u) > e`; if `e²` is below the normal range, `e < 1.5e-154` and the
+/// test gives `qa > 0.99e-300`, so `s > 0.99e-150 > e`. NaN or `t = +inf` give `false`.
 #[inline(always)]
-fn certainly_above(p: f64, qa: f64, t_hi: f64) -> bool {
-    let e = t_hi - p;
-    (e < 0.0) | (qa > e * e * K_MARGIN + 1e-300)
+fn certainly_above(p: f64, qa_dn: f64, t_hi: f64) -> bool {
+    qa_dn > signed_sq(t_hi - p) + TINY
 }
 
 /// `true` if river's `fl(p + s) <= t` certainly holds (same `p`, `s`, `qa` as
-/// [`certainly_above`]).
+/// [`certainly_above`]; `qa_up = fl(fl(qa·K_UP) + 1e-300)`).
 ///
-/// It holds when `p + s ≤ t` in real arithmetic (`t` is a float), i.e. `s ≤ t − p`. With
-/// `d = fl(t − p) ≥ 1e-100` (so `d²` does not underflow), `t − p ≥ d·(1 − 2^-53)`, and
-/// `fl(qa·(1 + 3e-12)) < fl(d²)` gives `qa·(1 + 9·2^-53) < d²`, enough for
-/// `sqrt(qa)·(1 + 3.1·2^-53) ≤ d·(1 − 2^-53)`. `t = +inf` gives `true`, NaN `false`.
+/// It holds when `p + s ≤ t` in real arithmetic (`t` is a float), i.e. `s ≤ t − p`. The test
+/// `qa_up < fl(d·|d|)` with `d = fl(t − p)` implies `d > 0` and `d² ≥ 1e-300` (normal), so
+/// `t − p ≥ d·(1 − u)` and `qa·K_UP·(1 − u) < d²·(1 + u)`: `sqrt(qa) < d·(1 + u − 1.4e-12)`,
+/// and `s ≤ sqrt(qa)·(1 + 3.1u) < d·(1 − u)`. `t = +inf` gives `true`, NaN and `−inf` `false`.
 #[inline(always)]
-fn certainly_at_most(p: f64, qa: f64, t: f64) -> bool {
-    let d = t - p;
-    (d >= 1e-100) & (qa * K_MARGIN < d * d)
+fn certainly_at_most(p: f64, qa_up: f64, t: f64) -> bool {
+    qa_up < signed_sq(t - p)
 }
 
 impl DriftDetector for Ddm {
@@ -181,7 +324,8 @@ impl DriftDetector for Ddm {
     /// and either no warning (`p + s <= p_min + w·s_min`, which with `w <= d` also rules out a
     /// drift) or a warning but no drift (`p_min + w·s_min < p + s <= p_min + d·s_min`). Anything
     /// else (a new minimum, a drift, a tie within the margin) runs river's formulas exactly as
-    /// written, so every state and output is bit-for-bit river's.
+    /// written, so every state and output is bit-for-bit river's. The thresholds (`p_min + w·s_min`,
+    /// ...) are cached in [`DdmBounds`] and change only with the minimum.
     #[inline]
     fn update(&mut self, value: f64) -> Result<DriftState> {
         unit_interval("ddm", value, self.seen)?;
@@ -190,28 +334,35 @@ impl DriftDetector for Ddm {
         }
         self.seen += 1;
         let r = self.p.update_recip(value);
-        if self.p.n > self.params.warm_start as f64 {
+        let b = self.bounds;
+        if self.skip > 0 {
+            // proven when the count was set: nothing but the mean changes
+            self.skip -= 1;
+        } else if self.p.n > b.warm {
             let p = self.p.mean;
             let qa = p * (1.0 - p) * r;
-            let (w, d) = (self.params.warning_threshold, self.params.drift_threshold);
-            let warn_t = self.p_min + w * self.s_min;
-            let no_new_min = (qa >= 0.0) & certainly_above(p, qa, above_bound(self.ps_min));
-            if no_new_min & (w <= d) & certainly_at_most(p, qa, warn_t) {
+            let (qa_dn, qa_up) = (qa * K_DN, qa * K_UP + TINY);
+            // `qa ≥ 0` always holds (`p` stays in [0, 1]); were it negative (a hand-made
+            // checkpoint), river's `s` is NaN and "no new minimum, no warning, no drift" is
+            // still right, but "warning" is not, hence the check in the second test only
+            let no_new_min = certainly_above(p, qa_dn, b.new_min_hi);
+            if no_new_min & certainly_at_most(p, qa_up, b.stable_t) {
                 self.warning = false;
+                self.skip = skip_len(p, qa, self.p.n, b.new_min_hi, b.stable_t);
+            } else if no_new_min
+                & (qa >= 0.0)
+                & certainly_above(p, qa_dn, b.warn_hi)
+                & certainly_at_most(p, qa_up, b.drift_t)
+            {
+                self.warning = true;
+                self.skip = skip_len(p, qa, self.p.n, b.warn_hi.max(b.new_min_hi), b.drift_t);
             } else {
-                let drift_t = self.p_min + d * self.s_min;
-                if no_new_min
-                    & certainly_above(p, qa, above_bound(warn_t))
-                    & certainly_at_most(p, qa, drift_t)
-                {
-                    self.warning = true;
-                } else {
-                    self.exact_step();
-                }
+                self.exact_step();
             }
         }
         Ok(state(self.drift, self.warning))
     }
+    #[inline]
     fn reset(&mut self) {
         *self = Self::fresh(self.params);
     }
@@ -816,6 +967,45 @@ mod tests {
             tiny[100] = 1e-300;
             tiny[1_500] = 1.0;
             compare(p, &tiny);
+            // the fastest possible moves of `p + s` (against the skipped-update bounds): long
+            // calm stretches, then runs of all errors or no errors
+            let mut jumps = stream(5, 120_000, 60_000, (0.05, 0.05), 0);
+            for (start, len, v) in [(30_000, 400, 1.0), (70_000, 3_000, 0.0), (90_000, 900, 1.0)] {
+                jumps[start..start + len].fill(v);
+            }
+            compare(p, &jumps);
+            let blocks: Vec<f64> = (0..60_000)
+                .map(|i| f64::from(u8::from(i / 97 % 9 == 0)))
+                .collect();
+            compare(p, &blocks);
+        }
+    }
+
+    /// A checkpoint taken anywhere resumes bit for bit: the derived bounds are recomputed on
+    /// load and the skipped-update count starts at 0 (each update checked again).
+    #[test]
+    fn checkpoints_resume_exactly() {
+        let xs = stream(11, 60_000, 30_000, (0.1, 0.2), 0);
+        for cut in [0, 1, 29, 31, 1_000, 17_777, 30_001, 45_000] {
+            let mut a = Ddm::default();
+            for &x in &xs[..cut] {
+                a.update(x).unwrap();
+            }
+            let json = serde_json::to_string(&a).unwrap();
+            assert!(!json.contains("bounds") && !json.contains("skip"), "{json}");
+            let mut b: Ddm = serde_json::from_str(&json).unwrap();
+            assert_eq!(format!("{:?}", a.bounds), format!("{:?}", b.bounds));
+            for (i, &x) in xs.iter().enumerate().skip(cut) {
+                assert_eq!(
+                    a.update(x).unwrap(),
+                    b.update(x).unwrap(),
+                    "cut {cut}, at {i}"
+                );
+                let bits =
+                    |d: &Ddm| [d.p.n, d.p.mean, d.p_min, d.s_min, d.ps_min].map(f64::to_bits);
+                assert_eq!(bits(&a), bits(&b), "cut {cut}, at {i}");
+                assert_eq!((a.warning, a.drift, a.seen), (b.warning, b.drift, b.seen));
+            }
         }
     }
 
