@@ -37,7 +37,7 @@ pub(crate) fn sorted(xs: &[f64]) -> Vec<f64> {
 }
 
 #[inline]
-fn key(x: f64) -> u64 {
+pub(crate) fn key(x: f64) -> u64 {
     let b = x.to_bits();
     if b >> 63 == 1 { !b } else { b | (1 << 63) }
 }

@@ -162,6 +162,10 @@ pub(crate) fn ks_extrema_joint(
             if (kt ^ next) >> low == 0 && t >= sorted_to {
                 sorted_to = crate::util::sort_run_at(keys, tags, low, t);
                 (kt, next) = (keys[t], keys[t + 1]);
+            } else if kt == NEG_ZERO && t + 1 < len && t + 1 >= sorted_to {
+                // +0.0 (equal to -0.0) heads its run once that is sorted: sort it now
+                sorted_to = crate::util::sort_run_at(keys, tags, low, t + 1);
+                next = keys[t + 1];
             }
             if t + 1 < len && (next == kt || (kt == NEG_ZERO && next == POS_ZERO)) {
                 // a tie continues: F1 − F2 is evaluated after the last equal value
@@ -423,7 +427,16 @@ pub fn ks_2samp(a: &[f64], b: &[f64], method: KsMethod) -> Result<KsResult> {
     check_sample("first sample", a)?;
     check_sample("second sample", b)?;
     if a.len() + b.len() > 20_000 {
-        // one joint radix sort and a sequential walk (no data-dependent merge)
+        // bucket counts bound the running difference; only the few buckets that can hold an
+        // extremum are sorted and walked (see `ks_extrema_bucketed`)
+        let ext = BUCKET_BUFFERS.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut bufs) => ks_extrema_bucketed(a, b, &mut bufs),
+            Err(_) => ks_extrema_bucketed(a, b, &mut BucketBuffers::default()),
+        });
+        if let Some(ext) = ext {
+            return Ok(ks_from_extrema(a.len(), b.len(), ext, method));
+        }
+        // skewed data (or huge samples): one joint radix sort and a sequential walk
         let ext = crate::util::JOINT_BUFFERS.with(|cell| match cell.try_borrow_mut() {
             Ok(mut bufs) => joint_extrema(a, b, &mut bufs),
             // re-entered on this thread (not expected): use fresh buffers
@@ -433,6 +446,195 @@ pub fn ks_2samp(a: &[f64], b: &[f64], method: KsMethod) -> Result<KsResult> {
     }
     let (sa, sb) = sort_pair(a, b);
     Ok(ks_2samp_sorted(&sa, &sb, method))
+}
+
+/// Reusable buffers of [`ks_extrema_bucketed`] (a call allocates nothing large once they
+/// have grown).
+#[derive(Debug, Default)]
+pub(crate) struct BucketBuffers {
+    /// Per bucket: values of `a` (later: candidate slot + 1, or 0).
+    count_a: Vec<u32>,
+    /// Per bucket: values of `b`.
+    count_b: Vec<u32>,
+    /// Per candidate bucket: values of `a` and of `b` in all buckets before it.
+    starts: Vec<(i64, i64)>,
+    /// Candidate values: (order-preserving key, `slot << 1 | tag`), tag 1 = from `b`.
+    cands: Vec<(u64, u32)>,
+}
+
+thread_local! {
+    /// Per-thread [`BucketBuffers`] for the KS test.
+    static BUCKET_BUFFERS: std::cell::RefCell<BucketBuffers> =
+        std::cell::RefCell::new(BucketBuffers::default());
+}
+
+/// Smallest and largest value of `xs` (non-empty, finite).
+fn min_max(xs: &[f64]) -> (f64, f64) {
+    let mut lo = [f64::INFINITY; 4];
+    let mut hi = [f64::NEG_INFINITY; 4];
+    let mut chunks = xs.chunks_exact(4);
+    for c in &mut chunks {
+        for l in 0..4 {
+            lo[l] = if c[l] < lo[l] { c[l] } else { lo[l] };
+            hi[l] = if c[l] > hi[l] { c[l] } else { hi[l] };
+        }
+    }
+    for &x in chunks.remainder() {
+        lo[0] = if x < lo[0] { x } else { lo[0] };
+        hi[0] = if x > hi[0] { x } else { hi[0] };
+    }
+    (
+        lo[0].min(lo[1]).min(lo[2].min(lo[3])),
+        hi[0].max(hi[1]).max(hi[2].max(hi[3])),
+    )
+}
+
+/// [`ks_extrema_sorted`] without sorting the samples, for large unsorted samples (finite,
+/// non-empty); `None` when the data are too concentrated for it to pay off (or
+/// `n1·n2 > 2^48`), then the caller sorts.
+///
+/// The values are counted in `B ≈ (n1 + n2)/4` buckets by `⌊(x − min)·(B − 1)/(max − min)⌋`,
+/// a non-decreasing function of `x` in floating point (so equal values share a bucket and
+/// every value of a bucket is below every value of a later one). From the counts, the exact
+/// integer `K = i·n2 − j·n1` is known at every bucket boundary, and inside a bucket with `ca`
+/// values of `a` and `cb` of `b` that starts at `K0`, `K` stays within
+/// `[K0 − cb·n1, K0 + ca·n2]`. The value after a bucket's last value is a group end, so the
+/// largest (smallest) `K` at a bucket end is attained; a bucket whose upper (lower) limit
+/// does not reach it cannot hold a point with the extreme `K`. Only the values of the
+/// remaining buckets (for continuous data a few hundred) are sorted and walked, from their
+/// buckets' exact starting counts, with the tie rules of [`ks_extrema_sorted`]; the result
+/// depends only on the points with the extreme `K` (a point with a smaller `K` has a smaller
+/// floating-point difference, see there), so it is the same, bit for bit.
+pub(crate) fn ks_extrema_bucketed(
+    a: &[f64],
+    b: &[f64],
+    bufs: &mut BucketBuffers,
+) -> Option<(f64, f64, f64, f64)> {
+    let (n1, n2) = (a.len(), b.len());
+    if n1 == 0 || n2 == 0 || (n1 as f64) * (n2 as f64) > (1u64 << 48) as f64 {
+        return None;
+    }
+    let ((lo_a, hi_a), (lo_b, hi_b)) = (min_max(a), min_max(b));
+    let (lo, hi) = (lo_a.min(lo_b), hi_a.max(hi_b));
+    let range = hi - lo;
+    if !(range > 0.0 && range.is_finite()) {
+        return None;
+    }
+    let n = n1 + n2;
+    let nb = (n / 4).clamp(1024, 1 << 20);
+    let scale = (nb - 1) as f64 / range;
+    if !(scale > 0.0 && scale.is_finite()) {
+        return None;
+    }
+    let last = nb - 1;
+    // non-decreasing in x: subtraction, multiplication by a positive constant, and the
+    // saturating conversion are all monotone
+    let bucket = |x: f64| (((x - lo) * scale) as usize).min(last);
+    let BucketBuffers {
+        count_a,
+        count_b,
+        starts,
+        cands,
+    } = bufs;
+    count_a.clear();
+    count_a.resize(nb, 0);
+    count_b.clear();
+    count_b.resize(nb, 0);
+    for &x in a {
+        count_a[bucket(x)] += 1;
+    }
+    for &x in b {
+        count_b[bucket(x)] += 1;
+    }
+    let (n1k, n2k) = (n1 as i64, n2 as i64);
+    // extreme K at bucket ends (attained: the last value of a bucket ends its group)
+    let (mut kmax, mut kmin) = (i64::MIN, i64::MAX);
+    let mut k = 0i64;
+    for (&ca, &cb) in count_a.iter().zip(count_b.iter()) {
+        k += i64::from(ca) * n2k - i64::from(cb) * n1k;
+        kmax = kmax.max(k);
+        kmin = kmin.min(k);
+    }
+    // candidate buckets: those whose range of K reaches an extreme; count_a becomes the
+    // candidate slot + 1 (0: not a candidate)
+    starts.clear();
+    let (mut i, mut j) = (0i64, 0i64);
+    let mut n_cands = 0usize;
+    let limit = n / 16;
+    for (ca, &cb) in count_a.iter_mut().zip(count_b.iter()) {
+        let (cai, cbi) = (i64::from(*ca), i64::from(cb));
+        let k0 = i * n2k - j * n1k;
+        let cand = (cai + cbi > 0) & ((k0 + cai * n2k >= kmax) | (k0 - cbi * n1k <= kmin));
+        if cand {
+            starts.push((i, j));
+            n_cands += (cai + cbi) as usize;
+            if n_cands > limit {
+                return None;
+            }
+            *ca = u32::try_from(starts.len()).ok()?;
+        } else {
+            *ca = 0;
+        }
+        i += cai;
+        j += cbi;
+    }
+    cands.clear();
+    for (xs, tag) in [(a, 0u32), (b, 1u32)] {
+        for &x in xs {
+            let c = count_a[bucket(x)];
+            if c != 0 {
+                cands.push((crate::util::key(x), ((c - 1) << 1) | tag));
+            }
+        }
+    }
+    cands.sort_unstable_by_key(|c| c.0);
+    let (n1f, n2f) = (n1 as f64, n2 as f64);
+    let (mut max_a, mut max_a_d, mut max_a_loc) = (i64::MIN, f64::NEG_INFINITY, f64::NAN);
+    let (mut min_a, mut min_a_d, mut min_a_loc) = (i64::MAX, f64::INFINITY, f64::NAN);
+    let (mut max_b, mut max_b_d, mut max_b_loc) = (i64::MIN, f64::NEG_INFINITY, f64::NAN);
+    let (mut min_b, mut min_b_d, mut min_b_loc) = (i64::MAX, f64::INFINITY, f64::NAN);
+    let mut slot = u32::MAX;
+    let (mut i, mut j) = (0i64, 0i64);
+    let mut t = 0;
+    while t < cands.len() {
+        let (kv, st) = cands[t];
+        if st >> 1 != slot {
+            slot = st >> 1;
+            (i, j) = *starts.get(slot as usize)?;
+        }
+        // one group of equal values (equal values share a bucket and are adjacent here;
+        // -0.0 and +0.0 are equal, and the group's first key gives its location)
+        let v = crate::util::unkey(kv);
+        let (mut ga, mut gb) = (false, false);
+        while t < cands.len() && crate::util::unkey(cands[t].0) == v {
+            let from_b = cands[t].1 & 1 == 1;
+            i += i64::from(!from_b);
+            j += i64::from(from_b);
+            ga |= !from_b;
+            gb |= from_b;
+            t += 1;
+        }
+        let k = i * n2k - j * n1k;
+        let d = i as f64 / n1f - j as f64 / n2f;
+        if ga && k >= max_a && (k > max_a || d > max_a_d) {
+            (max_a, max_a_d, max_a_loc) = (k, d, v);
+        }
+        if ga && k <= min_a && (k < min_a || d < min_a_d) {
+            (min_a, min_a_d, min_a_loc) = (k, d, v);
+        }
+        if gb && k >= max_b && (k > max_b || d > max_b_d) {
+            (max_b, max_b_d, max_b_loc) = (k, d, v);
+        }
+        if gb && k <= min_b && (k < min_b || d < min_b_d) {
+            (min_b, min_b_d, min_b_loc) = (k, d, v);
+        }
+    }
+    Some(combine(
+        (max_a_d, max_a_loc),
+        (min_a_d, min_a_loc),
+        (max_b_d, max_b_loc),
+        (min_b_d, min_b_loc),
+    ))
 }
 
 /// [`ks_extrema_joint`] of the joint radix sort of `a` and `b` in `bufs`.
@@ -602,6 +804,114 @@ mod tests {
             prop_assert_eq!((r.location.to_bits(), r.sign), (want.0.to_bits(), want.1));
             prop_assert!(same(ks_extrema_sorted(&fb, &fa), ks_extrema_sorted_float(&fb, &fa)));
         }
+    }
+
+    /// [`ks_extrema_bucketed`] against the float merge and the joint radix path, bit for bit
+    /// (`None` is allowed only where the data are concentrated or constant).
+    fn check_bucketed(a: &[f64], b: &[f64]) -> bool {
+        let (mut sa, mut sb) = (a.to_vec(), b.to_vec());
+        sa.sort_unstable_by(f64::total_cmp);
+        sb.sort_unstable_by(f64::total_cmp);
+        let want = ks_extrema_sorted_float(&sa, &sb);
+        let mut jb = crate::util::JointBuffers::default();
+        let low = crate::util::radix_sorted_joint_in(a, b, &mut jb);
+        let joint = ks_extrema_joint(&mut jb.keys, &mut jb.tags, low, a.len(), b.len());
+        // the float merge picks either zero as the location of a group holding -0.0 and +0.0
+        // (`f64::min`); the joint and bucketed paths take the group's first key (-0.0), and
+        // scipy's choice depends on how numpy's sort orders equal zeros
+        let same_up_to_zero_sign = |x: (f64, f64, f64, f64), y: (f64, f64, f64, f64)| {
+            x.0.to_bits() == y.0.to_bits()
+                && x.2.to_bits() == y.2.to_bits()
+                && (x.1.to_bits() == y.1.to_bits() || (x.1 == 0.0 && y.1 == 0.0))
+                && (x.3.to_bits() == y.3.to_bits() || (x.3 == 0.0 && y.3 == 0.0))
+        };
+        assert!(
+            same_up_to_zero_sign(joint, want),
+            "joint {joint:?} vs float {want:?}, n = {} / {}",
+            a.len(),
+            b.len()
+        );
+        match ks_extrema_bucketed(a, b, &mut BucketBuffers::default()) {
+            Some(got) => {
+                assert!(same(got, joint), "bucketed {got:?} vs joint {joint:?}");
+                true
+            }
+            None => false,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        /// The bucketed extrema equal the float merge bit for bit, with many ties, signed
+        /// zeros, tiny and huge scales, and outliers.
+        #[test]
+        fn bucketed_equals_float_merge(
+            a in proptest::collection::vec(-40i32..40, 1..3000),
+            b in proptest::collection::vec(-40i32..40, 1..3000),
+            scale in prop_oneof![Just(1.0), Just(0.1), Just(1e-300), Just(3.7e10), Just(1e300)],
+            fine in 0u32..4,
+            outlier in prop_oneof![Just(0.0), Just(1e6), Just(-1e300)],
+        ) {
+            let f = |(i, &x): (usize, &i32)| {
+                let v = f64::from(x) * scale;
+                match fine {
+                    // continuous-looking values: distinct, few per bucket
+                    0 => v + (i as f64) * scale * 1e-7,
+                    1 if x == 0 => if i % 2 == 0 { -0.0 } else { 0.0 },
+                    2 if i == 0 => outlier,
+                    _ => v,
+                }
+            };
+            let fa: Vec<f64> = a.iter().enumerate().map(f).collect();
+            let fb: Vec<f64> = b.iter().enumerate().map(|(i, x)| f((i + 7, x))).collect();
+            check_bucketed(&fa, &fb);
+            check_bucketed(&fb, &fa);
+        }
+    }
+
+    /// The bucketed path is taken (returns `Some`) on continuous data of the benchmark's
+    /// shape, and agrees with the other paths there and on awkward data around it.
+    #[test]
+    fn bucketed_path_on_continuous_and_awkward_data() {
+        let mut s = 77u64;
+        let mut next = || {
+            s = s
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (s >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut normal = || {
+            let (u1, u2) = (next().max(1e-300), next());
+            (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+        };
+        for (n1, n2, shift) in [
+            (100_000, 100_000, 0.01),
+            (60_001, 40_000, 0.0),
+            (30_000, 70_000, 0.2),
+            (4_096, 4_095, 0.05),
+        ] {
+            let a: Vec<f64> = (0..n1).map(|_| normal()).collect();
+            let b: Vec<f64> = (0..n2).map(|_| normal() + shift).collect();
+            assert!(
+                check_bucketed(&a, &b),
+                "continuous data must take the bucketed path"
+            );
+            assert!(check_bucketed(&b, &a));
+            // rounded copies: heavy ties
+            let ra: Vec<f64> = a.iter().map(|x| (x * 20.0).round() / 20.0).collect();
+            let rb: Vec<f64> = b.iter().map(|x| (x * 20.0).round() / 20.0).collect();
+            check_bucketed(&ra, &rb);
+            // identical samples: D = 0 everywhere, ties across the samples
+            check_bucketed(&a, &a);
+        }
+        // constant samples, one outlier, and huge ranges fall back or agree
+        check_bucketed(&vec![1.5; 30_000], &vec![1.5; 20_000]);
+        let mut c: Vec<f64> = (0..30_000).map(|_| next()).collect();
+        c[5] = 1e12;
+        let d: Vec<f64> = (0..25_000).map(|_| next() + 0.01).collect();
+        check_bucketed(&c, &d);
+        check_bucketed(&[-f64::MAX, 0.0, f64::MAX], &[1.0, -1.0]);
+        check_bucketed(&[f64::MIN_POSITIVE, 5e-324, -5e-324], &[0.0, -0.0]);
     }
 
     #[test]
