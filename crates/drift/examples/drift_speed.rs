@@ -161,6 +161,28 @@ fn main() {
     if want("hddm_a") {
         print("hddm_a", nf, time(repeats, || run(HddmA::default(), &err)));
     }
+    // the library path through a trait object: `detect` over `Box<dyn DriftDetector>` (run
+    // only when named in `--only`)
+    let named = |case: &str| only.as_ref().is_some_and(|o| o.iter().any(|c| c == case));
+    for (case, name, data) in [
+        ("ddm_dyn", "ddm", &err),
+        ("page_hinkley_dyn", "page_hinkley", &xs),
+        ("adwin_clock32_dyn", "adwin", &xs),
+    ] {
+        if named(case) {
+            print(
+                case,
+                nf,
+                time(repeats, || {
+                    let mut d = aaiti_drift::build_detector(name, &[]).unwrap();
+                    aaiti_drift::detect(&mut d, black_box(data))
+                        .unwrap()
+                        .drifts
+                        .len()
+                }),
+            );
+        }
+    }
     let kn = 20_000.min(n);
     let kp = KswinParams {
         sampling: KswinSampling::PythonCompatible(1),

@@ -54,6 +54,27 @@ pub trait DriftDetector: std::fmt::Debug + Send {
     fn name(&self) -> &'static str;
     /// Values consumed since the last reset (explicit or automatic after a drift).
     fn n_seen(&self) -> u64;
+    /// Feeds every value of `values` in order and appends the 0-based indices (positions in
+    /// `values`) of drifts and warnings to `out`: the same as calling
+    /// [`DriftDetector::update`] for each value. Through a `dyn DriftDetector` this is one
+    /// virtual call for the whole slice, and the loop runs over the concrete type's `update`
+    /// (inlined, with the state in registers), so prefer it (or [`detect`]) over a loop of
+    /// `update` calls on a trait object.
+    ///
+    /// # Errors
+    /// The first error of [`DriftDetector::update`], re-labelled with the index in `values`;
+    /// the values before it have been consumed and their detections appended.
+    fn detect_into(&mut self, values: &[f64], out: &mut Detections) -> Result<()> {
+        for (i, &v) in values.iter().enumerate() {
+            match self.update(v) {
+                Ok(DriftState::Drift) => out.drifts.push(i),
+                Ok(DriftState::Warning) => out.warnings.push(i),
+                Ok(DriftState::Stable) => {}
+                Err(e) => return Err(relabel(e, i)),
+            }
+        }
+        Ok(())
+    }
 }
 
 impl<D: DriftDetector + ?Sized> DriftDetector for Box<D> {
@@ -69,6 +90,9 @@ impl<D: DriftDetector + ?Sized> DriftDetector for Box<D> {
     fn n_seen(&self) -> u64 {
         (**self).n_seen()
     }
+    fn detect_into(&mut self, values: &[f64], out: &mut Detections) -> Result<()> {
+        (**self).detect_into(values, out)
+    }
 }
 
 /// Drift and warning indices found by running a detector over a whole series.
@@ -80,41 +104,41 @@ pub struct Detections {
     pub warnings: Vec<usize>,
 }
 
-/// Runs `detector` over `values` and collects drift and warning indices.
+/// Runs `detector` over `values` and collects drift and warning indices (one call of
+/// [`DriftDetector::detect_into`]).
 ///
 /// # Errors
 /// The first error of [`DriftDetector::update`], re-labelled with the index in `values`.
 pub fn detect<D: DriftDetector + ?Sized>(detector: &mut D, values: &[f64]) -> Result<Detections> {
     let mut out = Detections::default();
-    for (i, &v) in values.iter().enumerate() {
-        match detector.update(v) {
-            Ok(DriftState::Drift) => out.drifts.push(i),
-            Ok(DriftState::Warning) => out.warnings.push(i),
-            Ok(DriftState::Stable) => {}
-            Err(Error::NonFinite { what, value, .. }) => {
-                return Err(Error::NonFinite {
-                    what,
-                    index: i,
-                    value,
-                });
-            }
-            Err(Error::OutOfDomain {
-                detector,
-                expected,
-                value,
-                ..
-            }) => {
-                return Err(Error::OutOfDomain {
-                    detector,
-                    expected,
-                    index: i,
-                    value,
-                });
-            }
-            Err(e) => return Err(e),
-        }
-    }
+    detector.detect_into(values, &mut out)?;
     Ok(out)
+}
+
+/// An error of [`DriftDetector::update`] with its index replaced by `i`, the position in the
+/// slice being processed.
+#[cold]
+#[inline(never)]
+fn relabel(e: Error, i: usize) -> Error {
+    match e {
+        Error::NonFinite { what, value, .. } => Error::NonFinite {
+            what,
+            index: i,
+            value,
+        },
+        Error::OutOfDomain {
+            detector,
+            expected,
+            value,
+            ..
+        } => Error::OutOfDomain {
+            detector,
+            expected,
+            index: i,
+            value,
+        },
+        e => e,
+    }
 }
 
 /// Rejects NaN/inf with an error naming the stream position.
