@@ -79,6 +79,20 @@ fn detectors(c: &mut Criterion) {
     });
     g.finish();
 
+    // the library path: `detect` over a `Box<dyn DriftDetector>` (one virtual call per slice)
+    let mut g = c.benchmark_group("detect_dyn_1M");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(N as u64));
+    for (name, data) in [("ddm", &err), ("page_hinkley", &xs), ("adwin", &xs)] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let mut d = aaiti_drift::build_detector(name, &[]).unwrap();
+                aaiti_drift::detect(&mut d, black_box(data)).unwrap()
+            })
+        });
+    }
+    g.finish();
+
     let mut g = c.benchmark_group("kswin_20k");
     g.sample_size(10);
     g.throughput(Throughput::Elements(20_000));

@@ -119,7 +119,7 @@ pub fn detect<D: DriftDetector + ?Sized>(detector: &mut D, values: &[f64]) -> Re
 /// slice being processed.
 #[cold]
 #[inline(never)]
-fn relabel(e: Error, i: usize) -> Error {
+pub(crate) fn relabel(e: Error, i: usize) -> Error {
     match e {
         Error::NonFinite { what, value, .. } => Error::NonFinite {
             what,

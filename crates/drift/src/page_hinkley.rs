@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::detector::{DriftDetector, DriftState, RunningMean, finite};
+use crate::detector::{Detections, DriftDetector, DriftState, RunningMean, finite, relabel};
 use crate::error::{Result, check_finite, invalid};
 
 /// Which direction of mean change Page-Hinkley watches.
@@ -164,20 +164,10 @@ impl PageHinkley {
     }
 }
 
-impl DriftDetector for PageHinkley {
-    #[inline]
-    fn update(&mut self, value: f64) -> Result<DriftState> {
-        finite(value, self.seen)?;
-        if self.drift {
-            self.reset();
-        }
-        // Compared as bits, not as floats: for `scale == 1.0` the compiler would otherwise merge
-        // both arms into an unconditional `value / scale` (exact, but a division per update).
-        let x = if self.scale.to_bits() == 1.0_f64.to_bits() {
-            value
-        } else {
-            value / self.scale
-        };
+impl PageHinkley {
+    /// The update after the input check, on the normalised value `x` (`value / scale`).
+    #[inline(always)]
+    fn step(&mut self, x: f64) -> DriftState {
         self.seen += 1;
         self.mean.update(x);
         let dev = x - self.mean.mean;
@@ -199,11 +189,64 @@ impl DriftDetector for PageHinkley {
                 PhMode::Both => up || down,
             };
         }
-        Ok(if self.drift {
+        if self.drift {
             DriftState::Drift
         } else {
             DriftState::Stable
-        })
+        }
+    }
+
+    /// [`DriftDetector::detect_into`] with `x = norm(value)` (one loop per normalisation, so
+    /// the `scale == 1` loop has no division).
+    #[inline(always)]
+    fn detect_with(
+        &mut self,
+        values: &[f64],
+        out: &mut Detections,
+        norm: impl Fn(f64) -> f64,
+    ) -> Result<()> {
+        for (i, &v) in values.iter().enumerate() {
+            if let Err(e) = finite(v, self.seen) {
+                return Err(relabel(e, i));
+            }
+            if self.drift {
+                self.reset();
+            }
+            if self.step(norm(v)).is_drift() {
+                out.drifts.push(i);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl DriftDetector for PageHinkley {
+    #[inline]
+    fn update(&mut self, value: f64) -> Result<DriftState> {
+        finite(value, self.seen)?;
+        if self.drift {
+            self.reset();
+        }
+        // Compared as bits, not as floats: for `scale == 1.0` the compiler would otherwise merge
+        // both arms into an unconditional `value / scale` (exact, but a division per update).
+        let x = if self.scale.to_bits() == 1.0_f64.to_bits() {
+            value
+        } else {
+            value / self.scale
+        };
+        Ok(self.step(x))
+    }
+
+    /// Two loops, chosen once: without σ-normalisation (`scale == 1`) the values are used as
+    /// they are; inside one loop the compiler would turn the per-value choice into an
+    /// unconditional division (`value / 1.0` is exact, but costs a division per value).
+    fn detect_into(&mut self, values: &[f64], out: &mut Detections) -> Result<()> {
+        let scale = self.scale;
+        if scale.to_bits() == 1.0_f64.to_bits() {
+            self.detect_with(values, out, |v| v)
+        } else {
+            self.detect_with(values, out, |v| v / scale)
+        }
     }
 
     fn reset(&mut self) {

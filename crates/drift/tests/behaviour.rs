@@ -419,6 +419,58 @@ proptest! {
         prop_assert_eq!(batch.drifts, folded);
     }
 
+    /// `detect` (one `detect_into` call, also through `Box<dyn DriftDetector>`) equals the
+    /// folded `update` calls for every detector, on 0/1 and real streams, and for a
+    /// σ-normalised Page-Hinkley (its own loop); an error carries the index in the slice.
+    #[test]
+    fn detect_into_equals_updates_for_every_detector(seed in 0u64..10_000, bad in 0usize..700) {
+        let real = lcg(seed, 600);
+        let bits: Vec<f64> = real.iter().map(|x| f64::from(u8::from(*x > 0.3))).collect();
+        let fresh = || {
+            let mut ds = all_detectors();
+            let ph = PageHinkleyParams { threshold: 1.0, ..PageHinkleyParams::default() };
+            ds.push(Box::new(PageHinkley::normalised(ph, &real[..50]).unwrap()));
+            ds
+        };
+        for xs in [&real, &bits] {
+            for (mut a, mut b) in fresh().into_iter().zip(fresh()) {
+                let mut drifts = Vec::new();
+                let mut warnings = Vec::new();
+                let mut ok = true;
+                for (i, &x) in xs.iter().enumerate() {
+                    match b.update(x) {
+                        Ok(DriftState::Drift) => drifts.push(i),
+                        Ok(DriftState::Warning) => warnings.push(i),
+                        Ok(DriftState::Stable) => {}
+                        Err(_) => { ok = false; break; }
+                    }
+                }
+                match detect(&mut a, xs) {
+                    Ok(got) => {
+                        prop_assert!(ok, "{}", a.name());
+                        prop_assert_eq!(got.drifts, drifts, "{}", a.name());
+                        prop_assert_eq!(got.warnings, warnings, "{}", a.name());
+                        prop_assert_eq!(a.n_seen(), b.n_seen(), "{}", a.name());
+                    }
+                    Err(_) => prop_assert!(!ok, "{}", a.name()),
+                }
+            }
+        }
+        // a NaN at `bad` (when inside the slice) is reported at that index
+        let mut with_nan = real.clone();
+        if bad < with_nan.len() {
+            with_nan[bad] = f64::NAN;
+        }
+        for mut d in fresh() {
+            if d.name() == "page_hinkley" || d.name() == "adwin" || d.name() == "kswin" {
+                match detect(&mut d, &with_nan) {
+                    Ok(_) => prop_assert!(bad >= with_nan.len()),
+                    Err(e) => prop_assert!(matches!(e, Error::NonFinite { index, .. } if index == bad), "{e}"),
+                }
+            }
+        }
+    }
+
     /// KS is symmetric in its samples (statistic and p-value) and p lies in [0, 1].
     #[test]
     fn ks_symmetric(seed in 0u64..10_000, n1 in 1usize..300, n2 in 1usize..300) {
