@@ -17,7 +17,7 @@ REPS="${1:-9}"
 THREADS="${2:-1,2}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/target}"
 cargo build --release -p aaiti-walkforward --example speedup --example pbo_cpu --example pbo_block_stats \
-  --example machine_probe >&2
+  --example machine_probe --example wf_contention >&2
 BIN="$CARGO_TARGET_DIR/release/examples/speedup"
 echo "host: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(rustc --version)"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -31,6 +31,13 @@ echo
 # cache row far below the latency-bound "spin" row means the two vCPUs share a core's execution
 # units or caches (SMT siblings on the host) and no code change can reach 1.8x for that work.
 "$CARGO_TARGET_DIR/release/examples/machine_probe" 3
+echo
+# Where the evaluation's 2-thread wall time goes (per worker: start delay, folds, busy wall,
+# on-CPU time, idle tail), and whether a fold's kernel or a port-bound kernel slows down when
+# the other vCPU runs the same thing at the same moment (pinned threads, overlap-filtered).
+W="$CARGO_TARGET_DIR/release/examples/wf_contention"
+"$W" evalcpu - "$((REPS * 2))"
+for k in ports toylb toyrange; do "$W" pair "$k" 2000; done
 echo
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 # CPU time (user+sys) of one single-threaded PBO run including generating the 10^7-value matrix:
