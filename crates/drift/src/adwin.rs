@@ -616,8 +616,11 @@ fn no_cut_certain(n0: f64, n1: f64, u0: f64, u1: f64, k: &BoundConsts) -> bool {
     // n0' and n1' (exact: small integers)
     let a = n0 - k.mwl1;
     let b = n1 - k.mwl1;
-    let d = (u0 * n1 - u1 * n0).abs();
-    let sum = u0.abs() * n1 + u1.abs() * n0;
+    // `|u0|·n1 = |u0·n1|` exactly (`n1 ≥ 0`, rounding is symmetric in sign): S from the
+    // products D needs
+    let (p0, p1) = (u0 * n1, u1 * n0);
+    let d = (p0 - p1).abs();
+    let sum = p0.abs() + p1.abs();
     let ab = a * b;
     let p = a + b;
     let nn = n0 * n1;

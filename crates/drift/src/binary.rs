@@ -279,7 +279,7 @@ fn skip_len(p: f64, qa: f64, n: f64, lo: f64, hi: f64) -> u32 {
     let v = p + qa.sqrt();
     let margin = (v - lo).min(hi - v) - 1e-9;
     let k = margin * n * 0.39;
-    if (p >= 0.0) & (p <= 1.0) & (k >= 1.0) {
+    if (0.0..=1.0).contains(&p) & (k >= 1.0) {
         k.min(65_535.0) as u32
     } else {
         0

@@ -495,7 +495,9 @@ fn min_max(xs: &[f64]) -> (f64, f64) {
 ///
 /// The values are counted in `B ≈ (n1 + n2)/4` buckets by `⌊(x − min)·(B − 1)/(max − min)⌋`,
 /// a non-decreasing function of `x` in floating point (so equal values share a bucket and
-/// every value of a bucket is below every value of a later one). From the counts, the exact
+/// every value of a bucket is below every value of a later one); if that leaves too many
+/// candidates (skewed data), by equal ranges of the order-preserving integer keys instead
+/// (about equal shares of each binade). From the counts, the exact
 /// integer `K = i·n2 − j·n1` is known at every bucket boundary, and inside a bucket with `ca`
 /// values of `a` and `cb` of `b` that starts at `K0`, `K` stays within
 /// `[K0 − cb·n1, K0 + ca·n2]`. The value after a bucket's last value is a group end, so the
@@ -517,19 +519,43 @@ pub(crate) fn ks_extrema_bucketed(
     let ((lo_a, hi_a), (lo_b, hi_b)) = (min_max(a), min_max(b));
     let (lo, hi) = (lo_a.min(lo_b), hi_a.max(hi_b));
     let range = hi - lo;
-    if !(range > 0.0 && range.is_finite()) {
-        return None;
+    if range.is_nan() || range <= 0.0 {
+        return None; // all values equal
     }
     let n = n1 + n2;
     let nb = (n / 4).clamp(1024, 1 << 20);
-    let scale = (nb - 1) as f64 / range;
-    if !(scale > 0.0 && scale.is_finite()) {
-        return None;
-    }
     let last = nb - 1;
-    // non-decreasing in x: subtraction, multiplication by a positive constant, and the
-    // saturating conversion are all monotone
-    let bucket = |x: f64| (((x - lo) * scale) as usize).min(last);
+    let scale = (nb - 1) as f64 / range;
+    if range.is_finite() && scale > 0.0 && scale.is_finite() {
+        // buckets of equal width: non-decreasing in x (subtraction, multiplication by a
+        // positive constant and the saturating conversion are all monotone)
+        // (`(x − lo)·scale ≥ 0`, so the cheaper signed conversion gives the same index)
+        let bucket = |x: f64| (((x - lo) * scale) as i64 as usize).min(last);
+        if let Some(ext) = bucketed_with(a, b, bufs, nb, bucket) {
+            return Some(ext);
+        }
+    }
+    // skewed data (most values in a few equal-width buckets): buckets of equal width in the
+    // order-preserving keys, i.e. about equal shares of every binade; `x + 0.0` maps -0.0 to
+    // +0.0 so that equal values share a bucket
+    let (klo, khi) = (crate::util::key(lo + 0.0), crate::util::key(hi + 0.0));
+    let shift = 64 - ((khi - klo) / nb as u64).leading_zeros();
+    let bucket = |x: f64| (((crate::util::key(x + 0.0) - klo) >> shift) as usize).min(last);
+    bucketed_with(a, b, bufs, nb, bucket)
+}
+
+/// [`ks_extrema_bucketed`] with `nb` buckets given by `bucket`, a non-decreasing map of the
+/// values into `0..nb` under which equal values share a bucket.
+#[inline(always)]
+fn bucketed_with(
+    a: &[f64],
+    b: &[f64],
+    bufs: &mut BucketBuffers,
+    nb: usize,
+    bucket: impl Fn(f64) -> usize,
+) -> Option<(f64, f64, f64, f64)> {
+    let (n1, n2) = (a.len(), b.len());
+    let n = n1 + n2;
     let BucketBuffers {
         count_a,
         count_b,
@@ -540,18 +566,20 @@ pub(crate) fn ks_extrema_bucketed(
     count_a.resize(nb, 0);
     count_b.clear();
     count_b.resize(nb, 0);
+    // slices of known length `nb`: no reloads of the vectors' fields, no bounds checks
+    let (ca, cb) = (&mut count_a[..nb], &mut count_b[..nb]);
     for &x in a {
-        count_a[bucket(x)] += 1;
+        ca[bucket(x)] += 1;
     }
     for &x in b {
-        count_b[bucket(x)] += 1;
+        cb[bucket(x)] += 1;
     }
     let (n1k, n2k) = (n1 as i64, n2 as i64);
     // extreme K at bucket ends (attained: the last value of a bucket ends its group)
     let (mut kmax, mut kmin) = (i64::MIN, i64::MAX);
     let mut k = 0i64;
-    for (&ca, &cb) in count_a.iter().zip(count_b.iter()) {
-        k += i64::from(ca) * n2k - i64::from(cb) * n1k;
+    for (&na, &nb_) in ca.iter().zip(cb.iter()) {
+        k += i64::from(na) * n2k - i64::from(nb_) * n1k;
         kmax = kmax.max(k);
         kmin = kmin.min(k);
     }
@@ -561,8 +589,8 @@ pub(crate) fn ks_extrema_bucketed(
     let (mut i, mut j) = (0i64, 0i64);
     let mut n_cands = 0usize;
     let limit = n / 16;
-    for (ca, &cb) in count_a.iter_mut().zip(count_b.iter()) {
-        let (cai, cbi) = (i64::from(*ca), i64::from(cb));
+    for (slot, &nb_) in ca.iter_mut().zip(cb.iter()) {
+        let (cai, cbi) = (i64::from(*slot), i64::from(nb_));
         let k0 = i * n2k - j * n1k;
         let cand = (cai + cbi > 0) & ((k0 + cai * n2k >= kmax) | (k0 - cbi * n1k <= kmin));
         if cand {
@@ -571,9 +599,9 @@ pub(crate) fn ks_extrema_bucketed(
             if n_cands > limit {
                 return None;
             }
-            *ca = u32::try_from(starts.len()).ok()?;
+            *slot = u32::try_from(starts.len()).ok()?;
         } else {
-            *ca = 0;
+            *slot = 0;
         }
         i += cai;
         j += cbi;
@@ -581,7 +609,7 @@ pub(crate) fn ks_extrema_bucketed(
     cands.clear();
     for (xs, tag) in [(a, 0u32), (b, 1u32)] {
         for &x in xs {
-            let c = count_a[bucket(x)];
+            let c = ca[bucket(x)];
             if c != 0 {
                 cands.push((crate::util::key(x), ((c - 1) << 1) | tag));
             }
@@ -903,6 +931,20 @@ mod tests {
             check_bucketed(&ra, &rb);
             // identical samples: D = 0 everywhere, ties across the samples
             check_bucketed(&a, &a);
+            // heavily skewed (equal-width buckets fail): the key buckets take it
+            let la: Vec<f64> = a.iter().map(|x| (3.0 * x).exp()).collect();
+            let lb: Vec<f64> = b.iter().map(|x| (3.0 * x).exp()).collect();
+            assert!(check_bucketed(&la, &lb), "skewed data: key buckets");
+            // both signs, signed zeros and values spanning many binades
+            let za: Vec<f64> = a
+                .iter()
+                .map(|x| if x.abs() < 0.05 { -0.0 } else { x.powi(9) })
+                .collect();
+            let zb: Vec<f64> = b
+                .iter()
+                .map(|x| if x.abs() < 0.05 { 0.0 } else { x.powi(9) })
+                .collect();
+            check_bucketed(&za, &zb);
         }
         // constant samples, one outlier, and huge ranges fall back or agree
         check_bucketed(&vec![1.5; 30_000], &vec![1.5; 20_000]);
