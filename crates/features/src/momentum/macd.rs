@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::util::{MAX_PERIOD, check_period, ema_step, is_zero_strict};
 use crate::error::Result;
+use crate::fma::Fused;
 use crate::indicator::{Columns, Indicator, PriceField};
 use crate::overlap::ma::{BLOCK, MaCore};
 use crate::params::MaType;
@@ -46,6 +47,7 @@ struct MacdCore {
 
 impl MacdCore {
     /// `fast <= slow` already ordered.
+    #[inline]
     fn new(fast: usize, slow: usize, signal: usize, fast_k: f64, slow_k: f64) -> Self {
         #[allow(clippy::cast_precision_loss, reason = "periods are at most 100000")]
         let signal_k = 2.0 / (signal + 1) as f64;
@@ -70,8 +72,25 @@ impl MacdCore {
         (self.slow - 1) + (self.signal - 1)
     }
 
-    #[inline]
-    fn update(&mut self, x: f64) -> Option<MacdOutput> {
+    crate::overlap::ma::fused_core!(MacdOutput, Self::new(0, 0, 0, 0.0, 0.0));
+
+    /// [`update`](Self::update) with the fused steps `f` (`ema_step` spelled out).
+    #[inline(always)]
+    fn update_with<F: Fused>(&mut self, f: F, x: f64) -> Option<MacdOutput> {
+        if self.sig_n >= self.signal {
+            // Steady state: the signal is seeded, hence both price EMAs (`n >= slow`); the
+            // three EMA steps below, same operations.
+            self.n = self.n.saturating_add(1);
+            self.prev_fast = f.mul_add(x - self.prev_fast, self.fast_k, self.prev_fast);
+            self.prev_slow = f.mul_add(x - self.prev_slow, self.slow_k, self.prev_slow);
+            let macd = self.prev_fast - self.prev_slow;
+            self.prev_signal = f.mul_add(macd - self.prev_signal, self.signal_k, self.prev_signal);
+            return Some(MacdOutput {
+                macd,
+                macdsignal: self.prev_signal,
+                macdhist: macd - self.prev_signal,
+            });
+        }
         let n = self.n;
         self.n = n.saturating_add(1);
         if n < self.slow {
@@ -88,8 +107,8 @@ impl MacdCore {
                 self.prev_fast = self.fast_sum / self.fast as f64;
             }
         } else {
-            self.prev_fast = ema_step(self.prev_fast, x, self.fast_k);
-            self.prev_slow = ema_step(self.prev_slow, x, self.slow_k);
+            self.prev_fast = f.mul_add(x - self.prev_fast, self.fast_k, self.prev_fast);
+            self.prev_slow = f.mul_add(x - self.prev_slow, self.slow_k, self.prev_slow);
         }
         let macd = self.prev_fast - self.prev_slow;
         if self.sig_n < self.signal {
@@ -103,7 +122,7 @@ impl MacdCore {
                 self.prev_signal /= self.signal as f64;
             }
         } else {
-            self.prev_signal = ema_step(self.prev_signal, macd, self.signal_k);
+            self.prev_signal = f.mul_add(macd - self.prev_signal, self.signal_k, self.prev_signal);
         }
         Some(MacdOutput {
             macd,
@@ -112,6 +131,7 @@ impl MacdCore {
         })
     }
 
+    #[inline]
     fn reset(&mut self) {
         *self = Self::new(self.fast, self.slow, self.signal, self.fast_k, self.slow_k);
     }
@@ -208,6 +228,7 @@ impl Indicator for Macd {
     fn update(&mut self, bar: &Bar) -> Option<MacdOutput> {
         self.core.update(self.price.get(bar))
     }
+    #[inline]
     fn reset(&mut self) {
         self.core.reset();
     }
@@ -254,6 +275,7 @@ impl Indicator for MacdFix {
     fn update(&mut self, bar: &Bar) -> Option<MacdOutput> {
         self.core.update(self.price.get(bar))
     }
+    #[inline]
     fn reset(&mut self) {
         self.core.reset();
     }
@@ -360,6 +382,7 @@ impl Indicator for MacdExt {
             macdhist: macd - sig,
         })
     }
+    #[inline]
     fn reset(&mut self) {
         self.fast.reset();
         self.slow.reset();
@@ -368,6 +391,12 @@ impl Indicator for MacdExt {
     }
     /// The MA kernels: each price MA over the input from its start bar, the signal MA over
     /// the `macd` line from the first bar where both exist.
+    ///
+    /// One scratch vector (the `macd` line): the two price lines are computed into the
+    /// reserved tail of `out` itself, and the signal then into its head, from where the
+    /// rows are written back to front (each row lies at or after the signal value it
+    /// reads, so nothing unread is overwritten). Fresh large scratch allocations cost a page
+    /// fault per page; `out`'s pages are written anyway.
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         let x = cols.field(self.price);
         let n = x.len();
@@ -376,28 +405,35 @@ impl Indicator for MacdExt {
             out.extend(std::iter::repeat_n(f64::NAN, 3 * n));
             return;
         }
-        // Two scratch vectors only (fresh large allocations cost page faults): the fast
-        // line becomes `macd` in place and the slow one's buffer takes the signal.
-        let (mut f, mut s) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        self.fast
-            .batch(&x[largest - self.fast.lookback()..], &mut f);
-        self.slow
-            .batch(&x[largest - self.slow.lookback()..], &mut s);
-        // Both lines from bar `largest` on.
-        f.drain(..self.fast.lookback());
-        for (a, &b) in f.iter_mut().zip(&s[self.slow.lookback()..]) {
-            *a -= b;
-        }
-        let macd = f;
-        s.clear();
-        self.signal.batch(&macd, &mut s);
-        let sig = s;
-        let first = self.signal.lookback().min(macd.len());
+        let (fl, sl) = (self.fast.lookback(), self.slow.lookback());
+        // Bars `largest..n` have both lines; `m` of them.
+        let m = n - largest;
+        let base = out.len();
         out.reserve(3 * n);
-        out.extend(std::iter::repeat_n(f64::NAN, 3 * (largest + first)));
-        for (&m, &g) in macd[first..].iter().zip(&sig[first..]) {
-            out.extend_from_slice(&[m, g, m - g]);
+        self.fast.batch(&x[largest - fl..], out);
+        self.slow.batch(&x[largest - sl..], out);
+        let macd: Vec<f64> = {
+            let (f, s) = out[base..].split_at(m + fl);
+            f[fl..].iter().zip(&s[sl..]).map(|(&a, &b)| a - b).collect()
+        };
+        out.truncate(base);
+        self.signal.batch(&macd, out);
+        let first = self.signal.lookback().min(m);
+        out.resize(base + 3 * n, f64::NAN);
+        let (sig, rows) = out[base..].split_at_mut(3 * (largest + first));
+        // Row of bar `largest + j` at `3 * (largest + j)`; its signal at `j`, in `sig` for
+        // `j < 3 * (largest + first)`, else in `rows` at or before the row itself.
+        for j in (first..m).rev() {
+            let r = 3 * (j - first);
+            let g = if j < sig.len() {
+                sig[j]
+            } else {
+                rows[j - sig.len()]
+            };
+            let mj = macd[j];
+            rows[r..r + 3].copy_from_slice(&[mj, g, mj - g]);
         }
+        sig.fill(f64::NAN);
     }
 }
 
@@ -409,6 +445,7 @@ struct PoCore {
 }
 
 impl PoCore {
+    #[inline]
     fn new(func: &str, fastperiod: usize, slowperiod: usize, matype: MaType) -> Result<Self> {
         check_period(func, "fastperiod", fastperiod, 2, MAX_PERIOD)?;
         check_period(func, "slowperiod", slowperiod, 2, MAX_PERIOD)?;
@@ -434,6 +471,7 @@ impl PoCore {
         self.slow.lookback().max(self.fast.lookback())
     }
 
+    #[inline]
     fn reset(&mut self) {
         self.fast.reset();
         self.slow.reset();
@@ -491,6 +529,7 @@ impl Indicator for Apo {
         let (f, s) = self.core.update(self.price.get(bar))?;
         Some(f - s)
     }
+    #[inline]
     fn reset(&mut self) {
         self.core.reset();
     }
@@ -542,6 +581,7 @@ impl Indicator for Ppo {
             ((f - s) / s) * 100.0
         })
     }
+    #[inline]
     fn reset(&mut self) {
         self.core.reset();
     }
@@ -566,6 +606,7 @@ struct FusedEma {
 }
 
 impl FusedEma {
+    #[inline]
     fn new(period: usize) -> Self {
         #[allow(clippy::cast_precision_loss, reason = "periods are at most 100000")]
         let k = 2.0 / (period + 1) as f64;
@@ -646,9 +687,51 @@ impl Indicator for Trix {
             ((x / prev) - 1.0) * 100.0
         })
     }
+    #[inline]
     fn reset(&mut self) {
         if let Ok(t) = Self::new(self.period) {
             *self = t.with_price(self.price);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MacdCore;
+    use crate::fma::{Hw, Plain};
+
+    /// MACD's fused steps: the `vfmadd` and `mul_add` instances of `update_with`, and
+    /// `update`, give the same bits through the warm-up and the steady state.
+    #[test]
+    fn hw_and_plain_updates_agree() {
+        let x: Vec<f64> = (0..600)
+            .map(|i| match i {
+                500 => f64::NAN,
+                _ if (i / 9) % 3 == 1 => 3.0,
+                _ => f64::from(i % 17) * 0.37 - f64::from(i % 5),
+            })
+            .collect();
+        let row = |o: Option<super::MacdOutput>| o.map(|o| [o.macd, o.macdsignal, o.macdhist]);
+        let same = |a: &[Option<[f64; 3]>], b: &[Option<[f64; 3]>]| {
+            a.iter().zip(b).all(|(p, q)| match (p, q) {
+                (Some(p), Some(q)) => p
+                    .iter()
+                    .zip(q)
+                    .all(|(u, v)| u.to_bits() == v.to_bits() || (u.is_nan() && v.is_nan())),
+                (None, None) => true,
+                _ => false,
+            })
+        };
+        for (f, s, g, fk, sk) in [(12, 26, 9, 2.0 / 13.0, 2.0 / 27.0), (2, 3, 1, 0.15, 0.075)] {
+            let core = MacdCore::new(f, s, g, fk, sk);
+            let (mut a, mut b, mut c) = (core.clone(), core.clone(), core);
+            let plain: Vec<_> = x.iter().map(|&v| row(a.update_with(Plain, v))).collect();
+            let upd: Vec<_> = x.iter().map(|&v| row(b.update(v))).collect();
+            assert!(same(&plain, &upd));
+            if let Some(h) = Hw::detect() {
+                let hw: Vec<_> = x.iter().map(|&v| row(c.update_with(h, v))).collect();
+                assert!(same(&plain, &hw));
+            }
         }
     }
 }
