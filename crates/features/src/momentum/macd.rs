@@ -392,11 +392,10 @@ impl Indicator for MacdExt {
     /// The MA kernels: each price MA over the input from its start bar, the signal MA over
     /// the `macd` line from the first bar where both exist.
     ///
-    /// One scratch vector (the `macd` line): the two price lines are computed into the
-    /// reserved tail of `out` itself, and the signal then into its head, from where the
-    /// rows are written back to front (each row lies at or after the signal value it
-    /// reads, so nothing unread is overwritten). Fresh large scratch allocations cost a page
-    /// fault per page; `out`'s pages are written anyway.
+    /// Two scratch lines of `n` values and every output written once, front to back: the
+    /// fast line goes to `a`, the slow one to `out`'s reserved tail (pages `out` needs
+    /// anyway), `macd` replaces the fast line in place, the signal goes to `b`, and the rows
+    /// are appended block by block.
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         let x = cols.field(self.price);
         let n = x.len();
@@ -410,30 +409,28 @@ impl Indicator for MacdExt {
         let m = n - largest;
         let base = out.len();
         out.reserve(3 * n);
-        self.fast.batch(&x[largest - fl..], out);
+        let mut a = Vec::with_capacity(m + fl);
+        self.fast.batch(&x[largest - fl..], &mut a);
         self.slow.batch(&x[largest - sl..], out);
-        let macd: Vec<f64> = {
-            let (f, s) = out[base..].split_at(m + fl);
-            f[fl..].iter().zip(&s[sl..]).map(|(&a, &b)| a - b).collect()
-        };
-        out.truncate(base);
-        self.signal.batch(&macd, out);
-        let first = self.signal.lookback().min(m);
-        out.resize(base + 3 * n, f64::NAN);
-        let (sig, rows) = out[base..].split_at_mut(3 * (largest + first));
-        // Row of bar `largest + j` at `3 * (largest + j)`; its signal at `j`, in `sig` for
-        // `j < 3 * (largest + first)`, else in `rows` at or before the row itself.
-        for j in (first..m).rev() {
-            let r = 3 * (j - first);
-            let g = if j < sig.len() {
-                sig[j]
-            } else {
-                rows[j - sig.len()]
-            };
-            let mj = macd[j];
-            rows[r..r + 3].copy_from_slice(&[mj, g, mj - g]);
+        for (f, &s) in a[fl..].iter_mut().zip(&out[base + sl..]) {
+            *f -= s;
         }
-        sig.fill(f64::NAN);
+        out.truncate(base);
+        let macd = &a[fl..fl + m];
+        let mut b = Vec::with_capacity(m);
+        self.signal.batch(macd, &mut b);
+        let first = self.signal.lookback().min(m);
+        out.extend(std::iter::repeat_n(f64::NAN, 3 * (largest + first)));
+        let mut buf = [0.0; 3 * BLOCK];
+        for (mc, gc) in macd[first..].chunks(BLOCK).zip(b[first..].chunks(BLOCK)) {
+            let rows = &mut buf[..3 * mc.len()];
+            for ((r, &mv), &g) in rows.chunks_exact_mut(3).zip(mc).zip(gc) {
+                r[0] = mv;
+                r[1] = g;
+                r[2] = mv - g;
+            }
+            out.extend_from_slice(rows);
+        }
     }
 }
 
