@@ -14,7 +14,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::fma::{Fused, with_fused};
+use crate::fma::Fused;
 use crate::params::MaType;
 use crate::ring::Ring;
 
@@ -978,7 +978,7 @@ fn wma_steady(st: &WmaCore, x: &[f64], start: usize, out: &mut Vec<f64>) {
     let pf = fp(p);
     let (mut sub, mut sum, mut trailing, mut countdown) =
         (st.sub, st.sum, st.trailing, st.countdown);
-    out.reserve(x.len() - start);
+    let mut buf = [0.0; BLOCK];
     // Bar `i` has the window x[i+1-p..=i].
     let mut i = start;
     while i < x.len() {
@@ -1000,21 +1000,19 @@ fn wma_steady(st: &WmaCore, x: &[f64], start: usize, out: &mut Vec<f64>) {
             i += 1;
             continue;
         }
-        // Up to the next re-computation, appended straight to `out` (measured faster than
-        // a stack block and a copy).
-        let m = countdown.min(x.len() - i);
+        let m = countdown.min(x.len() - i).min(BLOCK);
         countdown -= m;
         let new = &x[i..i + m];
         let lead = &x[i + 1 - p..i + 1 - p + m];
-        out.extend(new.iter().zip(lead).map(|(&v, &t)| {
+        for ((o, &v), &t) in buf.iter_mut().zip(new).zip(lead) {
             sub += v;
             sub -= trailing;
             sum += v * pf;
             trailing = t;
-            let y = sum / divider;
+            *o = sum / divider;
             sum -= sub;
-            y
-        }));
+        }
+        out.extend_from_slice(&buf[..m]);
         i += m;
     }
 }
@@ -1094,33 +1092,39 @@ fn trima_steady(st: &TrimaCore, x: &[f64], start: usize, out: &mut Vec<f64>) {
     let half = p >> 1;
     let odd = p % 2 == 1;
     let (mut num, mut sub, mut add, factor) = (st.num, st.sub, st.add, st.factor);
-    // Appended straight to `out` (measured faster than a stack block and a copy).
-    let new = &x[start..];
-    let trailing = &x[start - p..x.len() - p];
-    let mid = &x[start - half..x.len() - half];
-    let it = new.iter().zip(trailing).zip(mid);
-    if odd {
-        out.extend(it.map(|((&v, &t), &c)| {
-            num -= sub;
-            sub -= t;
-            sub += c;
-            num += add;
-            add -= c;
-            add += v;
-            num += v;
-            num * factor
-        }));
-    } else {
-        out.extend(it.map(|((&v, &t), &c)| {
-            num -= sub;
-            sub -= t;
-            sub += c;
-            add -= c;
-            num += add;
-            add += v;
-            num += v;
-            num * factor
-        }));
+    let mut buf = [0.0; BLOCK];
+    let mut i = start;
+    while i < x.len() {
+        let m = (x.len() - i).min(BLOCK);
+        let new = &x[i..i + m];
+        let trailing = &x[i - p..i - p + m];
+        let mid = &x[i - half..i - half + m];
+        let it = buf.iter_mut().zip(new).zip(trailing).zip(mid);
+        if odd {
+            for (((o, &v), &t), &c) in it {
+                num -= sub;
+                sub -= t;
+                sub += c;
+                num += add;
+                add -= c;
+                add += v;
+                num += v;
+                *o = num * factor;
+            }
+        } else {
+            for (((o, &v), &t), &c) in it {
+                num -= sub;
+                sub -= t;
+                sub += c;
+                add -= c;
+                num += add;
+                add += v;
+                num += v;
+                *o = num * factor;
+            }
+        }
+        out.extend_from_slice(&buf[..m]);
+        i += m;
     }
 }
 
@@ -1138,9 +1142,10 @@ impl ScalarBatch for KamaCore {
     }
 }
 
-/// KAMA's steady state from bar `start` (bar i: previous x[i-1], leaving x[i-p]),
-/// appended straight to `out`; the fused steps go through [`Fused`], so they are single
-/// instructions whether or not the iterator machinery is inlined.
+/// KAMA's steady state from bar `start` (bar i: previous x[i-1], leaving x[i-p]).
+///
+/// One FMA dispatch per block keeps each dispatched closure small enough to be inlined
+/// into the FMA frame (a large closure would be compiled on its own, without FMA).
 #[inline(always)]
 fn kama_steady(st: &KamaCore, x: &[f64], start: usize, out: &mut Vec<f64>) {
     let p = st.period;
@@ -1151,9 +1156,20 @@ fn kama_steady(st: &KamaCore, x: &[f64], start: usize, out: &mut Vec<f64>) {
         trailing: st.trailing,
         zeros: st.zeros,
     };
-    let n = x.len();
-    let (new, before, old) = (&x[start..], &x[start - 1..n - 1], &x[start - p..n - p]);
-    with_fused!(f => s.extend(f, new, before, old, out));
+    let mut buf = [0.0; BLOCK];
+    let mut i = start;
+    while i < x.len() {
+        let m = (x.len() - i).min(BLOCK);
+        let new = &x[i..i + m];
+        let before = &x[i - 1..i - 1 + m];
+        let old = &x[i - p..i - p + m];
+        crate::fma::dispatch(
+            #[inline(always)]
+            || s.block(new, before, old, &mut buf),
+        );
+        out.extend_from_slice(&buf[..m]);
+        i += m;
+    }
 }
 
 /// KAMA's steady-state variables.
@@ -1166,29 +1182,22 @@ struct KamaRun {
 }
 
 impl KamaRun {
-    /// Appends one output per `new[j]`, with the bar before it `before[j]` and the one
-    /// leaving `old[j]`.
+    /// One block: `new[j]`, the bar before it `before[j]` and the one leaving `old[j]`.
     #[inline(always)]
-    fn extend<F: Fused>(
-        &mut self,
-        f: F,
-        new: &[f64],
-        before: &[f64],
-        old: &[f64],
-        out: &mut Vec<f64>,
-    ) {
+    fn block(&mut self, new: &[f64], before: &[f64], old: &[f64], buf: &mut [f64]) {
         let p = self.p;
         let (mut sum_roc, mut prev, mut trailing, mut zeros) =
             (self.sum_roc, self.prev, self.trailing, self.zeros);
-        out.extend(new.iter().zip(before).zip(old).map(|((&v, &pv), &ov)| {
+        for (((o, &v), &pv), &ov) in buf.iter_mut().zip(new).zip(before).zip(old) {
             let d = v - pv;
             zeros = if d == 0.0 { zeros + 1 } else { 0 };
             if d == 0.0 && zeros >= p {
                 // A flat run covering the whole window (as `update`).
                 trailing = ov;
                 sum_roc = 0.0;
-                prev = f.mul_add(v - prev, KAMA_FASTEST_SQ, prev);
-                return prev;
+                prev = (v - prev).mul_add(KAMA_FASTEST_SQ, prev);
+                *o = prev;
+                continue;
             }
             let period_roc = v - ov;
             sum_roc -= (trailing - ov).abs();
@@ -1201,11 +1210,11 @@ impl KamaRun {
                 let r = (period_roc / sum).abs();
                 if 1.0 < r { 1.0 } else { r }
             };
-            let mut sc = f.mul_add(er, KAMA_CONST_DIFF, KAMA_CONST_MAX);
+            let mut sc = er.mul_add(KAMA_CONST_DIFF, KAMA_CONST_MAX);
             sc *= sc;
-            prev = f.mul_add(v - prev, sc, prev);
-            prev
-        }));
+            prev = (v - prev).mul_add(sc, prev);
+            *o = prev;
+        }
         (self.sum_roc, self.prev, self.trailing, self.zeros) = (sum_roc, prev, trailing, zeros);
     }
 }
