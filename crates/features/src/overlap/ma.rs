@@ -902,8 +902,19 @@ impl MaCore {
             Self::Mama(c) => c.lookback(),
         }
     }
-    #[inline]
+    /// One step. SMA and EMA, the defaults of BBANDS, STOCH, APO, PPO and MACDEXT, are
+    /// inlined into the caller; the other types run out of line.
+    #[inline(always)]
     pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
+        match self {
+            Self::Sma(c) => c.update(x),
+            Self::Ema(c) => c.update(x),
+            _ => self.update_other(x),
+        }
+    }
+    /// [`update`](Self::update) for the other types.
+    #[inline(never)]
+    fn update_other(&mut self, x: f64) -> Option<f64> {
         match self {
             Self::Identity => Some(x),
             Self::Sma(c) => c.update(x),
