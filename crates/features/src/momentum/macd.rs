@@ -392,9 +392,13 @@ impl Indicator for MacdExt {
     /// The MA kernels: each price MA over the input from its start bar, the signal MA over
     /// the `macd` line from the first bar where both exist.
     ///
-    /// Two scratch lines of `n` values and every output written once, front to back: the
-    /// fast line goes to `a`, the slow one to `out`'s reserved tail (pages `out` needs
-    /// anyway), `macd` replaces the fast line in place, the signal goes to `b`, and the rows
+    /// Two scratch lines of `n` values and every output written once, front to back.
+    ///
+    /// With an SMA or EMA signal (or period 1), the price lines go to `a` and `b` and one
+    /// pass computes `macd`, steps the signal's streaming `update` (inlined, state in
+    /// registers; the fold the kernels equal) and appends the rows. Otherwise the fast
+    /// line goes to `a`, the slow one to `out`'s reserved tail (pages `out` needs anyway),
+    /// `macd` replaces the fast line in place, the signal kernel writes `b`, and the rows
     /// are appended block by block.
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         let x = cols.field(self.price);
@@ -411,6 +415,29 @@ impl Indicator for MacdExt {
         out.reserve(3 * n);
         let mut a = Vec::with_capacity(m + fl);
         self.fast.batch(&x[largest - fl..], &mut a);
+        if matches!(
+            self.signal,
+            MaCore::Sma(_) | MaCore::Ema(_) | MaCore::Identity
+        ) {
+            let mut b = Vec::with_capacity(m + sl);
+            self.slow.batch(&x[largest - sl..], &mut b);
+            out.extend(std::iter::repeat_n(f64::NAN, 3 * largest));
+            let (f, s) = (&a[fl..], &b[sl..]);
+            match &self.signal {
+                MaCore::Sma(c) => {
+                    let mut c = c.clone();
+                    c.reset();
+                    macdext_rows(f, s, out, |v| c.update(v));
+                }
+                MaCore::Ema(c) => {
+                    let mut c = c.clone();
+                    c.reset();
+                    macdext_rows(f, s, out, |v| c.update(v));
+                }
+                _ => macdext_rows(f, s, out, Some),
+            }
+            return;
+        }
         self.slow.batch(&x[largest - sl..], out);
         for (f, &s) in a[fl..].iter_mut().zip(&out[base + sl..]) {
             *f -= s;
@@ -431,6 +458,33 @@ impl Indicator for MacdExt {
             }
             out.extend_from_slice(rows);
         }
+    }
+}
+
+/// MACDEXT's rows from the two price lines (same bars): `macd = fast - slow`, the signal
+/// from `signal`'s streaming step (`None`: a NaN row), through a stack block per
+/// [`BLOCK`] rows.
+#[inline(always)]
+fn macdext_rows(
+    fast: &[f64],
+    slow: &[f64],
+    out: &mut Vec<f64>,
+    mut signal: impl FnMut(f64) -> Option<f64>,
+) {
+    let mut buf = [0.0; 3 * BLOCK];
+    for (fc, sc) in fast.chunks(BLOCK).zip(slow.chunks(BLOCK)) {
+        let rows = &mut buf[..3 * fc.len()];
+        for ((r, &f), &s) in rows.chunks_exact_mut(3).zip(fc).zip(sc) {
+            let macd = f - s;
+            if let Some(g) = signal(macd) {
+                r[0] = macd;
+                r[1] = g;
+                r[2] = macd - g;
+            } else {
+                r.fill(f64::NAN);
+            }
+        }
+        out.extend_from_slice(rows);
     }
 }
 
