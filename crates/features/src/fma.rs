@@ -19,12 +19,14 @@
 //! bar would cost a call and push the state through memory. For them, [`Fused`] is the
 //! fused multiply-add as a value-level choice: [`Hw`] executes one `vfmadd213sd` through
 //! inline assembly (it inlines anywhere, and only exists once the CPU was seen to have
-//! FMA), [`Plain`] is `f64::mul_add`. An `update` is written once, generic over
-//! [`Fused`], and [`with_fused!`] picks the instance per call after one
-//! cached feature check.
+//! FMA; off x86-64 it is `mul_add`), [`Plain`] is `f64::mul_add`. An `update` is written
+//! once, generic over [`Fused`]; its hot path takes [`Hw::cached`] (one load, no call) and
+//! its out-of-line fallback [`with_fused!`] (see `overlap::ma`'s `fused_core!`). The
+//! `asm!` is the second `unsafe` here, with the same soundness argument: it runs only on a
+//! CPU detected to have FMA.
 
-// Calling a `#[target_feature]` function is `unsafe` unless the caller has the feature;
-// the check right before the call makes it sound.
+// Calling a `#[target_feature]` function is `unsafe` unless the caller has the feature,
+// and so is `asm!`; a feature check before each makes them sound.
 #![allow(unsafe_code)]
 
 /// Runs `f`, inside an FMA-enabled function when the CPU supports FMA.
@@ -103,8 +105,9 @@ impl Fused for Plain {
     }
 }
 
-/// The `vfmadd213sd` instruction. A token: [`Hw::detect`] is its only constructor and
-/// returns it only on a CPU with FMA, so holding one proves the instruction exists.
+/// The `vfmadd213sd` instruction. A token: [`Hw::detect`] and [`Hw::cached`] are its only
+/// constructors and return it only on a CPU with FMA, so holding one proves the
+/// instruction exists.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Hw(());
 
