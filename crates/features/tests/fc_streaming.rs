@@ -193,6 +193,11 @@ fn fc_macd_family_streams_like_its_kernels() {
             check_all(&format!("MACDEXT(12, 26, 1, {ft:?})"), &m);
         }
     }
+    // All-EMA MACDEXT runs MACD's kernel: equal, swapped and default periods.
+    for (f, s, g) in [(12, 26, 9), (26, 12, 9), (5, 5, 2), (2, 3, 2), (3, 2, 30)] {
+        let m = MacdExt::new(f, MaType::Ema, s, MaType::Ema, g, MaType::Ema).unwrap();
+        check_all(&format!("MACDEXT({f},{s},{g}) EMA"), &m);
+    }
     for &t in &types {
         if let Ok(a) = Apo::new(3, 8, t) {
             check_all(&format!("APO(3, 8, {t:?})"), &a);

@@ -359,10 +359,35 @@ impl Indicator for MacdExt {
     fn lookback(&self) -> usize {
         self.largest + self.signal.lookback()
     }
+    #[inline]
     fn update(&mut self, bar: &Bar) -> Option<MacdOutput> {
         let x = self.price.get(bar);
         let n = self.n;
         self.n = n.saturating_add(1);
+        if n >= self.largest {
+            // Both price MAs have started (the branch below with both conditions true).
+            if let (MaCore::Ema(f), MaCore::Ema(s), MaCore::Ema(g)) =
+                (&mut self.fast, &mut self.slow, &mut self.signal)
+            {
+                // The default types, without `MaCore::update`'s dispatch.
+                let (f, s) = (f.update(x), s.update(x));
+                let macd = f? - s?;
+                let sig = g.update(macd)?;
+                return Some(MacdOutput {
+                    macd,
+                    macdsignal: sig,
+                    macdhist: macd - sig,
+                });
+            }
+            let (f, s) = (self.fast.update(x), self.slow.update(x));
+            let macd = f? - s?;
+            let sig = self.signal.update(macd)?;
+            return Some(MacdOutput {
+                macd,
+                macdsignal: sig,
+                macdhist: macd - sig,
+            });
+        }
         let f = if n + self.fast.lookback() >= self.largest {
             self.fast.update(x)
         } else {
@@ -406,6 +431,17 @@ impl Indicator for MacdExt {
         let largest = self.largest;
         if n <= largest {
             out.extend(std::iter::repeat_n(f64::NAN, 3 * n));
+            return;
+        }
+        if let (MaCore::Ema(f), MaCore::Ema(s), MaCore::Ema(g)) =
+            (&self.fast, &self.slow, &self.signal)
+        {
+            // Three EMAs (signal period >= 2) are MACD's recursion exactly: the fast EMA is
+            // seeded over the tail of the slow one's seed window (both start so that they
+            // first output on bar `largest`), every EMA with the SMA of its first inputs
+            // and `k = 2 / (period + 1)`, the same fused steps in the same order. MACD's
+            // kernel runs the three in one loop.
+            MacdCore::new(f.period(), s.period(), g.period(), f.k(), s.k()).batch(x, out);
             return;
         }
         let (fl, sl) = (self.fast.lookback(), self.slow.lookback());

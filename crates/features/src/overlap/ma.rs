@@ -195,6 +195,14 @@ impl EmaCore {
     pub(crate) fn new(period: usize) -> Self {
         Self::with_k(period, 2.0 / fp(period + 1))
     }
+    /// The period.
+    pub(crate) fn period(&self) -> usize {
+        self.period
+    }
+    /// The smoothing factor `k`.
+    pub(crate) fn k(&self) -> f64 {
+        self.k
+    }
     /// An explicit smoothing factor (MACDFIX uses 0.15 and 0.075).
     #[inline]
     pub(crate) fn with_k(period: usize, k: f64) -> Self {
