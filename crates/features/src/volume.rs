@@ -79,6 +79,22 @@ fn obv_tail(cur: &[f64], prev: &[f64], vol: &[f64], mut obv: f64, out: &mut Vec<
     }
 }
 
+/// OBV's increment without a data-dependent branch: `v` when `x > px`, `-v` when
+/// `x < px`, else (equal, or a NaN among them) `-0.0`, by bit operations.
+///
+/// `obv + v`, `obv + (-v)` (which is `obv - v`: IEEE subtraction is addition of the
+/// negation; only a NaN `v`'s sign bit may differ) and `obv + (-0.0)` (`obv` itself, for
+/// every `obv`, `±0.0` and NaN included) are exactly the three branches of the reference
+/// update; the rises and falls of a price series are what a branch predictor cannot guess.
+#[inline(always)]
+fn signed_volume(x: f64, px: f64, v: f64) -> f64 {
+    const SIGN: u64 = 1 << 63;
+    let up = x > px;
+    let keep = u64::from(up | (x < px)).wrapping_neg();
+    let flip = if up { 0 } else { SIGN };
+    f64::from_bits((v.to_bits() & keep) ^ flip)
+}
+
 /// AD: Chaikin accumulation/distribution line, cumulative from the first bar (TA-Lib `AD`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Ad {
@@ -103,6 +119,7 @@ impl Indicator for Ad {
         self.ad = ad_step(self.ad, bar);
         Some(self.ad)
     }
+    #[inline]
     fn reset(&mut self) {
         self.ad = 0.0;
     }
@@ -169,6 +186,7 @@ impl Indicator for AdOsc {
         }
         (t >= self.lookback()).then_some(self.fast_ema - self.slow_ema)
     }
+    #[inline]
     fn reset(&mut self) {
         self.t = 0;
         self.ad = 0.0;
@@ -231,20 +249,13 @@ impl Indicator for Obv {
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         let x = self.price.get(bar);
         let obv = match self.prev {
+            Some((px, obv)) => obv + signed_volume(x, px, bar.volume),
             None => bar.volume,
-            Some((px, obv)) => {
-                if x > px {
-                    obv + bar.volume
-                } else if x < px {
-                    obv - bar.volume
-                } else {
-                    obv
-                }
-            }
         };
         self.prev = Some((x, obv));
         Some(obv)
     }
+    #[inline]
     fn reset(&mut self) {
         self.prev = None;
     }

@@ -126,6 +126,36 @@ impl DmCore {
         Phase::Smooth
     }
 
+    /// [`Self::step`] in its `Phase::Smooth` (`n >= period`), without data-dependent
+    /// branches: the one-bar DM by [`one_bar`]'s selects, and the side that does not move
+    /// adds `-0.0`, the identity for every value (`±0.0` and NaN included), so the sums
+    /// are exactly `step`'s `if m != 0 { .. } else if p != 0 { .. }` (at most one of the
+    /// one-bar values is non-zero, and a non-zero one is positive).
+    #[inline(always)]
+    fn smooth(&mut self, bar: &Bar, per: f64) {
+        self.n = self.n.saturating_add(1);
+        let (p, m, tr) = one_bar(
+            bar.high,
+            bar.low,
+            self.prev_high,
+            self.prev_low,
+            self.prev_close,
+        );
+        self.prev_high = bar.high;
+        self.prev_low = bar.low;
+        self.prev_close = bar.close;
+        self.last_p = p;
+        self.last_m = m;
+        self.last_tr = tr;
+        let add_m = if m != 0.0 { m } else { -0.0 };
+        let add_p = if p != 0.0 { p } else { -0.0 };
+        self.minus_dm -= self.minus_dm / per;
+        self.plus_dm -= self.plus_dm / per;
+        self.minus_dm += add_m;
+        self.plus_dm += add_p;
+        self.tr = self.tr - self.tr / per + tr;
+    }
+
     /// `(minusDI, plusDI)` when TR is not (TA-Lib-)zero.
     #[inline]
     fn di(&self) -> Option<(f64, f64)> {
@@ -176,6 +206,7 @@ macro_rules! dm_indicator {
             fn lookback(&self) -> usize {
                 if self.core.period > 1 { self.core.period - 1 } else { 1 }
             }
+            #[inline]
             fn update(&mut self, bar: &Bar) -> Option<f64> {
                 let plus: bool = $plus;
                 let phase = self.core.step(bar);
@@ -192,6 +223,7 @@ macro_rules! dm_indicator {
                     }
                 }
             }
+            #[inline]
             fn reset(&mut self) {
                 self.core = DmCore::new(self.core.period);
             }
@@ -241,6 +273,7 @@ macro_rules! di_indicator {
             fn lookback(&self) -> usize {
                 self.core.period
             }
+            #[inline]
             fn update(&mut self, bar: &Bar) -> Option<f64> {
                 let plus: bool = $plus;
                 let phase = self.core.step(bar);
@@ -264,6 +297,7 @@ macro_rules! di_indicator {
                     _ => None,
                 }
             }
+            #[inline]
             fn reset(&mut self) {
                 self.core = DmCore::new(self.core.period);
             }
@@ -317,6 +351,7 @@ impl Indicator for Dx {
     fn lookback(&self) -> usize {
         self.core.period
     }
+    #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         if self.core.step(bar) != Phase::Smooth {
             return None;
@@ -328,6 +363,7 @@ impl Indicator for Dx {
         }
         Some(self.last)
     }
+    #[inline]
     fn reset(&mut self) {
         self.core = DmCore::new(self.core.period);
         self.last = 0.0;
@@ -362,12 +398,19 @@ impl Adx {
     }
 }
 
-impl Indicator for Adx {
-    type Output = f64;
-    fn lookback(&self) -> usize {
-        2 * self.core.period - 1
+impl Adx {
+    /// [`Self::update_ref`] out of line, on a copy (the caller's state does not escape,
+    /// so it can stay in registers).
+    #[cold]
+    #[inline(never)]
+    fn warm(mut self, bar: Bar) -> (Self, Option<f64>) {
+        let y = self.update_ref(&bar);
+        (self, y)
     }
-    fn update(&mut self, bar: &Bar) -> Option<f64> {
+
+    /// The reference update: [`DmCore::step`], then DX and the ADX.
+    #[inline]
+    fn update_ref(&mut self, bar: &Bar) -> Option<f64> {
         if self.core.step(bar) != Phase::Smooth {
             return None;
         }
@@ -393,6 +436,31 @@ impl Indicator for Adx {
         }
         Some(self.adx)
     }
+}
+
+impl Indicator for Adx {
+    type Output = f64;
+    fn lookback(&self) -> usize {
+        2 * self.core.period - 1
+    }
+    /// After the warm-up ([`Adx::update_ref`] out of line), [`DmCore::smooth`] and the
+    /// ADX step inline, the same operations as the reference.
+    #[inline]
+    fn update(&mut self, bar: &Bar) -> Option<f64> {
+        let p = self.core.period;
+        if self.core.n < 2 * p {
+            let (st, y) = self.clone().warm(*bar);
+            *self = st;
+            return y;
+        }
+        let per = fp(p);
+        self.core.smooth(bar, per);
+        if let Some(dx) = self.core.dx() {
+            self.adx = (self.adx * fp(p - 1) + dx) / per;
+        }
+        Some(self.adx)
+    }
+    #[inline]
     fn reset(&mut self) {
         self.core = DmCore::new(self.core.period);
         self.sum_dx = 0.0;
@@ -435,6 +503,7 @@ impl Indicator for Adxr {
     fn lookback(&self) -> usize {
         3 * self.adx.core.period - 2
     }
+    #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         let a = self.adx.update(bar)?;
         // `hist` holds the last `period` ADX values; the slot about to be overwritten is the
@@ -451,6 +520,7 @@ impl Indicator for Adxr {
         self.count = self.count.saturating_add(1);
         if ready { Some((a + old) / 2.0) } else { None }
     }
+    #[inline]
     fn reset(&mut self) {
         self.adx.reset();
         self.hist.iter_mut().for_each(|x| *x = 0.0);
