@@ -820,10 +820,11 @@ fn dx_kernel(cols: &Columns<'_>, period: usize, out: &mut Vec<f64>) {
 /// The ±DM / TR recursions and the ADX recursion are independent loop-carried chains, each
 /// ending in a division by the period; the DI and DX divisions in between are not
 /// loop-carried. Fused naively, the five divisions per bar saturate the divider. So the
-/// work runs in blocks, software-pipelined: one loop advances the ±DM / TR sums over
-/// block `j` *and* the ADX over block `j - 1` (two independent chains the CPU overlaps),
-/// then the DX values of block `j` are computed across bars (vectorised divisions) for
-/// the next round. Every value is computed with the same operations as `Adx::update`.
+/// work runs in blocks, software-pipelined in three stages: one loop advances the ±DM /
+/// TR sums over block `j`, computes the DX values of block `j - 1` from its sums and
+/// advances the ADX over block `j - 2`. The two recursions overlap, and the DX divisions
+/// (not loop-carried) fill the divider in the shadow of their latency. Each stage reads a slot of the shared buffers before the next stage
+/// overwrites it. Every value is computed with the same operations as `Adx::update`.
 #[inline(always)]
 fn adx_tail(
     cols: &Columns<'_>,
@@ -835,6 +836,14 @@ fn adx_tail(
     out: &mut Vec<f64>,
 ) {
     const B: usize = 128;
+    /// DX and its validity from the sums, as [`dx_of`] (invalid where it gives `None`).
+    #[inline(always)]
+    fn dx_ok(m: f64, p: f64, t: f64) -> (f64, bool) {
+        let mdi = 100.0 * (m / t);
+        let pdi = 100.0 * (p / t);
+        let s = mdi + pdi;
+        (100.0 * ((mdi - pdi).abs() / s), !(is_zero(t) | is_zero(s)))
+    }
     let n = cols.len();
     let (h, l, c) = (cols.high(), cols.low(), cols.close());
     let a0 = from.saturating_sub(1);
@@ -842,74 +851,84 @@ fn adx_tail(
     let (h, hp) = (span(h, from, n), span(h, a0, b0));
     let (l, lp, cp) = (span(l, from, n), span(l, a0, b0), span(c, a0, b0));
     let mut w = sums.lanes();
-    // Sums after each bar of the current block, and DX (with its validity) of the previous.
+    // Sums after each bar of block `j - 1`, DX (with validity) of block `j - 2`, ADX rows.
     let (mut mb, mut pb, mut tb) = ([0.0f64; B], [0.0f64; B], [0.0f64; B]);
     let (mut dx, mut ok) = ([0.0f64; B], [false; B]);
     let mut row = [0.0f64; B];
-    let mut pending = 0;
-    let blocks = h
+    // Lengths of the blocks in the DX and the ADX stages.
+    let (mut k1, mut k2) = (0usize, 0usize);
+    let mut blocks = h
         .chunks(B)
         .zip(hp.chunks(B))
         .zip(l.chunks(B))
         .zip(lp.chunks(B))
         .zip(cp.chunks(B));
-    for ((((h, hp), l), lp), cp) in blocks {
-        let k = h.len();
-        // The sums over this block and the ADX over the previous one, side by side.
-        let joint = k.min(pending);
-        let rows = h.iter().zip(hp).zip(l).zip(lp).zip(cp);
-        let sums_out = mb.iter_mut().zip(pb.iter_mut()).zip(tb.iter_mut());
-        let adx_io = dx.iter().zip(&ok).zip(row.iter_mut());
-        for ((row, ((m, p), t)), ((&x, &v), r)) in rows.zip(sums_out).zip(adx_io).take(joint) {
-            let ((((&h, &hp), &l), &lp), &cp) = row;
-            let (dp, dm, tr) = one_bar(h, l, hp, lp, cp);
-            for (s, d) in w.iter_mut().zip([dm, dp, tr, 0.0]) {
-                *s = *s - *s / per + d;
-            }
-            [*m, *p, *t, _] = w;
-            if v {
-                adx = (adx * pm1 + x) / per;
-            }
-            *r = adx;
+    loop {
+        let ((((h, hp), l), lp), cp) = blocks.next().unwrap_or(((((&[], &[]), &[]), &[]), &[]));
+        let k0 = h.len();
+        if k0 == 0 && k1 == 0 && k2 == 0 {
+            return;
         }
-        // Leftovers: the first block has no ADX to advance, the last may be shorter.
-        let rows = h.iter().zip(hp).zip(l).zip(lp).zip(cp);
-        let sums_out = mb.iter_mut().zip(pb.iter_mut()).zip(tb.iter_mut());
-        for (row, ((m, p), t)) in rows.zip(sums_out).take(k).skip(joint) {
-            let ((((&h, &hp), &l), &lp), &cp) = row;
-            let (dp, dm, tr) = one_bar(h, l, hp, lp, cp);
-            for (s, d) in w.iter_mut().zip([dm, dp, tr, 0.0]) {
-                *s = *s - *s / per + d;
+        if k0 == B && k1 == B && k2 == B {
+            // Steady state: the three stages at each index, in one loop.
+            let rows = h.iter().zip(hp).zip(l).zip(lp).zip(cp);
+            let sums = mb.iter_mut().zip(pb.iter_mut()).zip(tb.iter_mut());
+            let dxs = dx.iter_mut().zip(ok.iter_mut()).zip(row.iter_mut());
+            for ((((((&h, &hp), &l), &lp), &cp), ((m, p), t)), ((x, v), r)) in
+                rows.zip(sums).zip(dxs)
+            {
+                // ADX at this index of block `j - 2`.
+                if *v {
+                    adx = (adx * pm1 + *x) / per;
+                }
+                *r = adx;
+                // DX at this index of block `j - 1`.
+                (*x, *v) = dx_ok(*m, *p, *t);
+                // The sums at this index of block `j`.
+                let (dp, dm, tr) = one_bar(h, l, hp, lp, cp);
+                for (s, d) in w.iter_mut().zip([dm, dp, tr, 0.0]) {
+                    *s = *s - *s / per + d;
+                }
+                [*m, *p, *t, _] = w;
             }
-            [*m, *p, *t, _] = w;
-        }
-        let adx_io = dx.iter().zip(&ok).zip(row.iter_mut());
-        for ((&x, &v), r) in adx_io.take(pending).skip(joint) {
-            if v {
-                adx = (adx * pm1 + x) / per;
+        } else {
+            // Filling and draining the pipeline, and short blocks: one bar at a time.
+            for i in 0..k0.max(k1).max(k2) {
+                if i < k2
+                    && let (Some(&x), Some(&v), Some(r)) = (dx.get(i), ok.get(i), row.get_mut(i))
+                {
+                    if v {
+                        adx = (adx * pm1 + x) / per;
+                    }
+                    *r = adx;
+                }
+                if i < k1
+                    && let (Some(x), Some(v), Some(&m), Some(&p), Some(&t)) = (
+                        dx.get_mut(i),
+                        ok.get_mut(i),
+                        mb.get(i),
+                        pb.get(i),
+                        tb.get(i),
+                    )
+                {
+                    (*x, *v) = dx_ok(m, p, t);
+                }
+                if let (Some(&h), Some(&hp), Some(&l), Some(&lp), Some(&cp)) =
+                    (h.get(i), hp.get(i), l.get(i), lp.get(i), cp.get(i))
+                    && let (Some(m), Some(p), Some(t)) =
+                        (mb.get_mut(i), pb.get_mut(i), tb.get_mut(i))
+                {
+                    let (dp, dm, tr) = one_bar(h, l, hp, lp, cp);
+                    for (s, d) in w.iter_mut().zip([dm, dp, tr, 0.0]) {
+                        *s = *s - *s / per + d;
+                    }
+                    [*m, *p, *t, _] = w;
+                }
             }
-            *r = adx;
         }
-        out.extend_from_slice(row.get(..pending).unwrap_or(&[]));
-        // DX of this block, across bars (as `dx_of`; invalid where it gives `None`).
-        let sums_in = mb.iter().zip(&pb).zip(&tb);
-        for ((x, v), ((&m, &p), &t)) in dx.iter_mut().zip(ok.iter_mut()).zip(sums_in).take(k) {
-            let mdi = 100.0 * (m / t);
-            let pdi = 100.0 * (p / t);
-            let s = mdi + pdi;
-            *x = 100.0 * ((mdi - pdi).abs() / s);
-            *v = !(is_zero(t) | is_zero(s));
-        }
-        pending = k;
+        out.extend_from_slice(row.get(..k2).unwrap_or(&[]));
+        (k1, k2) = (k0, k1);
     }
-    let adx_io = dx.iter().zip(&ok).zip(row.iter_mut());
-    for ((&x, &v), r) in adx_io.take(pending) {
-        if v {
-            adx = (adx * pm1 + x) / per;
-        }
-        *r = adx;
-    }
-    out.extend_from_slice(row.get(..pending).unwrap_or(&[]));
 }
 
 /// ADX kernel (see [`adx_tail`]).
