@@ -3,7 +3,7 @@
 use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
-use super::util::{MAX_PERIOD, check_period, is_zero, push_nan};
+use super::util::{MAX_PERIOD, TA_EPSILON, check_period, is_zero, push_nan};
 use crate::error::Result;
 use crate::indicator::{Columns, Indicator, PriceField};
 
@@ -142,6 +142,30 @@ fn cmo_of(g: f64, l: f64) -> f64 {
         0.0
     } else {
         100.0 * ((g - l) / s)
+    }
+}
+
+/// [`rsi_of`] for averages that are `>= +0.0` or NaN, as in a batch kernel (both start at
+/// `+0.0`, add changes that are not negative or NaN, and are scaled by positive factors):
+/// their sum is then `>= 0` or NaN, where `is_zero(s)` is `!(s >= EPS)`, one compare.
+#[inline(always)]
+fn rsi_of_nonneg(g: f64, l: f64) -> f64 {
+    let s = g + l;
+    if s >= TA_EPSILON {
+        100.0 * (g / s)
+    } else {
+        0.0
+    }
+}
+
+/// [`cmo_of`] for averages that are `>= +0.0` or NaN (see [`rsi_of_nonneg`]).
+#[inline(always)]
+fn cmo_of_nonneg(g: f64, l: f64) -> f64 {
+    let s = g + l;
+    if s >= TA_EPSILON {
+        100.0 * ((g - l) / s)
+    } else {
+        0.0
     }
 }
 
@@ -338,7 +362,7 @@ impl Indicator for Rsi {
         self.st = GainLoss::new(self.st.period, self.st.recip);
     }
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
-        self.st.kernel(cols.field(self.price), out, rsi_of);
+        self.st.kernel(cols.field(self.price), out, rsi_of_nonneg);
     }
 }
 
@@ -387,6 +411,6 @@ impl Indicator for Cmo {
         self.st = GainLoss::new(self.st.period, self.st.recip);
     }
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
-        self.st.kernel(cols.field(self.price), out, cmo_of);
+        self.st.kernel(cols.field(self.price), out, cmo_of_nonneg);
     }
 }
