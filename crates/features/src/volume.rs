@@ -19,33 +19,76 @@ pub(crate) fn ad_step(ad: f64, bar: &Bar) -> f64 {
     }
 }
 
-/// The AD increments `((close - low) - (high - close)) / (high - low) * volume` of
-/// `cols`' bars `start..`, `-0.0` where `high - low <= 0` (adding `-0.0` leaves every value,
-/// `±0.0` included, unchanged, exactly as [`ad_step`]'s skipped bar), in blocks: each
-/// block's increments are independent (the divisions vectorise), then summed in order.
+/// The AD increment `((close - low) - (high - close)) / (high - low) * volume` of one bar,
+/// `-0.0` where `high - low <= 0` (adding `-0.0` leaves every value, `±0.0` included,
+/// unchanged, exactly as [`ad_step`]'s skipped bar).
+#[inline(always)]
+fn ad_inc(h: f64, l: f64, c: f64, v: f64) -> f64 {
+    let tmp = h - l;
+    let x = (((c - l) - (h - c)) / tmp) * v;
+    if tmp > 0.0 { x } else { -0.0 }
+}
+
+/// The AD line over `cols` from `ad`, appending `each(ad)` for every bar.
+///
+/// The increments are independent across bars; they are computed one block ahead of the
+/// running sum, in the same loop, four bars per step (so the divisions vectorise), and
+/// the CPU does them in the shadow of the sum's add latency. The sum adds them in order.
 #[inline(always)]
 fn ad_line(cols: &Columns<'_>, mut ad: f64, mut each: impl FnMut(f64) -> f64, out: &mut Vec<f64>) {
     const B: usize = 256;
     let (h, l, c, v) = (cols.high(), cols.low(), cols.close(), cols.volume());
     let mut inc = [0.0f64; B];
     let mut row = [0.0f64; B];
-    for (((h, l), c), v) in h
+    let mut blocks = h
         .chunks(B)
         .zip(l.chunks(B))
         .zip(c.chunks(B))
-        .zip(v.chunks(B))
-    {
-        let k = h.len();
+        .zip(v.chunks(B));
+    let mut k = 0;
+    if let Some((((h, l), c), v)) = blocks.next() {
         for ((((d, &h), &l), &c), &v) in inc.iter_mut().zip(h).zip(l).zip(c).zip(v) {
-            let tmp = h - l;
-            let x = (((c - l) - (h - c)) / tmp) * v;
-            *d = if tmp > 0.0 { x } else { -0.0 };
+            *d = ad_inc(h, l, c, v);
         }
-        for (r, &d) in row.iter_mut().zip(&inc).take(k) {
-            ad += d;
-            *r = each(ad);
+        k = h.len();
+    }
+    while k > 0 {
+        let (((h, l), c), v) = blocks.next().unwrap_or((((&[], &[]), &[]), &[]));
+        let next = h.len();
+        if next == B && k == B {
+            let ahead = h
+                .chunks_exact(4)
+                .zip(l.chunks_exact(4))
+                .zip(c.chunks_exact(4))
+                .zip(v.chunks_exact(4));
+            let here = inc.chunks_exact_mut(4).zip(row.chunks_exact_mut(4));
+            for ((d, r), (((h, l), c), v)) in here.zip(ahead) {
+                let mut t = [0.0f64; 4];
+                for ((((t, &h), &l), &c), &v) in t.iter_mut().zip(h).zip(l).zip(c).zip(v) {
+                    *t = ad_inc(h, l, c, v);
+                }
+                for (&d, r) in d.iter().zip(r.iter_mut()) {
+                    ad += d;
+                    *r = each(ad);
+                }
+                d.copy_from_slice(&t);
+            }
+        } else {
+            let ahead = h.iter().zip(l).zip(c).zip(v);
+            for ((d, r), (((&h, &l), &c), &v)) in
+                inc.iter_mut().zip(row.iter_mut()).take(k).zip(ahead)
+            {
+                ad += *d;
+                *r = each(ad);
+                *d = ad_inc(h, l, c, v);
+            }
+            for (&d, r) in inc.iter().zip(row.iter_mut()).take(k).skip(next) {
+                ad += d;
+                *r = each(ad);
+            }
         }
         out.extend_from_slice(row.get(..k).unwrap_or(&[]));
+        k = next;
     }
 }
 
