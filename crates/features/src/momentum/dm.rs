@@ -882,13 +882,23 @@ fn adx_tail(
                     adx = (adx * pm1 + *x) / per;
                 }
                 *r = adx;
-                // DX at this index of block `j - 1`.
-                (*x, *v) = dx_ok(*m, *p, *t);
-                // The sums at this index of block `j`.
+                // DX at this index of block `j - 1`, as `dx_ok`; its last division runs
+                // in the spare lane of the sums' division.
+                let mdi = 100.0 * (*m / *t);
+                let pdi = 100.0 * (*p / *t);
+                let s = mdi + pdi;
+                *v = !(is_zero(*t) | is_zero(s));
+                // The sums at this index of block `j`: `(s - s / per) + d` on lanes 0..3.
                 let (dp, dm, tr) = one_bar(h, l, hp, lp, cp);
-                for (s, d) in w.iter_mut().zip([dm, dp, tr, 0.0]) {
-                    *s = *s - *s / per + d;
+                let [wm, wp, wt, _] = w;
+                let mut q = [wm, wp, wt, (mdi - pdi).abs()];
+                for (q, d) in q.iter_mut().zip([per, per, per, s]) {
+                    *q /= d;
                 }
+                for ((s, q), d) in w.iter_mut().zip(q).zip([dm, dp, tr, 0.0]) {
+                    *s = *s - q + d;
+                }
+                *x = 100.0 * q[3];
                 [*m, *p, *t, _] = w;
             }
         } else {
