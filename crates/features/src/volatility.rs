@@ -93,9 +93,7 @@ fn atr_kernel(cols: &Columns<'_>, period: usize, natr: bool, out: &mut Vec<f64>)
 /// The ATR recursion `prev = fma(prev, keep, tr * (1 - keep))` over `[high, low,
 /// previous close, close]`, appending the ATR (or the NATR when `NATR`). The scaled true
 /// ranges are computed one block ahead of the recursion, in the same loop (the CPU does
-/// them, and the NATR division, in the shadow of the FMA latency): four bars per step, so
-/// the four true ranges are independent lanes the compiler vectorises, then four
-/// recursion steps in order.
+/// them, and the NATR division, in the shadow of the FMA latency).
 #[inline(always)]
 fn atr_tail<const NATR: bool>(cols4: [&[f64]; 4], mut prev: f64, keep: f64, out: &mut Vec<f64>) {
     const B: usize = 256;
@@ -103,7 +101,6 @@ fn atr_tail<const NATR: bool>(cols4: [&[f64]; 4], mut prev: f64, keep: f64, out:
     let rest = 1.0 - keep;
     let mut inc = [0.0f64; B];
     let mut row = [0.0f64; B];
-    let emit = |prev: f64, c: f64| if NATR { natr_of(prev, c) } else { prev };
     let mut blocks = h
         .chunks(B)
         .zip(l.chunks(B))
@@ -121,40 +118,17 @@ fn atr_tail<const NATR: bool>(cols4: [&[f64]; 4], mut prev: f64, keep: f64, out:
     while k > 0 {
         let (((h, l), pc), c) = blocks.next().unwrap_or((((&[], &[]), &[]), &[]));
         let next = h.len();
-        if next == B && k == B && closes.len() == B {
-            // Full blocks: four bars per step.
-            let quads = inc
-                .chunks_exact_mut(4)
-                .zip(row.chunks_exact_mut(4))
-                .zip(closes.chunks_exact(4))
-                .zip(
-                    h.chunks_exact(4)
-                        .zip(l.chunks_exact(4))
-                        .zip(pc.chunks_exact(4)),
-                );
-            for (((d, r), c), ((h, l), pc)) in quads {
-                let mut t = [0.0f64; 4];
-                for (((t, &h), &l), &pc) in t.iter_mut().zip(h).zip(l).zip(pc) {
-                    *t = tr_of(h, l, pc) * rest;
-                }
-                for ((d, r), &c) in d.iter().zip(r.iter_mut()).zip(c) {
-                    prev = prev.mul_add(keep, *d);
-                    *r = emit(prev, c);
-                }
-                d.copy_from_slice(&t);
-            }
-        } else {
-            let here = inc.iter_mut().zip(row.iter_mut()).zip(closes);
-            for (((d, r), &c), ((&h, &l), &pc)) in here.zip(h.iter().zip(l).zip(pc)) {
-                prev = prev.mul_add(keep, *d);
-                *r = emit(prev, c);
-                *d = tr_of(h, l, pc) * rest;
-            }
-            let here = inc.iter().zip(row.iter_mut()).zip(closes);
-            for ((d, r), &c) in here.take(k).skip(next) {
-                prev = prev.mul_add(keep, *d);
-                *r = emit(prev, c);
-            }
+        let emit = |prev: f64, c: f64| if NATR { natr_of(prev, c) } else { prev };
+        let here = inc.iter_mut().zip(row.iter_mut()).zip(closes);
+        for (((d, r), &c), ((&h, &l), &pc)) in here.zip(h.iter().zip(l).zip(pc)) {
+            prev = prev.mul_add(keep, *d);
+            *r = emit(prev, c);
+            *d = tr_of(h, l, pc) * rest;
+        }
+        let here = inc.iter().zip(row.iter_mut()).zip(closes);
+        for ((d, r), &c) in here.take(k).skip(next) {
+            prev = prev.mul_add(keep, *d);
+            *r = emit(prev, c);
         }
         out.extend_from_slice(row.get(..k).unwrap_or(&[]));
         k = next;
