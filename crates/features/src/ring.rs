@@ -14,9 +14,20 @@ pub(crate) struct Ring {
 
 impl Ring {
     /// A ring holding up to `cap` values (`cap >= 1`).
+    #[inline]
     pub(crate) fn new(cap: usize) -> Self {
         Self {
             buf: vec![0.0; cap.max(1)],
+            head: 0,
+            len: 0,
+        }
+    }
+
+    /// A ring owning no memory (capacity 0: a placeholder, not for pushing).
+    #[inline]
+    pub(crate) fn empty() -> Self {
+        Self {
+            buf: Vec::new(),
             head: 0,
             len: 0,
         }
@@ -53,6 +64,36 @@ impl Ring {
         self.buf.get(idx).copied().unwrap_or(0.0)
     }
 
+    /// Whether the ring holds `cap` values (every later push evicts one).
+    #[inline(always)]
+    pub(crate) fn is_full(&self) -> bool {
+        self.len == self.buf.len()
+    }
+
+    /// [`push`](Self::push) for a full ring (the streaming hot path; [`is_full`](Self::is_full)
+    /// must hold): overwrites the oldest value with `x` and returns the oldest value held
+    /// afterwards, `back(cap - 1)`. One index step, no length bookkeeping.
+    #[inline(always)]
+    pub(crate) fn push_full(&mut self, x: f64) -> f64 {
+        let h = self.head;
+        let next = if h + 1 >= self.buf.len() { 0 } else { h + 1 };
+        if let Some(slot) = self.buf.get_mut(h) {
+            *slot = x;
+        }
+        self.head = next;
+        self.buf.get(next).copied().unwrap_or(0.0)
+    }
+
+    /// [`back`](Self::back) for a full ring: the value pushed `k` pushes ago (`k < cap`).
+    #[inline(always)]
+    pub(crate) fn back_full(&self, k: usize) -> f64 {
+        // `head < cap` and `k < cap`, so one wrap suffices.
+        let cap = self.buf.len();
+        let idx = self.head + (cap - 1 - k);
+        let idx = if idx >= cap { idx - cap } else { idx };
+        self.buf.get(idx).copied().unwrap_or(0.0)
+    }
+
     /// The values held, oldest first, as two slices (the second continues the first).
     #[inline]
     pub(crate) fn oldest_first(&self) -> (&[f64], &[f64]) {
@@ -71,6 +112,7 @@ impl Ring {
     }
 
     /// Empties the ring.
+    #[inline]
     pub(crate) fn clear(&mut self) {
         self.head = 0;
         self.len = 0;
@@ -91,5 +133,29 @@ mod tests {
         assert_eq!((r.back(0), r.back(1), r.back(2)), (4.0, 3.0, 2.0));
         r.clear();
         assert_eq!(r.len(), 0);
+    }
+
+    #[test]
+    fn full_ring_fast_paths_match_push_and_back() {
+        for cap in 1..=9 {
+            let (mut a, mut b) = (Ring::new(cap), Ring::new(cap));
+            let mut x = 0.5;
+            for _ in 0..cap {
+                a.push(x);
+                b.push(x);
+                x += 1.0;
+            }
+            for _ in 0..3 * cap + 2 {
+                assert!(b.is_full());
+                a.push(x);
+                let oldest = b.push_full(x);
+                assert_eq!(a, b);
+                assert_eq!(oldest.to_bits(), a.back(cap - 1).to_bits());
+                for k in 0..cap {
+                    assert_eq!(b.back_full(k).to_bits(), a.back(k).to_bits());
+                }
+                x = -x * 1.5;
+            }
+        }
     }
 }

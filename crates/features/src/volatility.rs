@@ -172,6 +172,7 @@ impl Indicator for TRange {
         self.prev_close = Some(bar.close);
         out
     }
+    #[inline]
     fn reset(&mut self) {
         self.prev_close = None;
     }
@@ -229,6 +230,7 @@ impl AtrCore {
         self.prev = self.prev.mul_add(keep, tr * (1.0 - keep));
         Some(self.prev)
     }
+    #[inline]
     pub(crate) fn reset(&mut self) {
         *self = Self::new(self.period);
     }
@@ -263,6 +265,7 @@ impl Indicator for Atr {
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         self.core.update(bar)
     }
+    #[inline]
     fn reset(&mut self) {
         self.core.reset();
     }
@@ -305,6 +308,7 @@ impl Indicator for Natr {
         }
         Some(natr_of(atr, bar.close))
     }
+    #[inline]
     fn reset(&mut self) {
         self.core.reset();
     }

@@ -19,33 +19,76 @@ pub(crate) fn ad_step(ad: f64, bar: &Bar) -> f64 {
     }
 }
 
-/// The AD increments `((close - low) - (high - close)) / (high - low) * volume` of
-/// `cols`' bars `start..`, `-0.0` where `high - low <= 0` (adding `-0.0` leaves every value,
-/// `±0.0` included, unchanged, exactly as [`ad_step`]'s skipped bar), in blocks: each
-/// block's increments are independent (the divisions vectorise), then summed in order.
+/// The AD increment `((close - low) - (high - close)) / (high - low) * volume` of one bar,
+/// `-0.0` where `high - low <= 0` (adding `-0.0` leaves every value, `±0.0` included,
+/// unchanged, exactly as [`ad_step`]'s skipped bar).
+#[inline(always)]
+fn ad_inc(h: f64, l: f64, c: f64, v: f64) -> f64 {
+    let tmp = h - l;
+    let x = (((c - l) - (h - c)) / tmp) * v;
+    if tmp > 0.0 { x } else { -0.0 }
+}
+
+/// The AD line over `cols` from `ad`, appending `each(ad)` for every bar.
+///
+/// The increments are independent across bars; they are computed one block ahead of the
+/// running sum, in the same loop, four bars per step (so the divisions vectorise), and
+/// the CPU does them in the shadow of the sum's add latency. The sum adds them in order.
 #[inline(always)]
 fn ad_line(cols: &Columns<'_>, mut ad: f64, mut each: impl FnMut(f64) -> f64, out: &mut Vec<f64>) {
     const B: usize = 256;
     let (h, l, c, v) = (cols.high(), cols.low(), cols.close(), cols.volume());
     let mut inc = [0.0f64; B];
     let mut row = [0.0f64; B];
-    for (((h, l), c), v) in h
+    let mut blocks = h
         .chunks(B)
         .zip(l.chunks(B))
         .zip(c.chunks(B))
-        .zip(v.chunks(B))
-    {
-        let k = h.len();
+        .zip(v.chunks(B));
+    let mut k = 0;
+    if let Some((((h, l), c), v)) = blocks.next() {
         for ((((d, &h), &l), &c), &v) in inc.iter_mut().zip(h).zip(l).zip(c).zip(v) {
-            let tmp = h - l;
-            let x = (((c - l) - (h - c)) / tmp) * v;
-            *d = if tmp > 0.0 { x } else { -0.0 };
+            *d = ad_inc(h, l, c, v);
         }
-        for (r, &d) in row.iter_mut().zip(&inc).take(k) {
-            ad += d;
-            *r = each(ad);
+        k = h.len();
+    }
+    while k > 0 {
+        let (((h, l), c), v) = blocks.next().unwrap_or((((&[], &[]), &[]), &[]));
+        let next = h.len();
+        if next == B && k == B {
+            let ahead = h
+                .chunks_exact(4)
+                .zip(l.chunks_exact(4))
+                .zip(c.chunks_exact(4))
+                .zip(v.chunks_exact(4));
+            let here = inc.chunks_exact_mut(4).zip(row.chunks_exact_mut(4));
+            for ((d, r), (((h, l), c), v)) in here.zip(ahead) {
+                let mut t = [0.0f64; 4];
+                for ((((t, &h), &l), &c), &v) in t.iter_mut().zip(h).zip(l).zip(c).zip(v) {
+                    *t = ad_inc(h, l, c, v);
+                }
+                for (&d, r) in d.iter().zip(r.iter_mut()) {
+                    ad += d;
+                    *r = each(ad);
+                }
+                d.copy_from_slice(&t);
+            }
+        } else {
+            let ahead = h.iter().zip(l).zip(c).zip(v);
+            for ((d, r), (((&h, &l), &c), &v)) in
+                inc.iter_mut().zip(row.iter_mut()).take(k).zip(ahead)
+            {
+                ad += *d;
+                *r = each(ad);
+                *d = ad_inc(h, l, c, v);
+            }
+            for (&d, r) in inc.iter().zip(row.iter_mut()).take(k).skip(next) {
+                ad += d;
+                *r = each(ad);
+            }
         }
         out.extend_from_slice(row.get(..k).unwrap_or(&[]));
+        k = next;
     }
 }
 
@@ -79,6 +122,22 @@ fn obv_tail(cur: &[f64], prev: &[f64], vol: &[f64], mut obv: f64, out: &mut Vec<
     }
 }
 
+/// OBV's increment without a data-dependent branch: `v` when `x > px`, `-v` when
+/// `x < px`, else (equal, or a NaN among them) `-0.0`, by bit operations.
+///
+/// `obv + v`, `obv + (-v)` (which is `obv - v`: IEEE subtraction is addition of the
+/// negation; only a NaN `v`'s sign bit may differ) and `obv + (-0.0)` (`obv` itself, for
+/// every `obv`, `±0.0` and NaN included) are exactly the three branches of the reference
+/// update; the rises and falls of a price series are what a branch predictor cannot guess.
+#[inline(always)]
+fn signed_volume(x: f64, px: f64, v: f64) -> f64 {
+    const SIGN: u64 = 1 << 63;
+    let up = x > px;
+    let keep = u64::from(up | (x < px)).wrapping_neg();
+    let flip = if up { 0 } else { SIGN };
+    f64::from_bits((v.to_bits() & keep) ^ flip)
+}
+
 /// AD: Chaikin accumulation/distribution line, cumulative from the first bar (TA-Lib `AD`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Ad {
@@ -103,6 +162,7 @@ impl Indicator for Ad {
         self.ad = ad_step(self.ad, bar);
         Some(self.ad)
     }
+    #[inline]
     fn reset(&mut self) {
         self.ad = 0.0;
     }
@@ -169,6 +229,7 @@ impl Indicator for AdOsc {
         }
         (t >= self.lookback()).then_some(self.fast_ema - self.slow_ema)
     }
+    #[inline]
     fn reset(&mut self) {
         self.t = 0;
         self.ad = 0.0;
@@ -231,20 +292,13 @@ impl Indicator for Obv {
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         let x = self.price.get(bar);
         let obv = match self.prev {
+            Some((px, obv)) => obv + signed_volume(x, px, bar.volume),
             None => bar.volume,
-            Some((px, obv)) => {
-                if x > px {
-                    obv + bar.volume
-                } else if x < px {
-                    obv - bar.volume
-                } else {
-                    obv
-                }
-            }
         };
         self.prev = Some((x, obv));
         Some(obv)
     }
+    #[inline]
     fn reset(&mut self) {
         self.prev = None;
     }

@@ -126,6 +126,36 @@ impl DmCore {
         Phase::Smooth
     }
 
+    /// [`Self::step`] in its `Phase::Smooth` (`n >= period`), without data-dependent
+    /// branches: the one-bar DM by [`one_bar`]'s selects, and the side that does not move
+    /// adds `-0.0`, the identity for every value (`±0.0` and NaN included), so the sums
+    /// are exactly `step`'s `if m != 0 { .. } else if p != 0 { .. }` (at most one of the
+    /// one-bar values is non-zero, and a non-zero one is positive).
+    #[inline(always)]
+    fn smooth(&mut self, bar: &Bar, per: f64) {
+        self.n = self.n.saturating_add(1);
+        let (p, m, tr) = one_bar(
+            bar.high,
+            bar.low,
+            self.prev_high,
+            self.prev_low,
+            self.prev_close,
+        );
+        self.prev_high = bar.high;
+        self.prev_low = bar.low;
+        self.prev_close = bar.close;
+        self.last_p = p;
+        self.last_m = m;
+        self.last_tr = tr;
+        let add_m = if m != 0.0 { m } else { -0.0 };
+        let add_p = if p != 0.0 { p } else { -0.0 };
+        self.minus_dm -= self.minus_dm / per;
+        self.plus_dm -= self.plus_dm / per;
+        self.minus_dm += add_m;
+        self.plus_dm += add_p;
+        self.tr = self.tr - self.tr / per + tr;
+    }
+
     /// `(minusDI, plusDI)` when TR is not (TA-Lib-)zero.
     #[inline]
     fn di(&self) -> Option<(f64, f64)> {
@@ -176,6 +206,7 @@ macro_rules! dm_indicator {
             fn lookback(&self) -> usize {
                 if self.core.period > 1 { self.core.period - 1 } else { 1 }
             }
+            #[inline]
             fn update(&mut self, bar: &Bar) -> Option<f64> {
                 let plus: bool = $plus;
                 let phase = self.core.step(bar);
@@ -192,6 +223,7 @@ macro_rules! dm_indicator {
                     }
                 }
             }
+            #[inline]
             fn reset(&mut self) {
                 self.core = DmCore::new(self.core.period);
             }
@@ -241,6 +273,7 @@ macro_rules! di_indicator {
             fn lookback(&self) -> usize {
                 self.core.period
             }
+            #[inline]
             fn update(&mut self, bar: &Bar) -> Option<f64> {
                 let plus: bool = $plus;
                 let phase = self.core.step(bar);
@@ -264,6 +297,7 @@ macro_rules! di_indicator {
                     _ => None,
                 }
             }
+            #[inline]
             fn reset(&mut self) {
                 self.core = DmCore::new(self.core.period);
             }
@@ -317,6 +351,7 @@ impl Indicator for Dx {
     fn lookback(&self) -> usize {
         self.core.period
     }
+    #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         if self.core.step(bar) != Phase::Smooth {
             return None;
@@ -328,6 +363,7 @@ impl Indicator for Dx {
         }
         Some(self.last)
     }
+    #[inline]
     fn reset(&mut self) {
         self.core = DmCore::new(self.core.period);
         self.last = 0.0;
@@ -362,12 +398,19 @@ impl Adx {
     }
 }
 
-impl Indicator for Adx {
-    type Output = f64;
-    fn lookback(&self) -> usize {
-        2 * self.core.period - 1
+impl Adx {
+    /// [`Self::update_ref`] out of line, on a copy (the caller's state does not escape,
+    /// so it can stay in registers).
+    #[cold]
+    #[inline(never)]
+    fn warm(mut self, bar: Bar) -> (Self, Option<f64>) {
+        let y = self.update_ref(&bar);
+        (self, y)
     }
-    fn update(&mut self, bar: &Bar) -> Option<f64> {
+
+    /// The reference update: [`DmCore::step`], then DX and the ADX.
+    #[inline]
+    fn update_ref(&mut self, bar: &Bar) -> Option<f64> {
         if self.core.step(bar) != Phase::Smooth {
             return None;
         }
@@ -393,6 +436,31 @@ impl Indicator for Adx {
         }
         Some(self.adx)
     }
+}
+
+impl Indicator for Adx {
+    type Output = f64;
+    fn lookback(&self) -> usize {
+        2 * self.core.period - 1
+    }
+    /// After the warm-up ([`Adx::update_ref`] out of line), [`DmCore::smooth`] and the
+    /// ADX step inline, the same operations as the reference.
+    #[inline]
+    fn update(&mut self, bar: &Bar) -> Option<f64> {
+        let p = self.core.period;
+        if self.core.n < 2 * p {
+            let (st, y) = self.clone().warm(*bar);
+            *self = st;
+            return y;
+        }
+        let per = fp(p);
+        self.core.smooth(bar, per);
+        if let Some(dx) = self.core.dx() {
+            self.adx = (self.adx * fp(p - 1) + dx) / per;
+        }
+        Some(self.adx)
+    }
+    #[inline]
     fn reset(&mut self) {
         self.core = DmCore::new(self.core.period);
         self.sum_dx = 0.0;
@@ -435,6 +503,7 @@ impl Indicator for Adxr {
     fn lookback(&self) -> usize {
         3 * self.adx.core.period - 2
     }
+    #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         let a = self.adx.update(bar)?;
         // `hist` holds the last `period` ADX values; the slot about to be overwritten is the
@@ -451,6 +520,7 @@ impl Indicator for Adxr {
         self.count = self.count.saturating_add(1);
         if ready { Some((a + old) / 2.0) } else { None }
     }
+    #[inline]
     fn reset(&mut self) {
         self.adx.reset();
         self.hist.iter_mut().for_each(|x| *x = 0.0);
@@ -750,10 +820,11 @@ fn dx_kernel(cols: &Columns<'_>, period: usize, out: &mut Vec<f64>) {
 /// The ±DM / TR recursions and the ADX recursion are independent loop-carried chains, each
 /// ending in a division by the period; the DI and DX divisions in between are not
 /// loop-carried. Fused naively, the five divisions per bar saturate the divider. So the
-/// work runs in blocks, software-pipelined: one loop advances the ±DM / TR sums over
-/// block `j` *and* the ADX over block `j - 1` (two independent chains the CPU overlaps),
-/// then the DX values of block `j` are computed across bars (vectorised divisions) for
-/// the next round. Every value is computed with the same operations as `Adx::update`.
+/// work runs in blocks, software-pipelined in three stages: one loop advances the ±DM /
+/// TR sums over block `j`, computes the DX values of block `j - 1` from its sums and
+/// advances the ADX over block `j - 2`. The two recursions overlap, and the DX divisions
+/// (not loop-carried) fill the divider in the shadow of their latency. Each stage reads a slot of the shared buffers before the next stage
+/// overwrites it. Every value is computed with the same operations as `Adx::update`.
 #[inline(always)]
 fn adx_tail(
     cols: &Columns<'_>,
@@ -765,6 +836,14 @@ fn adx_tail(
     out: &mut Vec<f64>,
 ) {
     const B: usize = 128;
+    /// DX and its validity from the sums, as [`dx_of`] (invalid where it gives `None`).
+    #[inline(always)]
+    fn dx_ok(m: f64, p: f64, t: f64) -> (f64, bool) {
+        let mdi = 100.0 * (m / t);
+        let pdi = 100.0 * (p / t);
+        let s = mdi + pdi;
+        (100.0 * ((mdi - pdi).abs() / s), !(is_zero(t) | is_zero(s)))
+    }
     let n = cols.len();
     let (h, l, c) = (cols.high(), cols.low(), cols.close());
     let a0 = from.saturating_sub(1);
@@ -772,74 +851,94 @@ fn adx_tail(
     let (h, hp) = (span(h, from, n), span(h, a0, b0));
     let (l, lp, cp) = (span(l, from, n), span(l, a0, b0), span(c, a0, b0));
     let mut w = sums.lanes();
-    // Sums after each bar of the current block, and DX (with its validity) of the previous.
+    // Sums after each bar of block `j - 1`, DX (with validity) of block `j - 2`, ADX rows.
     let (mut mb, mut pb, mut tb) = ([0.0f64; B], [0.0f64; B], [0.0f64; B]);
     let (mut dx, mut ok) = ([0.0f64; B], [false; B]);
     let mut row = [0.0f64; B];
-    let mut pending = 0;
-    let blocks = h
+    // Lengths of the blocks in the DX and the ADX stages.
+    let (mut k1, mut k2) = (0usize, 0usize);
+    let mut blocks = h
         .chunks(B)
         .zip(hp.chunks(B))
         .zip(l.chunks(B))
         .zip(lp.chunks(B))
         .zip(cp.chunks(B));
-    for ((((h, hp), l), lp), cp) in blocks {
-        let k = h.len();
-        // The sums over this block and the ADX over the previous one, side by side.
-        let joint = k.min(pending);
-        let rows = h.iter().zip(hp).zip(l).zip(lp).zip(cp);
-        let sums_out = mb.iter_mut().zip(pb.iter_mut()).zip(tb.iter_mut());
-        let adx_io = dx.iter().zip(&ok).zip(row.iter_mut());
-        for ((row, ((m, p), t)), ((&x, &v), r)) in rows.zip(sums_out).zip(adx_io).take(joint) {
-            let ((((&h, &hp), &l), &lp), &cp) = row;
-            let (dp, dm, tr) = one_bar(h, l, hp, lp, cp);
-            for (s, d) in w.iter_mut().zip([dm, dp, tr, 0.0]) {
-                *s = *s - *s / per + d;
-            }
-            [*m, *p, *t, _] = w;
-            if v {
-                adx = (adx * pm1 + x) / per;
-            }
-            *r = adx;
+    loop {
+        let ((((h, hp), l), lp), cp) = blocks.next().unwrap_or(((((&[], &[]), &[]), &[]), &[]));
+        let k0 = h.len();
+        if k0 == 0 && k1 == 0 && k2 == 0 {
+            return;
         }
-        // Leftovers: the first block has no ADX to advance, the last may be shorter.
-        let rows = h.iter().zip(hp).zip(l).zip(lp).zip(cp);
-        let sums_out = mb.iter_mut().zip(pb.iter_mut()).zip(tb.iter_mut());
-        for (row, ((m, p), t)) in rows.zip(sums_out).take(k).skip(joint) {
-            let ((((&h, &hp), &l), &lp), &cp) = row;
-            let (dp, dm, tr) = one_bar(h, l, hp, lp, cp);
-            for (s, d) in w.iter_mut().zip([dm, dp, tr, 0.0]) {
-                *s = *s - *s / per + d;
+        if k0 == B && k1 == B && k2 == B {
+            // Steady state: the three stages at each index, in one loop.
+            let rows = h.iter().zip(hp).zip(l).zip(lp).zip(cp);
+            let sums = mb.iter_mut().zip(pb.iter_mut()).zip(tb.iter_mut());
+            let dxs = dx.iter_mut().zip(ok.iter_mut()).zip(row.iter_mut());
+            for ((((((&h, &hp), &l), &lp), &cp), ((m, p), t)), ((x, v), r)) in
+                rows.zip(sums).zip(dxs)
+            {
+                // ADX at this index of block `j - 2`.
+                if *v {
+                    adx = (adx * pm1 + *x) / per;
+                }
+                *r = adx;
+                // DX at this index of block `j - 1`, as `dx_ok`; its last division runs
+                // in the spare lane of the sums' division.
+                let mdi = 100.0 * (*m / *t);
+                let pdi = 100.0 * (*p / *t);
+                let s = mdi + pdi;
+                *v = !(is_zero(*t) | is_zero(s));
+                // The sums at this index of block `j`: `(s - s / per) + d` on lanes 0..3.
+                let (dp, dm, tr) = one_bar(h, l, hp, lp, cp);
+                let [wm, wp, wt, _] = w;
+                let mut q = [wm, wp, wt, (mdi - pdi).abs()];
+                for (q, d) in q.iter_mut().zip([per, per, per, s]) {
+                    *q /= d;
+                }
+                for ((s, q), d) in w.iter_mut().zip(q).zip([dm, dp, tr, 0.0]) {
+                    *s = *s - q + d;
+                }
+                *x = 100.0 * q[3];
+                [*m, *p, *t, _] = w;
             }
-            [*m, *p, *t, _] = w;
-        }
-        let adx_io = dx.iter().zip(&ok).zip(row.iter_mut());
-        for ((&x, &v), r) in adx_io.take(pending).skip(joint) {
-            if v {
-                adx = (adx * pm1 + x) / per;
+        } else {
+            // Filling and draining the pipeline, and short blocks: one bar at a time.
+            for i in 0..k0.max(k1).max(k2) {
+                if i < k2
+                    && let (Some(&x), Some(&v), Some(r)) = (dx.get(i), ok.get(i), row.get_mut(i))
+                {
+                    if v {
+                        adx = (adx * pm1 + x) / per;
+                    }
+                    *r = adx;
+                }
+                if i < k1
+                    && let (Some(x), Some(v), Some(&m), Some(&p), Some(&t)) = (
+                        dx.get_mut(i),
+                        ok.get_mut(i),
+                        mb.get(i),
+                        pb.get(i),
+                        tb.get(i),
+                    )
+                {
+                    (*x, *v) = dx_ok(m, p, t);
+                }
+                if let (Some(&h), Some(&hp), Some(&l), Some(&lp), Some(&cp)) =
+                    (h.get(i), hp.get(i), l.get(i), lp.get(i), cp.get(i))
+                    && let (Some(m), Some(p), Some(t)) =
+                        (mb.get_mut(i), pb.get_mut(i), tb.get_mut(i))
+                {
+                    let (dp, dm, tr) = one_bar(h, l, hp, lp, cp);
+                    for (s, d) in w.iter_mut().zip([dm, dp, tr, 0.0]) {
+                        *s = *s - *s / per + d;
+                    }
+                    [*m, *p, *t, _] = w;
+                }
             }
-            *r = adx;
         }
-        out.extend_from_slice(row.get(..pending).unwrap_or(&[]));
-        // DX of this block, across bars (as `dx_of`; invalid where it gives `None`).
-        let sums_in = mb.iter().zip(&pb).zip(&tb);
-        for ((x, v), ((&m, &p), &t)) in dx.iter_mut().zip(ok.iter_mut()).zip(sums_in).take(k) {
-            let mdi = 100.0 * (m / t);
-            let pdi = 100.0 * (p / t);
-            let s = mdi + pdi;
-            *x = 100.0 * ((mdi - pdi).abs() / s);
-            *v = !(is_zero(t) | is_zero(s));
-        }
-        pending = k;
+        out.extend_from_slice(row.get(..k2).unwrap_or(&[]));
+        (k1, k2) = (k0, k1);
     }
-    let adx_io = dx.iter().zip(&ok).zip(row.iter_mut());
-    for ((&x, &v), r) in adx_io.take(pending) {
-        if v {
-            adx = (adx * pm1 + x) / per;
-        }
-        *r = adx;
-    }
-    out.extend_from_slice(row.get(..pending).unwrap_or(&[]));
 }
 
 /// ADX kernel (see [`adx_tail`]).

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::util::{MAX_PERIOD, check_period, ema_step, is_zero_strict};
 use crate::error::Result;
+use crate::fma::Fused;
 use crate::indicator::{Columns, Indicator, PriceField};
 use crate::overlap::ma::{BLOCK, MaCore};
 use crate::params::MaType;
@@ -46,6 +47,7 @@ struct MacdCore {
 
 impl MacdCore {
     /// `fast <= slow` already ordered.
+    #[inline]
     fn new(fast: usize, slow: usize, signal: usize, fast_k: f64, slow_k: f64) -> Self {
         #[allow(clippy::cast_precision_loss, reason = "periods are at most 100000")]
         let signal_k = 2.0 / (signal + 1) as f64;
@@ -70,8 +72,25 @@ impl MacdCore {
         (self.slow - 1) + (self.signal - 1)
     }
 
-    #[inline]
-    fn update(&mut self, x: f64) -> Option<MacdOutput> {
+    crate::overlap::ma::fused_core!(MacdOutput, Self::new(0, 0, 0, 0.0, 0.0));
+
+    /// [`update`](Self::update) with the fused steps `f` (`ema_step` spelled out).
+    #[inline(always)]
+    fn update_with<F: Fused>(&mut self, f: F, x: f64) -> Option<MacdOutput> {
+        if self.sig_n >= self.signal {
+            // Steady state: the signal is seeded, hence both price EMAs (`n >= slow`); the
+            // three EMA steps below, same operations.
+            self.n = self.n.saturating_add(1);
+            self.prev_fast = f.mul_add(x - self.prev_fast, self.fast_k, self.prev_fast);
+            self.prev_slow = f.mul_add(x - self.prev_slow, self.slow_k, self.prev_slow);
+            let macd = self.prev_fast - self.prev_slow;
+            self.prev_signal = f.mul_add(macd - self.prev_signal, self.signal_k, self.prev_signal);
+            return Some(MacdOutput {
+                macd,
+                macdsignal: self.prev_signal,
+                macdhist: macd - self.prev_signal,
+            });
+        }
         let n = self.n;
         self.n = n.saturating_add(1);
         if n < self.slow {
@@ -88,8 +107,8 @@ impl MacdCore {
                 self.prev_fast = self.fast_sum / self.fast as f64;
             }
         } else {
-            self.prev_fast = ema_step(self.prev_fast, x, self.fast_k);
-            self.prev_slow = ema_step(self.prev_slow, x, self.slow_k);
+            self.prev_fast = f.mul_add(x - self.prev_fast, self.fast_k, self.prev_fast);
+            self.prev_slow = f.mul_add(x - self.prev_slow, self.slow_k, self.prev_slow);
         }
         let macd = self.prev_fast - self.prev_slow;
         if self.sig_n < self.signal {
@@ -103,7 +122,7 @@ impl MacdCore {
                 self.prev_signal /= self.signal as f64;
             }
         } else {
-            self.prev_signal = ema_step(self.prev_signal, macd, self.signal_k);
+            self.prev_signal = f.mul_add(macd - self.prev_signal, self.signal_k, self.prev_signal);
         }
         Some(MacdOutput {
             macd,
@@ -112,6 +131,7 @@ impl MacdCore {
         })
     }
 
+    #[inline]
     fn reset(&mut self) {
         *self = Self::new(self.fast, self.slow, self.signal, self.fast_k, self.slow_k);
     }
@@ -208,6 +228,7 @@ impl Indicator for Macd {
     fn update(&mut self, bar: &Bar) -> Option<MacdOutput> {
         self.core.update(self.price.get(bar))
     }
+    #[inline]
     fn reset(&mut self) {
         self.core.reset();
     }
@@ -254,6 +275,7 @@ impl Indicator for MacdFix {
     fn update(&mut self, bar: &Bar) -> Option<MacdOutput> {
         self.core.update(self.price.get(bar))
     }
+    #[inline]
     fn reset(&mut self) {
         self.core.reset();
     }
@@ -337,10 +359,35 @@ impl Indicator for MacdExt {
     fn lookback(&self) -> usize {
         self.largest + self.signal.lookback()
     }
+    #[inline]
     fn update(&mut self, bar: &Bar) -> Option<MacdOutput> {
         let x = self.price.get(bar);
         let n = self.n;
         self.n = n.saturating_add(1);
+        if n >= self.largest {
+            // Both price MAs have started (the branch below with both conditions true).
+            if let (MaCore::Ema(f), MaCore::Ema(s), MaCore::Ema(g)) =
+                (&mut self.fast, &mut self.slow, &mut self.signal)
+            {
+                // The default types, without `MaCore::update`'s dispatch.
+                let (f, s) = (f.update(x), s.update(x));
+                let macd = f? - s?;
+                let sig = g.update(macd)?;
+                return Some(MacdOutput {
+                    macd,
+                    macdsignal: sig,
+                    macdhist: macd - sig,
+                });
+            }
+            let (f, s) = (self.fast.update(x), self.slow.update(x));
+            let macd = f? - s?;
+            let sig = self.signal.update(macd)?;
+            return Some(MacdOutput {
+                macd,
+                macdsignal: sig,
+                macdhist: macd - sig,
+            });
+        }
         let f = if n + self.fast.lookback() >= self.largest {
             self.fast.update(x)
         } else {
@@ -360,6 +407,7 @@ impl Indicator for MacdExt {
             macdhist: macd - sig,
         })
     }
+    #[inline]
     fn reset(&mut self) {
         self.fast.reset();
         self.slow.reset();
@@ -368,6 +416,15 @@ impl Indicator for MacdExt {
     }
     /// The MA kernels: each price MA over the input from its start bar, the signal MA over
     /// the `macd` line from the first bar where both exist.
+    ///
+    /// Two scratch lines of `n` values and every output written once, front to back.
+    ///
+    /// With an SMA or EMA signal (or period 1), the price lines go to `a` and `b` and one
+    /// pass computes `macd`, steps the signal's streaming `update` (inlined, state in
+    /// registers; the fold the kernels equal) and appends the rows. Otherwise the fast
+    /// line goes to `a`, the slow one to `out`'s reserved tail (pages `out` needs anyway),
+    /// `macd` replaces the fast line in place, the signal kernel writes `b`, and the rows
+    /// are appended block by block.
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         let x = cols.field(self.price);
         let n = x.len();
@@ -376,28 +433,94 @@ impl Indicator for MacdExt {
             out.extend(std::iter::repeat_n(f64::NAN, 3 * n));
             return;
         }
-        // Two scratch vectors only (fresh large allocations cost page faults): the fast
-        // line becomes `macd` in place and the slow one's buffer takes the signal.
-        let (mut f, mut s) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        self.fast
-            .batch(&x[largest - self.fast.lookback()..], &mut f);
-        self.slow
-            .batch(&x[largest - self.slow.lookback()..], &mut s);
-        // Both lines from bar `largest` on.
-        f.drain(..self.fast.lookback());
-        for (a, &b) in f.iter_mut().zip(&s[self.slow.lookback()..]) {
-            *a -= b;
+        if let (MaCore::Ema(f), MaCore::Ema(s), MaCore::Ema(g)) =
+            (&self.fast, &self.slow, &self.signal)
+        {
+            // Three EMAs (signal period >= 2) are MACD's recursion exactly: the fast EMA is
+            // seeded over the tail of the slow one's seed window (both start so that they
+            // first output on bar `largest`), every EMA with the SMA of its first inputs
+            // and `k = 2 / (period + 1)`, the same fused steps in the same order. MACD's
+            // kernel runs the three in one loop.
+            MacdCore::new(f.period(), s.period(), g.period(), f.k(), s.k()).batch(x, out);
+            return;
         }
-        let macd = f;
-        s.clear();
-        self.signal.batch(&macd, &mut s);
-        let sig = s;
-        let first = self.signal.lookback().min(macd.len());
+        let (fl, sl) = (self.fast.lookback(), self.slow.lookback());
+        // Bars `largest..n` have both lines; `m` of them.
+        let m = n - largest;
+        let base = out.len();
         out.reserve(3 * n);
-        out.extend(std::iter::repeat_n(f64::NAN, 3 * (largest + first)));
-        for (&m, &g) in macd[first..].iter().zip(&sig[first..]) {
-            out.extend_from_slice(&[m, g, m - g]);
+        let mut a = Vec::with_capacity(m + fl);
+        self.fast.batch(&x[largest - fl..], &mut a);
+        if matches!(
+            self.signal,
+            MaCore::Sma(_) | MaCore::Ema(_) | MaCore::Identity
+        ) {
+            let mut b = Vec::with_capacity(m + sl);
+            self.slow.batch(&x[largest - sl..], &mut b);
+            out.extend(std::iter::repeat_n(f64::NAN, 3 * largest));
+            let (f, s) = (&a[fl..], &b[sl..]);
+            match &self.signal {
+                MaCore::Sma(c) => {
+                    let mut c = c.clone();
+                    c.reset();
+                    macdext_rows(f, s, out, |v| c.update(v));
+                }
+                MaCore::Ema(c) => {
+                    let mut c = c.clone();
+                    c.reset();
+                    macdext_rows(f, s, out, |v| c.update(v));
+                }
+                _ => macdext_rows(f, s, out, Some),
+            }
+            return;
         }
+        self.slow.batch(&x[largest - sl..], out);
+        for (f, &s) in a[fl..].iter_mut().zip(&out[base + sl..]) {
+            *f -= s;
+        }
+        out.truncate(base);
+        let macd = &a[fl..fl + m];
+        let mut b = Vec::with_capacity(m);
+        self.signal.batch(macd, &mut b);
+        let first = self.signal.lookback().min(m);
+        out.extend(std::iter::repeat_n(f64::NAN, 3 * (largest + first)));
+        let mut buf = [0.0; 3 * BLOCK];
+        for (mc, gc) in macd[first..].chunks(BLOCK).zip(b[first..].chunks(BLOCK)) {
+            let rows = &mut buf[..3 * mc.len()];
+            for ((r, &mv), &g) in rows.chunks_exact_mut(3).zip(mc).zip(gc) {
+                r[0] = mv;
+                r[1] = g;
+                r[2] = mv - g;
+            }
+            out.extend_from_slice(rows);
+        }
+    }
+}
+
+/// MACDEXT's rows from the two price lines (same bars): `macd = fast - slow`, the signal
+/// from `signal`'s streaming step (`None`: a NaN row), through a stack block per
+/// [`BLOCK`] rows.
+#[inline(always)]
+fn macdext_rows(
+    fast: &[f64],
+    slow: &[f64],
+    out: &mut Vec<f64>,
+    mut signal: impl FnMut(f64) -> Option<f64>,
+) {
+    let mut buf = [0.0; 3 * BLOCK];
+    for (fc, sc) in fast.chunks(BLOCK).zip(slow.chunks(BLOCK)) {
+        let rows = &mut buf[..3 * fc.len()];
+        for ((r, &f), &s) in rows.chunks_exact_mut(3).zip(fc).zip(sc) {
+            let macd = f - s;
+            if let Some(g) = signal(macd) {
+                r[0] = macd;
+                r[1] = g;
+                r[2] = macd - g;
+            } else {
+                r.fill(f64::NAN);
+            }
+        }
+        out.extend_from_slice(rows);
     }
 }
 
@@ -409,6 +532,7 @@ struct PoCore {
 }
 
 impl PoCore {
+    #[inline]
     fn new(func: &str, fastperiod: usize, slowperiod: usize, matype: MaType) -> Result<Self> {
         check_period(func, "fastperiod", fastperiod, 2, MAX_PERIOD)?;
         check_period(func, "slowperiod", slowperiod, 2, MAX_PERIOD)?;
@@ -434,6 +558,7 @@ impl PoCore {
         self.slow.lookback().max(self.fast.lookback())
     }
 
+    #[inline]
     fn reset(&mut self) {
         self.fast.reset();
         self.slow.reset();
@@ -491,6 +616,7 @@ impl Indicator for Apo {
         let (f, s) = self.core.update(self.price.get(bar))?;
         Some(f - s)
     }
+    #[inline]
     fn reset(&mut self) {
         self.core.reset();
     }
@@ -542,6 +668,7 @@ impl Indicator for Ppo {
             ((f - s) / s) * 100.0
         })
     }
+    #[inline]
     fn reset(&mut self) {
         self.core.reset();
     }
@@ -566,6 +693,7 @@ struct FusedEma {
 }
 
 impl FusedEma {
+    #[inline]
     fn new(period: usize) -> Self {
         #[allow(clippy::cast_precision_loss, reason = "periods are at most 100000")]
         let k = 2.0 / (period + 1) as f64;
@@ -646,9 +774,51 @@ impl Indicator for Trix {
             ((x / prev) - 1.0) * 100.0
         })
     }
+    #[inline]
     fn reset(&mut self) {
         if let Ok(t) = Self::new(self.period) {
             *self = t.with_price(self.price);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MacdCore;
+    use crate::fma::{Hw, Plain};
+
+    /// MACD's fused steps: the `vfmadd` and `mul_add` instances of `update_with`, and
+    /// `update`, give the same bits through the warm-up and the steady state.
+    #[test]
+    fn hw_and_plain_updates_agree() {
+        let x: Vec<f64> = (0..600)
+            .map(|i| match i {
+                500 => f64::NAN,
+                _ if (i / 9) % 3 == 1 => 3.0,
+                _ => f64::from(i % 17) * 0.37 - f64::from(i % 5),
+            })
+            .collect();
+        let row = |o: Option<super::MacdOutput>| o.map(|o| [o.macd, o.macdsignal, o.macdhist]);
+        let same = |a: &[Option<[f64; 3]>], b: &[Option<[f64; 3]>]| {
+            a.iter().zip(b).all(|(p, q)| match (p, q) {
+                (Some(p), Some(q)) => p
+                    .iter()
+                    .zip(q)
+                    .all(|(u, v)| u.to_bits() == v.to_bits() || (u.is_nan() && v.is_nan())),
+                (None, None) => true,
+                _ => false,
+            })
+        };
+        for (f, s, g, fk, sk) in [(12, 26, 9, 2.0 / 13.0, 2.0 / 27.0), (2, 3, 1, 0.15, 0.075)] {
+            let core = MacdCore::new(f, s, g, fk, sk);
+            let (mut a, mut b, mut c) = (core.clone(), core.clone(), core);
+            let plain: Vec<_> = x.iter().map(|&v| row(a.update_with(Plain, v))).collect();
+            let upd: Vec<_> = x.iter().map(|&v| row(b.update(v))).collect();
+            assert!(same(&plain, &upd));
+            if let Some(h) = Hw::detect() {
+                let hw: Vec<_> = x.iter().map(|&v| row(c.update_with(h, v))).collect();
+                assert!(same(&plain, &hw));
+            }
         }
     }
 }

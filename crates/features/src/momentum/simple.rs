@@ -4,9 +4,9 @@
 use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
-use super::util::{MAX_PERIOD, check_period};
+use super::util::{MAX_PERIOD, check_period, push_nan};
 use crate::error::Result;
-use crate::indicator::{Indicator, PriceField};
+use crate::indicator::{Columns, Indicator, PriceField};
 
 /// The last `period + 1` values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,7 +63,7 @@ enum LagKind {
 }
 
 impl LagKind {
-    #[inline]
+    #[inline(always)]
     fn apply(self, x: f64, prev: f64) -> f64 {
         match self {
             Self::Mom => x - prev,
@@ -137,11 +137,44 @@ macro_rules! lag_indicator {
                 let prev = self.lag.push(x)?;
                 Some($kind.apply(x, prev))
             }
+            #[inline]
             fn reset(&mut self) {
                 self.lag.clear();
             }
+            fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+                lag_kernel(cols.field(self.price), self.lag.period(), $kind, out);
+            }
         }
     };
+}
+
+/// Batch kernel of the lag family: `period` NaNs, then `kind.apply(x[t], x[t - period])`
+/// for every later bar (the fold of `update`: [`Lag::push`] returns the value `period`
+/// pushes ago from the `period`-th push on). Each output depends only on two inputs, so
+/// the loop is branch-free per `kind` (monomorphised by the `match`) and vectorises.
+fn lag_kernel(x: &[f64], period: usize, kind: LagKind, out: &mut Vec<f64>) {
+    let n = x.len();
+    out.reserve(n);
+    if n <= period {
+        push_nan(out, n);
+        return;
+    }
+    push_nan(out, period);
+    let (cur, old) = (
+        x.get(period..).unwrap_or(&[]),
+        x.get(..n - period).unwrap_or(&[]),
+    );
+    #[inline(always)]
+    fn run(cur: &[f64], old: &[f64], out: &mut Vec<f64>, f: impl Fn(f64, f64) -> f64) {
+        out.extend(cur.iter().zip(old).map(|(&x, &prev)| f(x, prev)));
+    }
+    match kind {
+        LagKind::Mom => run(cur, old, out, |x, p| LagKind::Mom.apply(x, p)),
+        LagKind::Roc => run(cur, old, out, |x, p| LagKind::Roc.apply(x, p)),
+        LagKind::Rocp => run(cur, old, out, |x, p| LagKind::Rocp.apply(x, p)),
+        LagKind::Rocr => run(cur, old, out, |x, p| LagKind::Rocr.apply(x, p)),
+        LagKind::Rocr100 => run(cur, old, out, |x, p| LagKind::Rocr100.apply(x, p)),
+    }
 }
 
 lag_indicator!(
@@ -199,12 +232,27 @@ impl Indicator for Bop {
     }
     #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
-        let r = bar.high - bar.low;
-        Some(if r <= 0.0 {
-            0.0
-        } else {
-            (bar.close - bar.open) / r
-        })
+        Some(bop_of(bar.open, bar.high, bar.low, bar.close))
     }
+    #[inline]
     fn reset(&mut self) {}
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        // Point-wise: the fold of `update` is `bop_of` on every bar (vectorised).
+        let (o, h, l, c) = (cols.open(), cols.high(), cols.low(), cols.close());
+        out.reserve(cols.len());
+        out.extend(
+            o.iter()
+                .zip(h)
+                .zip(l)
+                .zip(c)
+                .map(|(((&o, &h), &l), &c)| bop_of(o, h, l, c)),
+        );
+    }
+}
+
+/// BOP of one bar: `(close - open) / (high - low)`, 0 when the range is `<= 0`.
+#[inline(always)]
+fn bop_of(open: f64, high: f64, low: f64, close: f64) -> f64 {
+    let r = high - low;
+    if r <= 0.0 { 0.0 } else { (close - open) / r }
 }

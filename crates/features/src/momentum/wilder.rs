@@ -3,7 +3,7 @@
 use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
-use super::util::{MAX_PERIOD, check_period, is_zero, push_nan};
+use super::util::{MAX_PERIOD, TA_EPSILON, check_period, is_zero, push_nan};
 use crate::error::Result;
 use crate::indicator::{Columns, Indicator, PriceField};
 
@@ -48,8 +48,49 @@ impl GainLoss {
     }
 
     /// Feeds one value; `Some((gain, loss))` once the averages exist (from bar `period`).
+    ///
+    /// The hot path (after the seed) is small enough to inline into a caller's loop with
+    /// the state in registers; the first `period + 1` values go through [`Self::warm`].
+    /// It computes exactly [`Self::step_ref`]'s smoothing step without its branch on the
+    /// sign of the change: the side that does not move adds `-0.0`, which is the identity
+    /// for every value (`±0.0` and NaN included), and `loss - diff` is `loss + (-diff)`
+    /// (`diff` is negative there, so not NaN).
     #[inline]
     fn step(&mut self, x: f64) -> Option<(f64, f64)> {
+        let n = self.n;
+        if n <= self.period {
+            let (st, y) = self.clone().warm(x);
+            *self = st;
+            return y;
+        }
+        self.n = n.saturating_add(1);
+        #[allow(clippy::cast_precision_loss, reason = "periods are at most 100000")]
+        let (p, pm1) = (self.period as f64, (self.period - 1) as f64);
+        let diff = x - self.prev;
+        self.prev = x;
+        let fall = diff < 0.0;
+        let up = if fall { -0.0 } else { diff };
+        let down = if fall { -diff } else { -0.0 };
+        self.loss *= pm1;
+        self.gain *= pm1;
+        self.loss += down;
+        self.gain += up;
+        self.scale(p);
+        Some((self.gain, self.loss))
+    }
+
+    /// [`Self::step_ref`] out of line, on a copy (the caller's state does not escape, so
+    /// it can stay in registers).
+    #[cold]
+    #[inline(never)]
+    fn warm(mut self, x: f64) -> (Self, Option<(f64, f64)>) {
+        let y = self.step_ref(x);
+        (self, y)
+    }
+
+    /// The reference step (TA-Lib's loop, one value at a time).
+    #[inline]
+    fn step_ref(&mut self, x: f64) -> Option<(f64, f64)> {
         let n = self.n;
         self.n = n.saturating_add(1);
         if n == 0 {
@@ -101,6 +142,30 @@ fn cmo_of(g: f64, l: f64) -> f64 {
         0.0
     } else {
         100.0 * ((g - l) / s)
+    }
+}
+
+/// [`rsi_of`] for averages that are `>= +0.0` or NaN, as in a batch kernel (both start at
+/// `+0.0`, add changes that are not negative or NaN, and are scaled by positive factors):
+/// their sum is then `>= 0` or NaN, where `is_zero(s)` is `!(s >= EPS)`, one compare.
+#[inline(always)]
+fn rsi_of_nonneg(g: f64, l: f64) -> f64 {
+    let s = g + l;
+    if s >= TA_EPSILON {
+        100.0 * (g / s)
+    } else {
+        0.0
+    }
+}
+
+/// [`cmo_of`] for averages that are `>= +0.0` or NaN (see [`rsi_of_nonneg`]).
+#[inline(always)]
+fn cmo_of_nonneg(g: f64, l: f64) -> f64 {
+    let s = g + l;
+    if s >= TA_EPSILON {
+        100.0 * ((g - l) / s)
+    } else {
+        0.0
     }
 }
 
@@ -288,14 +353,16 @@ impl Indicator for Rsi {
     fn lookback(&self) -> usize {
         self.st.period
     }
+    #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         self.update_value(self.price.get(bar))
     }
+    #[inline]
     fn reset(&mut self) {
         self.st = GainLoss::new(self.st.period, self.st.recip);
     }
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
-        self.st.kernel(cols.field(self.price), out, rsi_of);
+        self.st.kernel(cols.field(self.price), out, rsi_of_nonneg);
     }
 }
 
@@ -334,14 +401,16 @@ impl Indicator for Cmo {
     fn lookback(&self) -> usize {
         self.st.period
     }
+    #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         let (g, l) = self.st.step(self.price.get(bar))?;
         Some(cmo_of(g, l))
     }
+    #[inline]
     fn reset(&mut self) {
         self.st = GainLoss::new(self.st.period, self.st.recip);
     }
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
-        self.st.kernel(cols.field(self.price), out, cmo_of);
+        self.st.kernel(cols.field(self.price), out, cmo_of_nonneg);
     }
 }

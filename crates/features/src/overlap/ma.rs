@@ -3,10 +3,18 @@
 //!
 //! Each core replicates the floating-point operation order of the TA-Lib C 0.8.1 batch
 //! function, so folding `update` reproduces TA-Lib bit for bit.
+//!
+//! Streaming `update`s are written for the caller's per-bar loop: they are
+//! `#[inline(always)]`, the steady state (every stage seeded, ring full) is a short branch
+//! tested first, with the same operations as the warm-up code that follows it, and nothing
+//! on the path calls a function or takes the state's address out of line, so the caller's
+//! loop can keep the state in registers. Fused steps go through [`Fused`]: one `vfmadd` on
+//! FMA CPUs, the `mul_add` fallback in an out-of-line function otherwise ([`fused_core!`]).
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::fma::Fused;
 use crate::params::MaType;
 use crate::ring::Ring;
 
@@ -64,6 +72,39 @@ fn split_warm(x: &[f64], lookback: usize) -> (&[f64], &[f64]) {
     x.split_at(lookback.saturating_add(1).min(x.len()))
 }
 
+/// `update` and its out-of-line fallback for a core with fused steps, written once as
+/// `update_with<F: Fused>`.
+///
+/// On a CPU with FMA (known once the first call ran the detection), `update` is
+/// `update_with(Hw)` inlined: one `vfmadd` per fused step and no call anywhere on the
+/// path, so a caller's loop keeps the state in registers. Otherwise (the first call, and
+/// CPUs without FMA, where `mul_add` is a libm call) it runs `update_outlined`, a cold
+/// function that takes and returns the state *by value* (`$placeholder`, a state owning no
+/// memory, stands in meanwhile), so the state's address never escapes the caller either.
+macro_rules! fused_core {
+    ($out:ty, $placeholder:expr) => {
+        #[inline(always)]
+        pub(crate) fn update(&mut self, x: f64) -> Option<$out> {
+            match crate::fma::Hw::cached() {
+                Some(h) => self.update_with(h, x),
+                None => {
+                    let (core, y) = Self::update_outlined(std::mem::replace(self, $placeholder), x);
+                    *self = core;
+                    y
+                }
+            }
+        }
+        /// [`update`](Self::update) out of line, with the FMA detection.
+        #[cold]
+        #[inline(never)]
+        fn update_outlined(mut self, x: f64) -> (Self, Option<$out>) {
+            let y = crate::fma::with_fused!(f => self.update_with(f, x));
+            (self, y)
+        }
+    };
+}
+pub(crate) use fused_core;
+
 /// Simple moving average (TA_SMA: running sum, add newest, divide, subtract oldest).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct SmaCore {
@@ -74,6 +115,7 @@ pub(crate) struct SmaCore {
 }
 
 impl SmaCore {
+    #[inline]
     pub(crate) fn new(period: usize) -> Self {
         Self {
             period,
@@ -85,8 +127,15 @@ impl SmaCore {
     pub(crate) fn lookback(&self) -> usize {
         self.period.saturating_sub(1)
     }
-    #[inline]
+    #[inline(always)]
     pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
+        if self.ring.is_full() {
+            // Steady state: the operations below with `n + 1 == period`.
+            self.sum += x;
+            let out = self.sum / fp(self.period);
+            self.sum -= self.ring.push_full(x);
+            return Some(out);
+        }
         self.ring.push(x);
         self.sum += x;
         if self.n + 1 < self.period {
@@ -97,6 +146,7 @@ impl SmaCore {
         self.sum -= self.ring.back(self.period - 1);
         Some(out)
     }
+    #[inline]
     pub(crate) fn reset(&mut self) {
         *self = Self::new(self.period);
     }
@@ -141,10 +191,20 @@ pub(crate) struct EmaCore {
 
 impl EmaCore {
     /// `k = 2 / (period + 1)`.
+    #[inline]
     pub(crate) fn new(period: usize) -> Self {
         Self::with_k(period, 2.0 / fp(period + 1))
     }
+    /// The period.
+    pub(crate) fn period(&self) -> usize {
+        self.period
+    }
+    /// The smoothing factor `k`.
+    pub(crate) fn k(&self) -> f64 {
+        self.k
+    }
     /// An explicit smoothing factor (MACDFIX uses 0.15 and 0.075).
+    #[inline]
     pub(crate) fn with_k(period: usize, k: f64) -> Self {
         Self {
             period,
@@ -157,20 +217,23 @@ impl EmaCore {
     pub(crate) fn lookback(&self) -> usize {
         self.period.saturating_sub(1)
     }
-    #[inline]
-    pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
-        if self.n < self.period {
-            self.sum += x;
-            self.n += 1;
-            if self.n < self.period {
-                return None;
-            }
-            self.prev = self.sum / fp(self.period);
+    fused_core!(f64, Self::with_k(0, 0.0));
+    /// [`update`](Self::update) with the fused step `f`.
+    #[inline(always)]
+    fn update_with<F: Fused>(&mut self, f: F, x: f64) -> Option<f64> {
+        if self.n >= self.period {
+            self.prev = f.mul_add(x - self.prev, self.k, self.prev);
             return Some(self.prev);
         }
-        self.prev = (x - self.prev).mul_add(self.k, self.prev);
+        self.sum += x;
+        self.n += 1;
+        if self.n < self.period {
+            return None;
+        }
+        self.prev = self.sum / fp(self.period);
         Some(self.prev)
     }
+    #[inline]
     pub(crate) fn reset(&mut self) {
         *self = Self::with_k(self.period, self.k);
     }
@@ -227,6 +290,7 @@ pub(crate) struct WmaCore {
 }
 
 impl WmaCore {
+    #[inline]
     pub(crate) fn new(period: usize) -> Self {
         Self {
             period,
@@ -241,9 +305,20 @@ impl WmaCore {
     pub(crate) fn lookback(&self) -> usize {
         self.period.saturating_sub(1)
     }
-    #[inline]
+    #[inline(always)]
     pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
         let p = self.period;
+        if self.ring.is_full() && self.countdown != 0 {
+            // Steady state: the recurrence below (the ring is full only for `p > 1`).
+            self.countdown -= 1;
+            self.sub += x;
+            self.sub -= self.trailing;
+            self.sum += x * fp(p);
+            self.trailing = self.ring.push_full(x);
+            let out = self.sum / (fp(p) * fp(p + 1) * 0.5);
+            self.sum -= self.sub;
+            return Some(out);
+        }
         if p == 1 {
             return Some(x);
         }
@@ -279,6 +354,7 @@ impl WmaCore {
         self.sum -= self.sub;
         Some(out)
     }
+    #[inline]
     pub(crate) fn reset(&mut self) {
         *self = Self::new(self.period);
     }
@@ -292,6 +368,7 @@ pub(crate) struct DemaCore {
 }
 
 impl DemaCore {
+    #[inline]
     pub(crate) fn new(period: usize) -> Self {
         Self {
             e1: EmaCore::new(period),
@@ -301,12 +378,22 @@ impl DemaCore {
     pub(crate) fn lookback(&self) -> usize {
         2 * self.e1.lookback()
     }
-    #[inline]
-    pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
-        let v1 = self.e1.update(x)?;
-        let v2 = self.e2.update(v1)?;
+    fused_core!(f64, Self::new(0));
+    /// [`update`](Self::update) with the fused step `f`.
+    #[inline(always)]
+    fn update_with<F: Fused>(&mut self, f: F, x: f64) -> Option<f64> {
+        let (e1, e2) = (&mut self.e1, &mut self.e2);
+        if e2.n >= e2.period {
+            // Both EMAs seeded (the first is before the second).
+            e1.prev = f.mul_add(x - e1.prev, e1.k, e1.prev);
+            e2.prev = f.mul_add(e1.prev - e2.prev, e2.k, e2.prev);
+            return Some(2.0 * e1.prev - e2.prev);
+        }
+        let v1 = e1.update_with(f, x)?;
+        let v2 = e2.update_with(f, v1)?;
         Some(2.0 * v1 - v2)
     }
+    #[inline]
     pub(crate) fn reset(&mut self) {
         self.e1.reset();
         self.e2.reset();
@@ -323,6 +410,7 @@ pub(crate) struct TemaCore {
 }
 
 impl TemaCore {
+    #[inline]
     pub(crate) fn new(period: usize) -> Self {
         Self {
             period,
@@ -334,16 +422,27 @@ impl TemaCore {
     pub(crate) fn lookback(&self) -> usize {
         3 * self.e1.lookback()
     }
-    #[inline]
-    pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
+    fused_core!(f64, Self::new(0));
+    /// [`update`](Self::update) with the fused step `f`.
+    #[inline(always)]
+    fn update_with<F: Fused>(&mut self, f: F, x: f64) -> Option<f64> {
+        let (e1, e2, e3) = (&mut self.e1, &mut self.e2, &mut self.e3);
+        if e3.n >= e3.period {
+            // All three EMAs seeded (never for period 1: its stages are not fed).
+            e1.prev = f.mul_add(x - e1.prev, e1.k, e1.prev);
+            e2.prev = f.mul_add(e1.prev - e2.prev, e2.k, e2.prev);
+            e3.prev = f.mul_add(e2.prev - e3.prev, e3.k, e3.prev);
+            return Some(e3.prev + (3.0 * e1.prev - 3.0 * e2.prev));
+        }
         if self.period == 1 {
             return Some(x);
         }
-        let v1 = self.e1.update(x)?;
-        let v2 = self.e2.update(v1)?;
-        let v3 = self.e3.update(v2)?;
+        let v1 = e1.update_with(f, x)?;
+        let v2 = e2.update_with(f, v1)?;
+        let v3 = e3.update_with(f, v2)?;
         Some(v3 + (3.0 * v1 - 3.0 * v2))
     }
+    #[inline]
     pub(crate) fn reset(&mut self) {
         *self = Self::new(self.period);
     }
@@ -363,6 +462,7 @@ pub(crate) struct TrimaCore {
 }
 
 impl TrimaCore {
+    #[inline]
     pub(crate) fn new(period: usize) -> Self {
         let i = period >> 1;
         let w = if period % 2 == 1 {
@@ -383,15 +483,33 @@ impl TrimaCore {
     pub(crate) fn lookback(&self) -> usize {
         self.period.saturating_sub(1)
     }
-    #[inline]
+    #[inline(always)]
     pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
         let p = self.period;
+        let i = p >> 1;
+        if self.ring.is_full() {
+            // Steady state (`n == p`): the recurrence at the end, same operations.
+            let trailing = self.ring.push_full(x);
+            let mid = self.ring.back_full(i);
+            self.num -= self.sub;
+            self.sub -= trailing;
+            self.sub += mid;
+            if p % 2 == 1 {
+                self.num += self.add;
+                self.add -= mid;
+            } else {
+                self.add -= mid;
+                self.num += self.add;
+            }
+            self.add += x;
+            self.num += x;
+            return Some(self.num * self.factor);
+        }
         self.ring.push(x);
         if self.n + 1 < p {
             self.n += 1;
             return None;
         }
-        let i = p >> 1;
         let odd = p % 2 == 1;
         if self.n + 1 == p {
             // First window: inputs 0..p-1 are ring.back(p-1) .. ring.back(0).
@@ -428,6 +546,7 @@ impl TrimaCore {
         self.num += x;
         Some(self.num * self.factor)
     }
+    #[inline]
     pub(crate) fn reset(&mut self) {
         *self = Self::new(self.period);
     }
@@ -461,6 +580,7 @@ const KAMA_CONST_DIFF: f64 = f64::from_bits(0x3fe3_44d1_344d_1344);
 const KAMA_FASTEST_SQ: f64 = f64::from_bits(0x3fdc_71c7_1c71_c719);
 
 impl KamaCore {
+    #[inline]
     pub(crate) fn new(period: usize) -> Self {
         Self {
             period,
@@ -475,8 +595,8 @@ impl KamaCore {
     pub(crate) fn lookback(&self) -> usize {
         if self.period == 1 { 0 } else { self.period }
     }
-    #[inline]
-    fn step(&mut self, x: f64, period_roc: f64) -> f64 {
+    #[inline(always)]
+    fn step<F: Fused>(&mut self, f: F, x: f64, period_roc: f64) -> f64 {
         let sum = self.sum_roc;
         // `!(sum > 0)` and `!(roc < sum)` keep the comparisons' NaN behaviour of TA-Lib's
         // `comisd` branches; the clamp keeps NaN like `minsd`.
@@ -486,14 +606,47 @@ impl KamaCore {
             let r = (period_roc / sum).abs();
             if 1.0 < r { 1.0 } else { r }
         };
-        let mut sc = er.mul_add(KAMA_CONST_DIFF, KAMA_CONST_MAX);
+        let mut sc = f.mul_add(er, KAMA_CONST_DIFF, KAMA_CONST_MAX);
         sc *= sc;
-        self.prev = (x - self.prev).mul_add(sc, self.prev);
+        self.prev = f.mul_add(x - self.prev, sc, self.prev);
         self.prev
     }
-    #[inline]
-    pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
+    fused_core!(
+        f64,
+        Self {
+            period: 0,
+            ring: Ring::empty(),
+            t: 0,
+            sum_roc: 0.0,
+            prev: 0.0,
+            trailing: 0.0,
+            zeros: 0,
+        }
+    );
+    /// [`update`](Self::update) with the fused steps `f`.
+    #[inline(always)]
+    fn update_with<F: Fused>(&mut self, f: F, x: f64) -> Option<f64> {
         let p = self.period;
+        if self.t > p {
+            // Steady state (the ring of `p + 1` is full; period 1 never counts `t`): the
+            // last branches below, same operations.
+            self.t += 1;
+            let prev_x = self.ring.back_full(0);
+            let old = self.ring.push_full(x);
+            let d = x - prev_x;
+            self.zeros = if d == 0.0 { self.zeros + 1 } else { 0 };
+            if d == 0.0 && self.zeros >= p {
+                self.trailing = old;
+                self.sum_roc = 0.0;
+                self.prev = f.mul_add(x - self.prev, KAMA_FASTEST_SQ, self.prev);
+                return Some(self.prev);
+            }
+            let period_roc = x - old;
+            self.sum_roc -= (self.trailing - old).abs();
+            self.sum_roc += d.abs();
+            self.trailing = old;
+            return Some(self.step(f, x, period_roc));
+        }
         if p == 1 {
             return Some(x);
         }
@@ -515,22 +668,23 @@ impl KamaCore {
             self.prev = prev_x;
             let first = self.ring.back(p);
             self.trailing = first;
-            return Some(self.step(x, x - first));
+            return Some(self.step(f, x, x - first));
         }
         let old = self.ring.back(p);
         if d == 0.0 && self.zeros >= p {
             // A flat run covering the whole window: fastest constant, change sum reset.
             self.trailing = old;
             self.sum_roc = 0.0;
-            self.prev = (x - self.prev).mul_add(KAMA_FASTEST_SQ, self.prev);
+            self.prev = f.mul_add(x - self.prev, KAMA_FASTEST_SQ, self.prev);
             return Some(self.prev);
         }
         let period_roc = x - old;
         self.sum_roc -= (self.trailing - old).abs();
         self.sum_roc += d.abs();
         self.trailing = old;
-        Some(self.step(x, period_roc))
+        Some(self.step(f, x, period_roc))
     }
+    #[inline]
     pub(crate) fn reset(&mut self) {
         *self = Self::new(self.period);
     }
@@ -546,8 +700,8 @@ struct T3Stage {
 }
 
 impl T3Stage {
-    #[inline]
-    fn update(&mut self, x: f64, period: usize, k: f64, omk: f64) -> Option<f64> {
+    #[inline(always)]
+    fn update<F: Fused>(&mut self, f: F, x: f64, period: usize, k: f64, omk: f64) -> Option<f64> {
         if self.n < period {
             self.sum = if self.n == 0 { x } else { self.sum + x };
             self.n += 1;
@@ -557,62 +711,130 @@ impl T3Stage {
             self.e = self.sum / fp(period);
             return Some(self.e);
         }
-        self.e = self.e.mul_add(omk, k * x);
+        self.e = f.mul_add(self.e, omk, k * x);
         Some(self.e)
     }
 }
 
 /// Tillson T3 (TA_T3; period 1 copies the input).
+///
+/// Serialised as [`T3State`] (its parameters and stages); the smoothing factor and the
+/// output coefficients are derived from the parameters once, on construction and on
+/// deserialisation, instead of on every `update`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "T3State", into = "T3State")]
 pub(crate) struct T3Core {
+    period: usize,
+    vfactor: f64,
+    stages: [T3Stage; 6],
+    /// `k = 2 / (period + 1)` and `1 - k`.
+    k: [f64; 2],
+    /// `c1, c2, c3, c4` of the output.
+    c: [f64; 4],
+}
+
+/// [`T3Core`]'s serialised form.
+#[derive(Serialize, Deserialize)]
+struct T3State {
     period: usize,
     vfactor: f64,
     stages: [T3Stage; 6],
 }
 
+impl From<T3State> for T3Core {
+    #[inline]
+    fn from(s: T3State) -> Self {
+        let p = s.period;
+        let k = 2.0 / (fp(p) + 1.0);
+        // Coefficients with TA-Lib 0.8.1's FMA contraction (`TA_T3.fma`):
+        // c4 = fma(3, t, fma(3, v, 1) - c1).
+        let v = s.vfactor;
+        let t = v * v;
+        let c1 = 0.0 - t * v;
+        let c2 = 3.0 * (t - c1);
+        let c3 = (0.0 - 6.0) * t - 3.0 * (v - c1);
+        let c4 = 3.0f64.mul_add(t, 3.0f64.mul_add(v, 1.0) - c1);
+        Self {
+            period: p,
+            vfactor: v,
+            stages: s.stages,
+            k: [k, 1.0 - k],
+            c: [c1, c2, c3, c4],
+        }
+    }
+}
+
+impl From<T3Core> for T3State {
+    #[inline]
+    fn from(c: T3Core) -> Self {
+        Self {
+            period: c.period,
+            vfactor: c.vfactor,
+            stages: c.stages,
+        }
+    }
+}
+
 impl T3Core {
+    #[inline]
     pub(crate) fn new(period: usize, vfactor: f64) -> Self {
         let s = T3Stage {
             n: 0,
             sum: 0.0,
             e: 0.0,
         };
-        Self {
+        T3State {
             period,
             vfactor,
             stages: [s.clone(), s.clone(), s.clone(), s.clone(), s.clone(), s],
         }
+        .into()
     }
     pub(crate) fn lookback(&self) -> usize {
         6 * self.period.saturating_sub(1)
     }
-    #[inline]
-    pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
+    fused_core!(f64, Self::new(0, 0.0));
+    /// [`update`](Self::update) with the fused steps `f`.
+    #[inline(always)]
+    fn update_with<F: Fused>(&mut self, f: F, x: f64) -> Option<f64> {
         let p = self.period;
-        if p == 1 {
-            return Some(x);
-        }
-        let k = 2.0 / (fp(p) + 1.0);
-        let omk = 1.0 - k;
+        let [k, omk] = self.k;
         let [s1, s2, s3, s4, s5, s6] = &mut self.stages;
-        let e1 = s1.update(x, p, k, omk)?;
-        let e2 = s2.update(e1, p, k, omk)?;
-        let e3 = s3.update(e2, p, k, omk)?;
-        let e4 = s4.update(e3, p, k, omk)?;
-        let e5 = s5.update(e4, p, k, omk)?;
-        let e6 = s6.update(e5, p, k, omk)?;
-        // Coefficients and output with TA-Lib 0.8.1's FMA contraction (`TA_T3.fma`):
-        // c4 = fma(3, t, fma(3, v, 1) - c1); out = fma(c4, e3, fma(c3, e4, fma(c1, e6, c2*e5))).
-        let v = self.vfactor;
-        let t = v * v;
-        let c1 = 0.0 - t * v;
-        let c2 = 3.0 * (t - c1);
-        let c3 = (0.0 - 6.0) * t - 3.0 * (v - c1);
-        let c4 = 3.0f64.mul_add(t, 3.0f64.mul_add(v, 1.0) - c1);
-        Some(c4.mul_add(e3, c3.mul_add(e4, c1.mul_add(e6, c2 * e5))))
+        let (e3, e4, e5, e6);
+        if s6.n >= p {
+            // Every stage seeded (never for period 1: its stages are not fed): the stages'
+            // steps, same operations.
+            s1.e = f.mul_add(s1.e, omk, k * x);
+            s2.e = f.mul_add(s2.e, omk, k * s1.e);
+            s3.e = f.mul_add(s3.e, omk, k * s2.e);
+            s4.e = f.mul_add(s4.e, omk, k * s3.e);
+            s5.e = f.mul_add(s5.e, omk, k * s4.e);
+            s6.e = f.mul_add(s6.e, omk, k * s5.e);
+            (e3, e4, e5, e6) = (s3.e, s4.e, s5.e, s6.e);
+        } else if p == 1 {
+            return Some(x);
+        } else {
+            let e1 = s1.update(f, x, p, k, omk)?;
+            let e2 = s2.update(f, e1, p, k, omk)?;
+            e3 = s3.update(f, e2, p, k, omk)?;
+            e4 = s4.update(f, e3, p, k, omk)?;
+            e5 = s5.update(f, e4, p, k, omk)?;
+            e6 = s6.update(f, e5, p, k, omk)?;
+        }
+        // The output with TA-Lib 0.8.1's FMA contraction (`TA_T3.fma`):
+        // fma(c4, e3, fma(c3, e4, fma(c1, e6, c2 * e5))).
+        let [c1, c2, c3, c4] = self.c;
+        Some(f.mul_add(c4, e3, f.mul_add(c3, e4, f.mul_add(c1, e6, c2 * e5))))
     }
+    #[inline]
     pub(crate) fn reset(&mut self) {
-        *self = Self::new(self.period, self.vfactor);
+        for s in &mut self.stages {
+            *s = T3Stage {
+                n: 0,
+                sum: 0.0,
+                e: 0.0,
+            };
+        }
     }
 }
 
@@ -647,6 +869,7 @@ impl MaCore {
     ///
     /// # Errors
     /// [`Error::Unsupported`] when the MA type is not available.
+    #[inline]
     pub(crate) fn new(ma_type: MaType, period: usize) -> Result<Self> {
         if period <= 1 && ma_type != MaType::Mama {
             return Ok(Self::Identity);
@@ -687,8 +910,19 @@ impl MaCore {
             Self::Mama(c) => c.lookback(),
         }
     }
-    #[inline]
+    /// One step. SMA and EMA, the defaults of BBANDS, STOCH, APO, PPO and MACDEXT, are
+    /// inlined into the caller; the other types run out of line.
+    #[inline(always)]
     pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
+        match self {
+            Self::Sma(c) => c.update(x),
+            Self::Ema(c) => c.update(x),
+            _ => self.update_other(x),
+        }
+    }
+    /// [`update`](Self::update) for the other types.
+    #[inline(never)]
+    fn update_other(&mut self, x: f64) -> Option<f64> {
         match self {
             Self::Identity => Some(x),
             Self::Sma(c) => c.update(x),
@@ -719,6 +953,7 @@ impl MaCore {
             }
         }
     }
+    #[inline]
     pub(crate) fn reset(&mut self) {
         match self {
             Self::Identity => {}
@@ -1044,5 +1279,112 @@ fn t3_steady(st: &T3Core, x: &[f64], out: &mut Vec<f64>) {
         e5 = e5.mul_add(omk, k * e4);
         e6 = e6.mul_add(omk, k * e5);
         out.push(c4.mul_add(e3, c3.mul_add(e4, c1.mul_add(e6, c2 * e5))));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{
+        DemaCore, EmaCore, KamaCore, ScalarBatch, SmaCore, T3Core, TemaCore, TrimaCore, WmaCore,
+    };
+    use crate::fma::{Fused, Hw, Plain};
+
+    /// A walk with flat runs, signed zeros, a NaN and an infinity late in the series.
+    fn data() -> Vec<f64> {
+        let mut z = 7u64;
+        let mut p = 10.0;
+        (0..3000)
+            .map(|i| {
+                z = z
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                #[allow(clippy::cast_precision_loss)]
+                let u = (z >> 11) as f64 / (1u64 << 53) as f64;
+                match i {
+                    2500 => f64::NAN,
+                    2800 => f64::INFINITY,
+                    _ if (i / 10) % 4 == 1 => p,
+                    _ if i % 50 == 7 => -0.0,
+                    _ => {
+                        p += u - 0.5;
+                        p
+                    }
+                }
+            })
+            .collect()
+    }
+
+    fn same(a: &[Option<f64>], b: &[Option<f64>]) -> bool {
+        a.len() == b.len()
+            && a.iter().zip(b).all(|(x, y)| match (x, y) {
+                (Some(x), Some(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
+                (None, None) => true,
+                _ => false,
+            })
+    }
+
+    /// Folds `step` with `f` over the data from `core`.
+    fn fold<C: Clone, F: Fused>(
+        core: &C,
+        f: F,
+        step: impl Fn(&mut C, F, f64) -> Option<f64>,
+    ) -> Vec<Option<f64>> {
+        let mut c = core.clone();
+        data().into_iter().map(|x| step(&mut c, f, x)).collect()
+    }
+
+    /// The fused steps give the same bits with the `vfmadd` instance and with `mul_add`
+    /// (the whole `update_with`, warm-up and steady state), and `update` equals both.
+    #[test]
+    fn hw_and_plain_updates_agree() {
+        macro_rules! check {
+            ($core:expr) => {{
+                let core = $core;
+                let plain = fold(&core, Plain, |c, f, x| c.update_with(f, x));
+                let mut u = core.clone();
+                let upd: Vec<_> = data().into_iter().map(|x| u.update(x)).collect();
+                assert!(same(&plain, &upd), "{core:?}: update");
+                if let Some(h) = Hw::detect() {
+                    let hw = fold(&core, h, |c, f, x| c.update_with(f, x));
+                    assert!(same(&plain, &hw), "{core:?}: hw");
+                }
+            }};
+        }
+        for p in [1, 2, 3, 5, 30] {
+            check!(EmaCore::new(p));
+            check!(DemaCore::new(p));
+            check!(TemaCore::new(p));
+            check!(KamaCore::new(p));
+            check!(T3Core::new(p, 0.7));
+            check!(T3Core::new(p, 0.3));
+        }
+    }
+
+    /// The streaming fold equals each kernel, period by period (the cores without fused
+    /// steps included: their steady branch is separate code too).
+    #[test]
+    fn update_folds_equal_the_kernels() {
+        macro_rules! check {
+            ($core:expr) => {{
+                let core = $core;
+                let x = data();
+                let mut u = core.clone();
+                let upd: Vec<_> = x.iter().map(|&v| u.update(v)).collect();
+                let mut b = Vec::new();
+                core.batch(&x, &mut b);
+                let b: Vec<_> = b.into_iter().zip(&upd).map(|(v, o)| o.map(|_| v)).collect();
+                assert!(same(&upd, &b), "{core:?}");
+            }};
+        }
+        for p in [1, 2, 3, 4, 5, 30] {
+            check!(SmaCore::new(p));
+            check!(WmaCore::new(p));
+            check!(TrimaCore::new(p));
+            check!(EmaCore::new(p));
+            check!(DemaCore::new(p));
+            check!(TemaCore::new(p));
+            check!(KamaCore::new(p));
+            check!(T3Core::new(p, 0.7));
+        }
     }
 }

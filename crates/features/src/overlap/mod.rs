@@ -54,14 +54,6 @@ macro_rules! scalar_ma {
     ($(#[$m:meta])* $name:ident, $core:ty, $min:expr, |$p:ident| $make:expr) => {
         scalar_ma!($(#[$m])* $name, $core, $min, |$p| $make, |core, x| core.update(x));
     };
-    ($(#[$m:meta])* $name:ident, $core:ty, $min:expr, |$p:ident| $make:expr, fma) => {
-        // The step's `mul_add`s run in the FMA frame (one `vfmadd` each instead of a libm
-        // call); the results are the same either way.
-        scalar_ma!(
-            $(#[$m])* $name, $core, $min, |$p| $make,
-            |core, x| crate::fma::dispatch(#[inline(always)] || core.update(x))
-        );
-    };
     (
         $(#[$m:meta])* $name:ident, $core:ty, $min:expr, |$p:ident| $make:expr,
         |$c:ident, $x:ident| $step:expr
@@ -102,6 +94,7 @@ macro_rules! scalar_ma {
                 let $c = &mut self.core;
                 $step
             }
+            #[inline]
             fn reset(&mut self) {
                 self.core.reset();
             }
@@ -119,7 +112,7 @@ scalar_ma!(
 scalar_ma!(
     /// EMA: exponential moving average, `k = 2/(n+1)`, seeded with the SMA of the first
     /// `n` values (TA-Lib `EMA`, default 30).
-    Ema, EmaCore, 1, |period| EmaCore::new(period), fma
+    Ema, EmaCore, 1, |period| EmaCore::new(period)
 );
 scalar_ma!(
     /// WMA: linearly weighted moving average (TA-Lib `WMA`, default 30).
@@ -127,11 +120,11 @@ scalar_ma!(
 );
 scalar_ma!(
     /// DEMA: double exponential moving average `2*EMA - EMA(EMA)` (TA-Lib `DEMA`, default 30).
-    Dema, DemaCore, 1, |period| DemaCore::new(period), fma
+    Dema, DemaCore, 1, |period| DemaCore::new(period)
 );
 scalar_ma!(
     /// TEMA: triple exponential moving average (TA-Lib `TEMA`, default 30).
-    Tema, TemaCore, 1, |period| TemaCore::new(period), fma
+    Tema, TemaCore, 1, |period| TemaCore::new(period)
 );
 scalar_ma!(
     /// TRIMA: triangular moving average (TA-Lib `TRIMA`, default 30).
@@ -180,6 +173,7 @@ impl Indicator for T3 {
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         self.core.update(self.price.get(bar))
     }
+    #[inline]
     fn reset(&mut self) {
         self.core.reset();
     }
@@ -233,6 +227,7 @@ impl Indicator for Ma {
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         self.core.update(self.price.get(bar))
     }
+    #[inline]
     fn reset(&mut self) {
         self.core.reset();
     }
@@ -406,6 +401,7 @@ impl Indicator for Bbands {
             out.extend_from_slice(rows);
         }
     }
+    #[inline]
     fn reset(&mut self) {
         self.ma.reset();
         match &mut self.dev {
@@ -462,6 +458,7 @@ impl Indicator for MidPoint {
         self.win.push(x, x);
         (self.win.count() >= self.period as u64).then(|| (self.win.max() + self.win.min()) / 2.0)
     }
+    #[inline]
     fn reset(&mut self) {
         self.win.reset();
     }
@@ -499,6 +496,7 @@ impl Indicator for MidPrice {
         self.win.push(bar.high, bar.low);
         (self.win.count() >= self.period as u64).then(|| (self.win.max() + self.win.min()) / 2.0)
     }
+    #[inline]
     fn reset(&mut self) {
         self.win.reset();
     }

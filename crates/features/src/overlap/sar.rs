@@ -226,10 +226,116 @@ impl SarState {
             .zip(high.get(1..).unwrap_or(&[]))
             .zip(low.iter().skip(2))
             .zip(low.get(1..).unwrap_or(&[]));
-        extend_with(out, rows, |(((&h, &ph), &l), &pl)| {
-            st.step(&p, pl, ph, l, h)
-        });
+        if p.offset == 0.0 && !p.signed {
+            tail::<false>(&p, &st, rows, out);
+        } else {
+            tail::<true>(&p, &st, rows, out);
+        }
     }
+}
+
+/// The batch loop after the second bar: [`SarState::step`] on locals, with its extreme-point
+/// update `if new > ep { ep = new; af += acc; if af > max { af = max } }` without the
+/// branch (a new extreme is a coin flip the branch predictor loses): `ep` is the select
+/// (a `max`/`min` instruction), and `af = min(af + inc, max)` with `inc` the acceleration
+/// or `-0.0`. On bars without a new extreme that leaves `af` as it is: `af + (-0.0)` is
+/// `af` for every value, and `af <= max` always holds from a fresh state (`af` starts at
+/// the initial acceleration, which the constructors cap at the maximum, and is only ever
+/// re-capped), so the cap is then the identity. `EXT == false` is SAR's parameters (no
+/// offset, unsigned output), where the offset and sign steps are identities and are
+/// skipped.
+#[inline(always)]
+fn tail<'a, const EXT: bool>(
+    p: &SarParams,
+    st: &SarState,
+    rows: impl Iterator<Item = (((&'a f64, &'a f64), &'a f64), &'a f64)>,
+    out: &mut Vec<f64>,
+) {
+    #[inline(always)]
+    fn capped(af: f64, max: f64) -> f64 {
+        if af > max { max } else { af }
+    }
+    let (mut is_long, mut sar, mut ep) = (st.is_long, st.sar, st.ep);
+    let (mut af_long, mut af_short) = (st.af_long, st.af_short);
+    let (offset, signed) = (EXT && p.offset != 0.0, EXT && p.signed);
+    extend_with(out, rows, |(((&nh, &ph), &nl), &pl)| {
+        let o;
+        if is_long {
+            if nl <= sar {
+                is_long = false;
+                sar = ep;
+                if sar < ph {
+                    sar = ph;
+                }
+                if sar < nh {
+                    sar = nh;
+                }
+                if offset {
+                    sar += sar * p.offset;
+                }
+                o = if signed { -sar } else { sar };
+                af_short = p.init_short;
+                ep = nl;
+                sar += af_short * (ep - sar);
+                if sar < ph {
+                    sar = ph;
+                }
+                if sar < nh {
+                    sar = nh;
+                }
+            } else {
+                o = sar;
+                let up = nh > ep;
+                ep = if up { nh } else { ep };
+                af_long = capped(af_long + if up { p.acc_long } else { -0.0 }, p.max_long);
+                sar += af_long * (ep - sar);
+                if sar > pl {
+                    sar = pl;
+                }
+                if sar > nl {
+                    sar = nl;
+                }
+            }
+        } else if nh >= sar {
+            is_long = true;
+            sar = ep;
+            if sar > pl {
+                sar = pl;
+            }
+            if sar > nl {
+                sar = nl;
+            }
+            if offset {
+                sar -= sar * p.offset;
+            }
+            o = sar;
+            af_long = p.init_long;
+            ep = nh;
+            sar += af_long * (ep - sar);
+            if sar > pl {
+                sar = pl;
+            }
+            if sar > nl {
+                sar = nl;
+            }
+        } else {
+            o = if signed { -sar } else { sar };
+            let down = nl < ep;
+            ep = if down { nl } else { ep };
+            af_short = capped(
+                af_short + if down { p.acc_short } else { -0.0 },
+                p.max_short,
+            );
+            sar += af_short * (ep - sar);
+            if sar < ph {
+                sar = ph;
+            }
+            if sar < nh {
+                sar = nh;
+            }
+        }
+        o
+    });
 }
 
 /// SAR: Wilder's parabolic stop-and-reverse (TA-Lib `SAR`, `acceleration` default 0.02,
@@ -282,6 +388,7 @@ impl Indicator for Sar {
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         self.state.update(&self.params, bar)
     }
+    #[inline]
     fn reset(&mut self) {
         self.state = SarState::new();
     }
@@ -361,6 +468,7 @@ impl Indicator for SarExt {
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         self.state.update(&self.params, bar)
     }
+    #[inline]
     fn reset(&mut self) {
         self.state = SarState::new();
     }
