@@ -17,6 +17,7 @@ use crate::error::{Result, invalid};
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct AdwinParams {
     /// Confidence value δ.
+    #[serde(with = "crate::serde_f64")]
     pub delta: f64,
     /// Check period.
     pub clock: u32,
@@ -64,16 +65,21 @@ pub struct Adwin {
     /// rounded up to a power of two); its `k`-th oldest entry is at
     /// `r·cap + ((heads[r] + k) & (cap − 1))`. Row 0 holds the newest, single values; row `r`
     /// entries summarise `2^r` values.
+    #[serde(with = "crate::serde_f64::vec")]
     totals: Vec<f64>,
     /// Entry sums of squared deviations, same layout as `totals`.
+    #[serde(with = "crate::serde_f64::vec")]
     variances: Vec<f64>,
     /// Ring-buffer start (oldest entry) per row.
     heads: Vec<usize>,
     /// Entries used per row.
     lens: Vec<usize>,
+    #[serde(with = "crate::serde_f64")]
     total: f64,
     /// Sum of squared deviations of the window (not divided by the width).
+    #[serde(with = "crate::serde_f64")]
     variance: f64,
+    #[serde(with = "crate::serde_f64")]
     width: f64,
     tick: u64,
     /// `tick % clock`, kept incrementally (no integer division per update).
@@ -117,12 +123,17 @@ impl PartialEq for DeltaPrime {
 #[derive(Deserialize)]
 struct AdwinRepr {
     params: AdwinParams,
+    #[serde(with = "crate::serde_f64::vec")]
     totals: Vec<f64>,
+    #[serde(with = "crate::serde_f64::vec")]
     variances: Vec<f64>,
     heads: Vec<usize>,
     lens: Vec<usize>,
+    #[serde(with = "crate::serde_f64")]
     total: f64,
+    #[serde(with = "crate::serde_f64")]
     variance: f64,
+    #[serde(with = "crate::serde_f64")]
     width: f64,
     tick: u64,
     phase: u32,

@@ -38,8 +38,10 @@ pub struct DdmParams {
     /// Values before the minimum is tracked.
     pub warm_start: u64,
     /// Warning multiplier of `s_min`.
+    #[serde(with = "crate::serde_f64")]
     pub warning_threshold: f64,
     /// Drift multiplier of `s_min`.
+    #[serde(with = "crate::serde_f64")]
     pub drift_threshold: f64,
 }
 
@@ -60,8 +62,11 @@ impl Default for DdmParams {
 pub struct Ddm {
     params: DdmParams,
     p: RunningMean,
+    #[serde(with = "crate::serde_f64")]
     p_min: f64,
+    #[serde(with = "crate::serde_f64")]
     s_min: f64,
+    #[serde(with = "crate::serde_f64::null_inf")]
     ps_min: f64,
     warning: bool,
     drift: bool,
@@ -88,29 +93,22 @@ impl PartialEq for Ddm {
 
 /// A [`Ddm`] checkpoint as stored (the fields river's state consists of); the derived
 /// [`DdmBounds`] are recomputed on load, so checkpoints are the same as before they existed.
-/// Until the minimum is first tracked, `p_min`, `s_min` are NaN and `ps_min` is +inf, which
-/// JSON writes as `null`: read back as those values.
+/// Until the minimum is first tracked, `p_min`, `s_min` are NaN and `ps_min` is +inf, written
+/// as `"NaN"`/`"inf"` ([`crate::serde_f64`]); the `null` earlier builds wrote reads back as
+/// those values.
 #[derive(Deserialize)]
 struct DdmRepr {
     params: DdmParams,
     p: RunningMean,
-    #[serde(deserialize_with = "nan_if_null")]
+    #[serde(with = "crate::serde_f64")]
     p_min: f64,
-    #[serde(deserialize_with = "nan_if_null")]
+    #[serde(with = "crate::serde_f64")]
     s_min: f64,
-    #[serde(deserialize_with = "inf_if_null")]
+    #[serde(with = "crate::serde_f64::null_inf")]
     ps_min: f64,
     warning: bool,
     drift: bool,
     seen: u64,
-}
-
-fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<f64, D::Error> {
-    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
-}
-
-fn inf_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<f64, D::Error> {
-    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::INFINITY))
 }
 
 impl From<DdmRepr> for Ddm {
@@ -389,8 +387,10 @@ pub struct EddmParams {
     /// Values (and errors) before testing.
     pub warm_start: u64,
     /// Warning level.
+    #[serde(with = "crate::serde_f64")]
     pub alpha: f64,
     /// Drift level.
+    #[serde(with = "crate::serde_f64")]
     pub beta: f64,
 }
 
@@ -410,10 +410,12 @@ impl Default for EddmParams {
 pub struct Eddm {
     params: EddmParams,
     dist_mean: RunningMean,
+    #[serde(with = "crate::serde_f64")]
     dist_s: f64,
     n: u64,
     last_error: u64,
     n_errors: u64,
+    #[serde(with = "crate::serde_f64")]
     p2s_max: f64,
     warning: bool,
     drift: bool,
@@ -530,12 +532,15 @@ impl DriftDetector for Eddm {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct HddmParams {
     /// Drift confidence.
+    #[serde(with = "crate::serde_f64")]
     pub drift_confidence: f64,
     /// Warning confidence.
+    #[serde(with = "crate::serde_f64")]
     pub warning_confidence: f64,
     /// Detect decreases too.
     pub two_sided_test: bool,
     /// EWMA weight (HDDM_W only; ignored by HDDM_A).
+    #[serde(with = "crate::serde_f64")]
     pub lambda: f64,
 }
 
@@ -568,6 +573,7 @@ pub struct HddmA {
     params: HddmParams,
     /// `ln(1/drift_confidence)`, `ln(2/drift_confidence)`, `ln(2/warning_confidence)`,
     /// precomputed (same values river computes per call).
+    #[serde(with = "crate::serde_f64::array3")]
     ln_consts: [f64; 3],
     x_min: RunningMean,
     x_max: RunningMean,
@@ -693,8 +699,10 @@ impl DriftDetector for HddmA {
 /// EWMA summary with river's `SampleInfo` semantics (first value initialises the mean).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 struct SampleInfo {
+    #[serde(with = "crate::serde_f64")]
     ewma: f64,
     is_init: bool,
+    #[serde(with = "crate::serde_f64")]
     ibc: f64,
 }
 
@@ -728,7 +736,9 @@ pub struct HddmW {
     s1_incr: SampleInfo,
     s2_decr: SampleInfo,
     s2_incr: SampleInfo,
+    #[serde(with = "crate::serde_f64::null_inf")]
     incr_cutpoint: f64,
+    #[serde(with = "crate::serde_f64::null_neg_inf")]
     decr_cutpoint: f64,
     warning: bool,
     drift: bool,

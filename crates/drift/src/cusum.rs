@@ -21,10 +21,13 @@ use crate::page_hinkley::PhMode;
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CusumParams {
     /// Allowance in σ units.
+    #[serde(with = "crate::serde_f64")]
     pub k: f64,
     /// Decision interval in σ units.
+    #[serde(with = "crate::serde_f64")]
     pub h: f64,
     /// Optional warning interval in σ units.
+    #[serde(with = "crate::serde_f64::option")]
     pub warning_h: Option<f64>,
     /// Warm-up length when μ, σ are estimated from the stream itself.
     pub warmup: u64,
@@ -51,14 +54,21 @@ impl Default for CusumParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cusum {
     params: CusumParams,
+    #[serde(with = "crate::serde_f64::option_pair")]
     reference: Option<(f64, f64)>,
+    #[serde(with = "crate::serde_f64")]
     mu: f64,
+    #[serde(with = "crate::serde_f64")]
     sigma: f64,
     // warm-up accumulators (Welford)
     wn: u64,
+    #[serde(with = "crate::serde_f64")]
     wmean: f64,
+    #[serde(with = "crate::serde_f64")]
     wm2: f64,
+    #[serde(with = "crate::serde_f64")]
     c_up: f64,
+    #[serde(with = "crate::serde_f64")]
     c_down: f64,
     drift: bool,
     seen: u64,

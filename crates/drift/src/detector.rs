@@ -185,7 +185,9 @@ pub(crate) fn unit_interval(detector: &'static str, value: f64, index: u64) -> R
 /// Running mean with river's `stats.Mean` update order (`mean += (1/n)·(x − mean)`).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub(crate) struct RunningMean {
+    #[serde(with = "crate::serde_f64")]
     pub(crate) n: f64,
+    #[serde(with = "crate::serde_f64")]
     pub(crate) mean: f64,
 }
 

@@ -34,6 +34,7 @@ pub enum KswinSampling {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct KswinParams {
     /// p-value threshold.
+    #[serde(with = "crate::serde_f64")]
     pub alpha: f64,
     /// Window length.
     pub window_size: usize,
@@ -70,9 +71,12 @@ enum Sampler {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Kswin {
     params: KswinParams,
+    #[serde(with = "crate::serde_f64::vec_deque")]
     window: VecDeque<f64>,
     sampler: Sampler,
+    #[serde(with = "crate::serde_f64")]
     p_value: f64,
+    #[serde(with = "crate::serde_f64")]
     statistic: f64,
     drift: bool,
     seen: u64,

@@ -34,6 +34,16 @@
 //! * Defaults in data units false-alarm on real data (Page-Hinkley's λ = 50 alarms ~every 1500
 //!   points of N(0,1)). Prefer the σ-normalised constructors and read `docs/drift.md` for the
 //!   measured false-alarm rates.
+//! * **Checkpoint format.** Every detector and monitor state (and every parameter struct) is
+//!   serde-serialisable, and a checkpoint restores *exactly*: the restored object continues a
+//!   stream with the same `DriftState`s and serialises to the same bytes as the original
+//!   (tested for JSON at fresh, warm-up, steady, at-drift and after-drift positions, including
+//!   states with NaN or ±∞ such as Page-Hinkley's initial `min S⁺ = +∞`). In human-readable
+//!   formats a non-finite `f64` is written as the string `"NaN"`, `"inf"` or `"-inf"` (JSON
+//!   has no such numbers, and `serde_json` would write `null`, losing which one it was);
+//!   binary formats store the plain `f64`. Reading also accepts `null`, the form earlier
+//!   builds wrote, as the value that field held then (NaN, or ±∞ for running extrema such as
+//!   DDM's `ps_min` and HDDM_W's cut points), so older checkpoints keep loading.
 //! * Hand-written rather than a dependency: no maintained Rust crate reproduces river's or
 //!   scipy's exact behaviour; `statrs` supplies the incomplete gamma function, `rayon` the
 //!   parallelism, `rand_chacha` the seeded sampling.
@@ -72,6 +82,7 @@ mod monitor;
 mod page_hinkley;
 mod performance;
 mod pyrandom;
+mod serde_f64;
 mod spec;
 mod stats;
 mod trading;

@@ -143,10 +143,12 @@ pub struct MonitorConfig {
     /// The per-feature test.
     pub test: FeatureTest,
     /// Significance level for p-value tests (after correction).
+    #[serde(with = "crate::serde_f64")]
     pub alpha: f64,
     /// Correction across features (p-value tests only).
     pub correction: Correction,
     /// Fixed threshold for distance tests when not calibrated (Evidently's 0.1).
+    #[serde(with = "crate::serde_f64")]
     pub distance_threshold: f64,
 }
 

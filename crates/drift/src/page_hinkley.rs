@@ -34,10 +34,13 @@ pub struct PageHinkleyParams {
     /// Values before a drift may be reported.
     pub min_instances: u64,
     /// Tolerated change per value.
+    #[serde(with = "crate::serde_f64")]
     pub delta: f64,
     /// λ, the alarm threshold.
+    #[serde(with = "crate::serde_f64")]
     pub threshold: f64,
     /// Fading factor.
+    #[serde(with = "crate::serde_f64")]
     pub alpha: f64,
     /// Direction.
     pub mode: PhMode,
@@ -64,11 +67,16 @@ impl Default for PageHinkleyParams {
 pub struct PageHinkley {
     params: PageHinkleyParams,
     /// Inputs are divided by this before use (1 unless built with [`PageHinkley::normalised`]).
+    #[serde(with = "crate::serde_f64")]
     scale: f64,
     mean: RunningMean,
+    #[serde(with = "crate::serde_f64")]
     sum_increase: f64,
+    #[serde(with = "crate::serde_f64")]
     sum_decrease: f64,
+    #[serde(with = "crate::serde_f64::null_inf")]
     min_increase: f64,
+    #[serde(with = "crate::serde_f64")]
     max_decrease: f64,
     drift: bool,
     seen: u64,

@@ -36,10 +36,12 @@ pub struct PerformanceMonitorConfig {
     /// Records averaged.
     pub window: usize,
     /// Tolerated degradation.
+    #[serde(with = "crate::serde_f64")]
     pub threshold: f64,
     /// Relative or absolute.
     pub kind: DegradationKind,
     /// Baseline (validation) value of the metric.
+    #[serde(with = "crate::serde_f64")]
     pub baseline: f64,
     /// Whether larger metric values are better.
     pub higher_is_better: bool,
@@ -76,11 +78,14 @@ impl PerformanceMonitorConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PerformanceMonitor {
     config: PerformanceMonitorConfig,
+    #[serde(with = "crate::serde_f64::vec_deque")]
     buf: VecDeque<f64>,
+    #[serde(with = "crate::serde_f64")]
     sum: f64,
     n: u64,
     streak: usize,
     drift: bool,
+    #[serde(with = "crate::serde_f64")]
     last_mean: f64,
 }
 

@@ -113,14 +113,19 @@ pub fn sharpe_with_se(returns: &[f64]) -> (f64, f64) {
 /// (≈ 2 annualised): this judges the drop against it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SharpeMonitor {
+    #[serde(with = "crate::serde_f64")]
     ref_sr: f64,
+    #[serde(with = "crate::serde_f64")]
     ref_se: f64,
     window: usize,
+    #[serde(with = "crate::serde_f64")]
     z_crit: f64,
     consecutive: usize,
+    #[serde(with = "crate::serde_f64::vec_deque")]
     buf: VecDeque<f64>,
     streak: usize,
     n: u64,
+    #[serde(with = "crate::serde_f64")]
     last_z: f64,
     drift: bool,
 }
@@ -254,14 +259,19 @@ impl DriftDetector for SharpeMonitor {
 /// `consecutive` bad windows. Input: 1 = hit, 0 = miss.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HitRateMonitor {
+    #[serde(with = "crate::serde_f64")]
     p0: f64,
     window: usize,
+    #[serde(with = "crate::serde_f64")]
     z_crit: f64,
     consecutive: usize,
+    #[serde(with = "crate::serde_f64::vec_deque")]
     buf: VecDeque<f64>,
+    #[serde(with = "crate::serde_f64")]
     hits: f64,
     streak: usize,
     n: u64,
+    #[serde(with = "crate::serde_f64")]
     last_z: f64,
     drift: bool,
 }
@@ -365,10 +375,14 @@ impl DriftDetector for HitRateMonitor {
 /// outside `[1/ratio, ratio]` × the reference volatility counts as a regime change.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct VolatilityContext {
+    #[serde(with = "crate::serde_f64")]
     low_cut: f64,
+    #[serde(with = "crate::serde_f64")]
     high_cut: f64,
+    #[serde(with = "crate::serde_f64")]
     reference_vol: f64,
     window: usize,
+    #[serde(with = "crate::serde_f64")]
     ratio: f64,
 }
 
@@ -528,6 +542,7 @@ pub struct TradingMonitor {
     sharpe: SharpeMonitor,
     hits: HitRateMonitor,
     vol: VolatilityContext,
+    #[serde(with = "crate::serde_f64::vec_deque")]
     recent: VecDeque<f64>,
 }
 
