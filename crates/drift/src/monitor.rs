@@ -235,6 +235,7 @@ pub struct FeatureMonitor {
     columns: Vec<Vec<f64>>,
     sorted: Vec<Vec<f64>>,
     config: MonitorConfig,
+    #[serde(with = "crate::serde_f64::option_vec")]
     thresholds: Option<Vec<f64>>,
 }
 
