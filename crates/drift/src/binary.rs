@@ -82,7 +82,7 @@ pub struct Ddm {
     skip: u32,
 }
 
-/// Equal when river's state is (the derived [`DdmBounds`] and the `skip` count are caches).
+/// Equal when river's state is (the derived `DdmBounds` and the `skip` count are caches).
 impl PartialEq for Ddm {
     fn eq(&self, o: &Self) -> bool {
         (self.params, self.p, self.p_min, self.s_min, self.ps_min)
@@ -317,13 +317,13 @@ fn certainly_at_most(p: f64, qa_up: f64, t: f64) -> bool {
 impl DriftDetector for Ddm {
     /// river's update. Once past `warm_start`, the common cases are decided without the
     /// division and square root of `s = sqrt(p(1 − p)/n)`: with `qa = p(1 − p)·(1/n)` (the `1/n`
-    /// the running mean needs anyway), [`certainly_above`] / [`certainly_at_most`] prove, in
+    /// the running mean needs anyway), `certainly_above` / `certainly_at_most` prove, in
     /// squared form with a rigorous margin, that there is no new minimum (`p + s > ps_min`)
     /// and either no warning (`p + s <= p_min + w·s_min`, which with `w <= d` also rules out a
     /// drift) or a warning but no drift (`p_min + w·s_min < p + s <= p_min + d·s_min`). Anything
     /// else (a new minimum, a drift, a tie within the margin) runs river's formulas exactly as
     /// written, so every state and output is bit-for-bit river's. The thresholds (`p_min + w·s_min`,
-    /// ...) are cached in [`DdmBounds`] and change only with the minimum.
+    /// ...) are cached in `DdmBounds` and change only with the minimum.
     #[inline]
     fn update(&mut self, value: f64) -> Result<DriftState> {
         unit_interval("ddm", value, self.seen)?;
