@@ -4,49 +4,37 @@
 use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
-use super::util::{Extreme, MAX_PERIOD, check_period, is_zero_scaled_strict};
+use super::util::{MAX_PERIOD, check_period, is_zero_scaled_strict};
 use super::wilder::Rsi;
 use crate::error::Result;
 use crate::indicator::fold_rows;
 use crate::indicator::{Columns, Indicator, PriceField};
 use crate::overlap::ma::{MaCore, push_nan};
 use crate::params::MaType;
-use crate::window::max_min_chunks;
+use crate::window::{HiLoWindow, max_min_chunks};
 
 /// Raw %K over `period` bars: `100 · (close − LL) / (HH − LL)`, 0 when the range is 0.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct FastK {
     period: usize,
-    t: u64,
-    hi: Extreme,
-    lo: Extreme,
+    win: HiLoWindow<false>,
 }
 
 impl FastK {
     fn new(period: usize) -> Self {
         Self {
             period,
-            t: 0,
-            hi: Extreme::new(period, true),
-            lo: Extreme::new(period, false),
+            win: HiLoWindow::new(period),
         }
     }
 
     #[inline]
     fn update(&mut self, high: f64, low: f64, close: f64) -> Option<f64> {
-        let t = self.t;
-        self.t += 1;
-        let (_, hh) = self.hi.push(t, high);
-        let (_, ll) = self.lo.push(t, low);
+        let (t, hh, _, ll, _) = self.win.push(high, low);
         if t + 1 < self.period as u64 {
             return None;
         }
-        let diff = hh - ll;
-        Some(if is_zero_scaled_strict(diff, hh.abs() + ll.abs()) {
-            0.0
-        } else {
-            100.0 * ((close - ll) / diff)
-        })
+        Some(fast_k(hh, ll, close))
     }
 
     fn reset(&mut self) {

@@ -7,13 +7,13 @@ use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
 use super::util::{
-    CircBuf, Extreme, MAX_PERIOD, check_period, is_zero, is_zero_scaled_strict, is_zero_strict,
+    CircBuf, MAX_PERIOD, check_period, is_zero, is_zero_scaled_strict, is_zero_strict,
 };
 use crate::error::Result;
 use crate::indicator::fold_rows;
 use crate::indicator::{Columns, Indicator};
 use crate::overlap::ma::push_nan;
-use crate::window::{argmax_argmin_chunks, max_min_chunks};
+use crate::window::{HiLoWindow, argmax_argmin_chunks, max_min_chunks};
 
 crate::indicator_output! {
     /// AROON's outputs, named as TA-Lib's abstract API.
@@ -29,28 +29,21 @@ crate::indicator_output! {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct AroonCore {
     period: usize,
-    t: u64,
-    hi: Extreme,
-    lo: Extreme,
+    win: HiLoWindow<true>,
 }
 
 impl AroonCore {
     fn new(period: usize) -> Self {
         Self {
             period,
-            t: 0,
-            hi: Extreme::new(period + 1, true),
-            lo: Extreme::new(period + 1, false),
+            win: HiLoWindow::new(period + 1),
         }
     }
 
     /// `(t, highest index, lowest index)` once `period + 1` bars were seen.
     #[inline]
     fn step(&mut self, bar: &Bar) -> Option<(u64, u64, u64)> {
-        let t = self.t;
-        self.t += 1;
-        let (hi, _) = self.hi.push(t, bar.high);
-        let (lo, _) = self.lo.push(t, bar.low);
+        let (t, _, hi, _, lo) = self.win.push(bar.high, bar.low);
         (t >= self.period as u64).then_some((t, hi, lo))
     }
 
@@ -214,9 +207,7 @@ impl Indicator for AroonOsc {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Willr {
     period: usize,
-    t: u64,
-    hi: Extreme,
-    lo: Extreme,
+    win: HiLoWindow<false>,
 }
 
 impl Willr {
@@ -228,9 +219,7 @@ impl Willr {
         check_period("WILLR", "timeperiod", timeperiod, 2, MAX_PERIOD)?;
         Ok(Self {
             period: timeperiod,
-            t: 0,
-            hi: Extreme::new(timeperiod, true),
-            lo: Extreme::new(timeperiod, false),
+            win: HiLoWindow::new(timeperiod),
         })
     }
 }
@@ -242,27 +231,14 @@ impl Indicator for Willr {
     }
     #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
-        let t = self.t;
-        self.t += 1;
-        let (_, hh) = self.hi.push(t, bar.high);
-        let (_, ll) = self.lo.push(t, bar.low);
+        let (t, hh, _, ll, _) = self.win.push(bar.high, bar.low);
         if t + 1 < self.period as u64 {
             return None;
         }
-        let diff = hh - ll;
-        Some(if is_zero_scaled_strict(diff, hh.abs() + ll.abs()) {
-            0.0
-        } else {
-            -100.0 * ((hh - bar.close) / diff)
-        })
+        Some(willr(hh, ll, bar.close))
     }
     fn reset(&mut self) {
-        *self = Self {
-            period: self.period,
-            t: 0,
-            hi: Extreme::new(self.period, true),
-            lo: Extreme::new(self.period, false),
-        };
+        self.win = HiLoWindow::new(self.period);
     }
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         let start = out.len();
