@@ -440,9 +440,9 @@ impl Side {
     }
 
     /// Closes the current block, which started at bar `start`: its suffix extremes become
-    /// `suf`, its values `prev`.
+    /// `suf` (and their bars `suf_at` when `ARG`), its values `prev`. Branch-free.
     #[inline(always)]
-    fn roll<const MAX: bool>(&mut self, start: u64) {
+    fn roll<const MAX: bool, const ARG: bool>(&mut self, start: u64) {
         let w = self.cur.len();
         let (Some(&last), Some(s), Some(a)) = (
             self.cur.last(),
@@ -455,14 +455,14 @@ impl Side {
         let mut at = start + (w as u64 - 1);
         let mut bar = at;
         for ((s, a), &v) in s.iter_mut().zip(a.iter_mut()).zip(&self.cur).rev() {
-            // The older value wins only when strictly better (TA-Lib keeps the newest).
-            if !takes_new::<MAX>(v, m) {
-                m = v;
-                at = bar;
+            // The older value `v` wins only when strictly better (TA-Lib keeps the newest).
+            if ARG {
+                at = if takes_new::<MAX>(v, m) { at } else { bar };
+                *a = at;
+                bar = bar.wrapping_sub(1);
             }
+            m = pick::<MAX>(v, m);
             *s = m;
-            *a = at;
-            bar = bar.wrapping_sub(1);
         }
         std::mem::swap(&mut self.cur, &mut self.prev);
         self.pre = sentinel::<MAX>();
@@ -574,7 +574,7 @@ impl<const ARG: bool> HiLoWindow<ARG> {
 
     /// Pushes bar `t` (the number of bars pushed before) with high `h` and low `l`; returns
     /// `(t, highest high, its bar, lowest low, its bar)` over bars `t + 1 − w ..= t`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push(&mut self, h: f64, l: f64) -> (u64, f64, u64, f64, u64) {
         if self.k == self.w {
             self.roll();
@@ -590,12 +590,13 @@ impl<const ARG: bool> HiLoWindow<ARG> {
         (t, hh, ha, ll, la)
     }
 
-    #[cold]
-    #[inline(never)]
+    /// Starts a new block (every `w` bars), inlined so that the caller's loop keeps the
+    /// state in registers.
+    #[inline(always)]
     fn roll(&mut self) {
         let start = self.t - self.w as u64;
-        self.hi.roll::<true>(start);
-        self.lo.roll::<false>(start);
+        self.hi.roll::<true, ARG>(start);
+        self.lo.roll::<false, ARG>(start);
         self.k = 0;
     }
 

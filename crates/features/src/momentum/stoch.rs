@@ -52,9 +52,15 @@ impl FastK {
             self.period,
             #[inline(always)]
             |first, ext| {
+                // A plain loop (not `extend(map)`), so that it is inlined into the FMA/AVX
+                // frame.
                 let c = close.get(first..).unwrap_or(&[]);
+                let rows = ext.iter();
                 k.clear();
-                k.extend(ext.iter().zip(c).map(|((hh, ll), &c)| fast_k(hh, ll, c)));
+                k.resize(rows.len().min(c.len()), 0.0);
+                for (y, ((hh, ll), &c)) in k.iter_mut().zip(rows.zip(c)) {
+                    *y = fast_k(hh, ll, c);
+                }
                 f(&k);
             },
         )

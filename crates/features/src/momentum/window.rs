@@ -256,8 +256,16 @@ impl Indicator for Willr {
                     p,
                     #[inline(always)]
                     |first, ext| {
+                        // A plain loop (not `extend(map)`), so that it is inlined into the
+                        // FMA/AVX frame.
                         let c = close.get(first..).unwrap_or(&[]);
-                        out.extend(ext.iter().zip(c).map(|((hh, ll), &c)| willr(hh, ll, c)));
+                        let from = out.len();
+                        let rows = ext.iter();
+                        out.resize(from + rows.len().min(c.len()), 0.0);
+                        let dst = out.get_mut(from..).unwrap_or(&mut []);
+                        for (y, ((hh, ll), &c)) in dst.iter_mut().zip(rows.zip(c)) {
+                            *y = willr(hh, ll, c);
+                        }
                     },
                 )
             },
@@ -292,6 +300,12 @@ pub struct Cci {
     period: usize,
     n: usize,
     buf: CircBuf,
+    /// `pre[j]`: the running sum of slots `0..=j` as the fold's mean loop forms it, for the
+    /// current slot values; empty until the first output. The slots before the one written
+    /// this bar are unchanged, so the mean's sum restarts from `pre[r − 1]`: the same
+    /// additions in the same order, about half of them.
+    #[serde(default)]
+    pre: Vec<f64>,
 }
 
 impl Cci {
@@ -305,6 +319,7 @@ impl Cci {
             period: timeperiod,
             n: 0,
             buf: CircBuf::new(timeperiod),
+            pre: Vec::new(),
         })
     }
 }
@@ -314,6 +329,7 @@ impl Indicator for Cci {
     fn lookback(&self) -> usize {
         self.period - 1
     }
+    #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         let last = (bar.high + bar.low + bar.close) / 3.0;
         self.buf.set_current(last);
@@ -324,9 +340,22 @@ impl Indicator for Cci {
         }
         #[allow(clippy::cast_precision_loss, reason = "periods are at most 100000")]
         let p = self.period as f64;
-        let mut avg = 0.0;
-        for &x in &self.buf.buf {
+        let cap = self.buf.buf.len();
+        let mut from = self.buf.idx;
+        if self.pre.len() != cap {
+            self.pre.clear();
+            self.pre.resize(cap, 0.0);
+            from = 0;
+        }
+        let mut avg = match from.checked_sub(1) {
+            Some(j) => self.pre.get(j).copied().unwrap_or(0.0),
+            None => 0.0,
+        };
+        let slots = self.buf.buf.get(from..).unwrap_or(&[]);
+        let sums = self.pre.get_mut(from..).unwrap_or(&mut []);
+        for (&x, s) in slots.iter().zip(sums) {
             avg += x;
+            *s = avg;
         }
         avg /= p;
         let mut dev = 0.0;
@@ -346,6 +375,7 @@ impl Indicator for Cci {
     fn reset(&mut self) {
         self.n = 0;
         self.buf.clear();
+        self.pre.clear();
     }
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         out.reserve(cols.len());
@@ -536,6 +566,7 @@ impl Indicator for Mfi {
     fn lookback(&self) -> usize {
         self.period
     }
+    #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         let n = self.n;
         self.n = n.saturating_add(1);
@@ -544,48 +575,26 @@ impl Indicator for Mfi {
             self.prev = tp;
             return None;
         }
-        if n > self.period {
-            self.pos_sum -= self.pos.current();
-            self.neg_sum -= self.neg.current();
-        }
         let diff = tp - self.prev;
         self.prev = tp;
         let mf = tp * bar.volume;
-        if diff < 0.0 {
-            self.neg.set_current(mf);
-            self.neg_sum += mf;
-            self.pos.set_current(0.0);
-        } else if diff > 0.0 {
-            self.pos.set_current(mf);
-            self.pos_sum += mf;
-            self.neg.set_current(0.0);
-        } else if diff.is_nan() {
-            // A NaN typical price poisons the flow sums for good, as in TA-Lib.
-            self.pos.set_current(mf);
-            self.pos_sum += mf;
-            self.neg.set_current(0.0);
-        } else {
-            self.pos.set_current(0.0);
-            self.neg.set_current(0.0);
-        }
+        // The fold's three-way branch, branch-free (see `mfi_kernel`): both sums drop their
+        // oldest flow (`+0` until the buffers wrap) and take a term, `0.0` for the other side
+        // (a NaN change counts as positive). A sum is never `−0`, so the `±0` terms change
+        // nothing, NaN and infinities included.
+        let pf = if diff <= 0.0 { 0.0 } else { mf };
+        let nf = if diff < 0.0 { mf } else { 0.0 };
+        self.pos_sum = (self.pos_sum - self.pos.current()) + pf;
+        self.neg_sum = (self.neg_sum - self.neg.current()) + nf;
+        self.pos.set_current(pf);
+        self.neg.set_current(nf);
         self.pos.advance();
         self.neg.advance();
         if n < self.period {
             return None;
         }
         // TA-Lib 0.8.1 clamps the running sums' negative rounding residue at zero.
-        let pos = if self.pos_sum < 0.0 {
-            0.0
-        } else {
-            self.pos_sum
-        };
-        let neg = if self.neg_sum < 0.0 {
-            0.0
-        } else {
-            self.neg_sum
-        };
-        let s = pos + neg;
-        Some(if s < 1.0 { 0.0 } else { 100.0 * (pos / s) })
+        Some(mfi_of(self.pos_sum, self.neg_sum))
     }
     fn reset(&mut self) {
         self.n = 0;
