@@ -53,6 +53,14 @@ impl AroonCore {
     }
 }
 
+/// `v` (at most the period, 100000) as a float: the same value as `v as f64`, in one
+/// signed conversion instead of the unsigned 64-bit sequence.
+#[inline(always)]
+fn small(v: u64) -> f64 {
+    #[allow(clippy::cast_possible_truncation, reason = "v <= 100000")]
+    f64::from(v as u32)
+}
+
 /// AROON (TA-Lib `AROON`): how recently the window of `timeperiod + 1` bars made its high
 /// and its low. Lookback `timeperiod`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,10 +91,8 @@ impl Indicator for Aroon {
         let (t, hi, lo) = self.core.step(bar)?;
         let f = self.core.factor();
         let p = self.core.period as u64;
-        #[allow(clippy::cast_precision_loss, reason = "small integers")]
-        let up = f * (p - (t - hi)) as f64;
-        #[allow(clippy::cast_precision_loss, reason = "small integers")]
-        let down = f * (p - (t - lo)) as f64;
+        let up = f * small(p - (t - hi));
+        let down = f * small(p - (t - lo));
         Some(AroonOutput {
             aroondown: down,
             aroonup: up,
@@ -157,11 +163,10 @@ impl Indicator for AroonOsc {
     #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         let (_, hi, lo) = self.core.step(bar)?;
-        #[allow(clippy::cast_precision_loss, reason = "small integers")]
         let d = if hi >= lo {
-            (hi - lo) as f64
+            small(hi - lo)
         } else {
-            -((lo - hi) as f64)
+            -small(lo - hi)
         };
         Some(self.core.factor() * d)
     }
