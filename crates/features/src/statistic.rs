@@ -76,9 +76,26 @@ impl VarCore {
             }
         }
         // Exact two passes over the window, oldest to newest (contiguous slices of the ring).
-        // Inlined: an opaque call in a caller's loop would keep the running sums in memory.
         let (a, b) = self.ring.oldest_first();
-        let (mean, s1, ss) = exact_var(a, b, pf);
+        let mut mean = 0.0;
+        for &v in a {
+            mean += v;
+        }
+        for &v in b {
+            mean += v;
+        }
+        mean /= pf;
+        let (mut s1, mut ss) = (0.0, 0.0);
+        for &v in a {
+            let d = v - mean;
+            s1 += d;
+            ss += d * d;
+        }
+        for &v in b {
+            let d = v - mean;
+            s1 += d;
+            ss += d * d;
+        }
         self.shift = mean;
         self.total1 = s1;
         self.total2 = ss;
@@ -92,9 +109,10 @@ impl VarCore {
     /// Batch kernel: from a fresh state, appends one variance per input (NaN inside the
     /// lookback), bit for bit what folding [`update`](Self::update) gives.
     ///
-    /// One loop per block of bars runs the two running sums (the only loop-carried chains)
-    /// with each bar's divisions and cancellation check beside them; a failed check ends
-    /// the block there and the exact re-computation runs on that bar, as in `update`.
+    /// Per block of bars, a serial pass runs the two running sums (the only loop-carried
+    /// chains) and a second, vectorisable pass (in the FMA/AVX frame) does the divisions
+    /// and the cancellation check; a failed check ends the block there and the exact
+    /// re-computation runs on that bar, as in `update`.
     pub(crate) fn batch(&self, x: &[f64], out: &mut Vec<f64>) {
         let p = self.period.max(1);
         if x.len() < p {
@@ -105,6 +123,8 @@ impl VarCore {
         let pf = fp(p);
         let (mut total1, mut total2, mut shift) = (0.0, 0.0, 0.0);
         let mut countdown = 0usize;
+        let mut t1 = [0.0; BLOCK];
+        let mut t2 = [0.0; BLOCK];
         let mut var = [0.0; BLOCK];
         let mut i = p - 1;
         while i < x.len() {
@@ -133,25 +153,18 @@ impl VarCore {
             let m = countdown.min(x.len() - i).min(BLOCK);
             let new = &x[i..i + m];
             let leaving = &x[i - p..i - p + m];
-            // One loop: the divisions of bar j overlap the running sums of the next bars
-            // (the sums' add chains are the bound). A failed check ends the block there and
-            // the exact re-computation runs on that bar, as in `update`.
-            let mut ok = m;
-            for (k, ((v, &xn), &xl)) in var.iter_mut().zip(new).zip(leaving).enumerate() {
+            for (((a, b), &xn), &xl) in t1.iter_mut().zip(t2.iter_mut()).zip(new).zip(leaving) {
                 let d_old = xl - shift;
                 let d_new = xn - shift;
                 total1 = (total1 - d_old) + d_new;
                 total2 = (total2 - d_old * d_old) + d_new * d_new;
-                let mean = total1 / pf;
-                let mean_sq = total2 / pf;
-                let d = mean_sq - mean * mean;
-                *v = d;
-                // NaN fails the check, as in `update`.
-                if !(d > 1e-9 * mean_sq) {
-                    ok = k;
-                    break;
-                }
+                *a = total1;
+                *b = total2;
             }
+            let ok = crate::fma::dispatch(
+                #[inline(always)]
+                || var_block(&t1[..m], &t2[..m], pf, &mut var[..m]),
+            );
             out.extend_from_slice(&var[..ok]);
             i += ok;
             countdown = if ok == m { countdown - m } else { 0 };
@@ -159,30 +172,32 @@ impl VarCore {
     }
 }
 
-/// `VarCore::update`'s exact re-computation over the window `a` then `b` (oldest to newest):
-/// `(mean, Σ(x − mean), Σ(x − mean)²)`.
-#[inline]
-fn exact_var(a: &[f64], b: &[f64], pf: f64) -> (f64, f64, f64) {
-    let mut mean = 0.0;
-    for &v in a {
-        mean += v;
+/// The variances of one block from the running sums; returns how many pass the
+/// cancellation check before the first that fails (`m` when all pass).
+#[inline(always)]
+fn var_block(t1: &[f64], t2: &[f64], pf: f64, var: &mut [f64]) -> usize {
+    let mut bad = false;
+    for ((v, &a), &b) in var.iter_mut().zip(t1).zip(t2) {
+        let m = a / pf;
+        let mean_sq = b / pf;
+        let d = mean_sq - m * m;
+        // NaN fails the check, as in `update`.
+        let good = d > 1e-9 * mean_sq;
+        bad |= !good;
+        *v = d;
     }
-    for &v in b {
-        mean += v;
+    if !bad {
+        return var.len();
     }
-    mean /= pf;
-    let (mut s1, mut ss) = (0.0, 0.0);
-    for &v in a {
-        let d = v - mean;
-        s1 += d;
-        ss += d * d;
-    }
-    for &v in b {
-        let d = v - mean;
-        s1 += d;
-        ss += d * d;
-    }
-    (mean, s1, ss)
+    t1.iter()
+        .zip(t2)
+        .position(|(&a, &b)| {
+            let m = a / pf;
+            let mean_sq = b / pf;
+            let good = mean_sq - m * m > 1e-9 * mean_sq;
+            !good
+        })
+        .unwrap_or(var.len())
 }
 
 /// VAR: population variance over `timeperiod` values (TA-Lib `VAR`, defaults 5 and
@@ -383,8 +398,17 @@ impl Indicator for LinearReg {
         let sum_x_sqr = fp(p * (p - 1) * (2 * p - 1) / 6);
         let divisor = sum_x * sum_x - pf * sum_x_sqr;
         if self.countdown == 0 {
+            let (mut sum_xy, mut sum_y) = (0.0, 0.0);
+            // Oldest to newest; the oldest value has weight p - 1.
             let (a, b) = self.ring.oldest_first();
-            (self.sum_xy, self.sum_y) = exact_reg(a, b, pf);
+            let mut w = pf;
+            for &v in a.iter().chain(b) {
+                w -= 1.0;
+                sum_y += v;
+                sum_xy += w * v;
+            }
+            self.sum_y = sum_y;
+            self.sum_xy = sum_xy;
             self.countdown = 8 * p;
         } else {
             // Every value ages one bar: W' = W - (p-1)·x_old + (S - x_old); S' = S - x_old + x.
@@ -482,20 +506,6 @@ impl Indicator for LinearReg {
             i += m;
         }
     }
-}
-
-/// `LinearReg::update`'s exact sums over the window `a` then `b` (oldest, weight `p − 1`,
-/// to newest): `(Σ(bars ago)·y, Σy)`.
-#[inline]
-fn exact_reg(a: &[f64], b: &[f64], pf: f64) -> (f64, f64) {
-    let (mut sum_xy, mut sum_y) = (0.0, 0.0);
-    let mut w = pf;
-    for &v in a.iter().chain(b) {
-        w -= 1.0;
-        sum_y += v;
-        sum_xy += w * v;
-    }
-    (sum_xy, sum_y)
 }
 
 /// The constants of a LINEARREG-family output.

@@ -399,6 +399,14 @@ mod bits {
     }
 }
 
+/// `a` when `c`, else `b`, with bit operations: the compiler turns a plain `if` on a
+/// float comparison into a branch, which these unpredictable choices would mispredict.
+#[inline(always)]
+fn select(c: bool, a: u64, b: u64) -> u64 {
+    let mask = u64::from(c).wrapping_neg();
+    b ^ ((a ^ b) & mask)
+}
+
 /// The rolling-extreme state of one side (maximum of the highs or minimum of the lows) of
 /// [`HiLoWindow`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -457,7 +465,7 @@ impl Side {
         for ((s, a), &v) in s.iter_mut().zip(a.iter_mut()).zip(&self.cur).rev() {
             // The older value `v` wins only when strictly better (TA-Lib keeps the newest).
             if ARG {
-                at = if takes_new::<MAX>(v, m) { at } else { bar };
+                at = select(takes_new::<MAX>(v, m), at, bar);
                 *a = at;
                 bar = bar.wrapping_sub(1);
             }
@@ -477,18 +485,15 @@ impl Side {
         }
         let pre = self.pre;
         self.pre = pick::<MAX>(pre, x);
-        if ARG && takes_new::<MAX>(pre, x) {
-            self.pre_at = t;
+        if ARG {
+            // A select, not a conditional store (which compiles to a branch).
+            self.pre_at = select(takes_new::<MAX>(pre, x), t, self.pre_at);
         }
         let old = self.suf.get(k + 1).copied().unwrap_or(sentinel::<MAX>());
         let v = pick::<MAX>(old, self.pre);
         let at = if ARG {
             let old_at = self.suf_at.get(k + 1).copied().unwrap_or(0);
-            if takes_new::<MAX>(old, self.pre) {
-                self.pre_at
-            } else {
-                old_at
-            }
+            select(takes_new::<MAX>(old, self.pre), self.pre_at, old_at)
         } else {
             0
         };

@@ -47,9 +47,9 @@ impl AroonCore {
         (t >= self.period as u64).then_some((t, hi, lo))
     }
 
-    #[allow(clippy::cast_precision_loss, reason = "periods are at most 100000")]
+    #[inline]
     fn factor(&self) -> f64 {
-        100.0 / self.period as f64
+        100.0 / small(self.period as u64)
     }
 }
 
