@@ -185,6 +185,13 @@ fn fd_streaming_states_resume_from_json() {
             resumes(&Cci::new(14).unwrap(), l, cut, |s| s);
             resumes(&Willr::new(14).unwrap(), l, cut, |s| s);
             resumes(&Aroon::new(7).unwrap(), l, cut, |s| s);
+            // An AROON state saved before the cached factor existed.
+            resumes(&Aroon::new(9).unwrap(), l, cut, |s| {
+                let mut v: serde_json::Value = serde_json::from_str(&s).unwrap();
+                let core = v.get_mut("core").unwrap().as_object_mut().unwrap();
+                assert!(core.remove("factor").is_some());
+                serde_json::to_string(&v).unwrap()
+            });
             // A CCI state saved before the prefix cache existed.
             resumes(&Cci::new(9).unwrap(), l, cut, |s| {
                 let v: serde_json::Value = serde_json::from_str(&s).unwrap();

@@ -30,6 +30,10 @@ crate::indicator_output! {
 struct AroonCore {
     period: usize,
     win: HiLoWindow<true>,
+    /// `100 / period`, kept so that `update` does not divide each bar (0 in a state saved
+    /// without it: then computed each bar).
+    #[serde(default)]
+    factor: f64,
 }
 
 impl AroonCore {
@@ -37,6 +41,7 @@ impl AroonCore {
         Self {
             period,
             win: HiLoWindow::new(period + 1),
+            factor: 100.0 / small(period as u64),
         }
     }
 
@@ -49,7 +54,11 @@ impl AroonCore {
 
     #[inline]
     fn factor(&self) -> f64 {
-        100.0 / small(self.period as u64)
+        if self.factor > 0.0 {
+            self.factor
+        } else {
+            100.0 / small(self.period as u64)
+        }
     }
 }
 
