@@ -589,7 +589,9 @@ impl<const ARG: bool> HiLoWindow<ARG> {
         self.k = k + 1;
         let (hh, ha) = self.hi.push::<true, ARG>(k, t, h);
         let (ll, la) = self.lo.push::<false, ARG>(k, t, l);
-        if (t < self.hi.until) | (t < self.lo.until) | h.is_nan() | l.is_nan() {
+        // One test for both sides (`h + l` is also NaN for `±inf ∓ inf`, which the slow
+        // path handles like any other bar).
+        if (t < self.hi.until.max(self.lo.until)) | (h + l).is_nan() {
             return self.push_slow(t, k, (hh, ha, ll, la));
         }
         (t, hh, ha, ll, la)

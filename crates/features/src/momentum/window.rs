@@ -1,7 +1,9 @@
 //! Window-scan momentum: AROON, AROONOSC, WILLR, CCI, MFI, ULTOSC.
 //!
-//! Rolling extremes use monotonic deques (amortised O(1) per bar instead of TA-Lib's
-//! rescans) with TA-Lib's tie rule (the most recent extreme wins).
+//! Streaming rolling extremes use `crate::window::HiLoWindow` (block prefix / suffix
+//! extremes: O(1) per bar without data-dependent branches, exactly TA-Lib's rescanning
+//! results, its tie rule included: the most recent extreme wins); the batch kernels use
+//! the doubling scans of `crate::window`.
 
 use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
