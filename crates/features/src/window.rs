@@ -577,6 +577,48 @@ impl<const ARG: bool> HiLoWindow<ARG> {
         }
     }
 
+    /// The window of a state saved in the layout before `HiLoWindow` (`t` bars pushed,
+    /// TA-Lib's rescanning extremes `hi` and `lo` over `w` bars, as the streaming states of
+    /// WILLR, STOCH's %K and AROON held them up to b472e61), continuing exactly as they would
+    /// have.
+    ///
+    /// The window's bars (the values the extremes retain) are pushed again, at their own
+    /// bar numbers, into a window whose block starts at the oldest of them: the fast path's
+    /// extremes are a function of the window's bars alone. While the window holds a NaN
+    /// the slow path runs TA-Lib's scheme, whose state depends on the history: that is the
+    /// saved extreme itself, which replaces the one seeded by the replay.
+    ///
+    /// # Errors
+    /// A message when the saved extremes do not describe `t` bars over a window of `w`.
+    pub(crate) fn from_extremes(
+        w: usize,
+        t: u64,
+        hi: &Extreme,
+        lo: &Extreme,
+    ) -> std::result::Result<Self, String> {
+        let (Some((hw, true, hs, hv)), Some((lw, false, ls, lv))) = (hi.retained(), lo.retained())
+        else {
+            return Err("invalid saved extremes (hi: a maximum, lo: a minimum)".into());
+        };
+        if hw != w || lw != w || hs != t || ls != t || hv.len() != lv.len() {
+            return Err(format!(
+                "saved extremes over {hw}/{lw} bars after {hs}/{ls} pushes, expected {w} and {t}"
+            ));
+        }
+        let mut win = Self::new(w);
+        win.t = t - hv.len() as u64;
+        for (&h, &l) in hv.iter().zip(&lv) {
+            win.push(h, l);
+        }
+        if win.hi.slow.is_some() {
+            win.hi.slow = Some(hi.clone());
+        }
+        if win.lo.slow.is_some() {
+            win.lo.slow = Some(lo.clone());
+        }
+        Ok(win)
+    }
+
     /// Pushes bar `t` (the number of bars pushed before) with high `h` and low `l`; returns
     /// `(t, highest high, its bar, lowest low, its bar)` over bars `t + 1 − w ..= t`.
     #[inline(always)]
@@ -701,6 +743,46 @@ mod tests {
                 assert_eq!(la, rla, "argmin w={w} t={t}");
             }
         }
+    }
+
+    /// A window rebuilt from the rescanning extremes of the layout before `HiLoWindow`
+    /// (any cut: warm-up, NaN or infinities in the window, ties) continues exactly as they
+    /// do, bars of the extremes included.
+    #[test]
+    fn hilo_window_from_old_extremes_continues_them() {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        for case in 0..300 {
+            let n = 1 + usize::try_from(rng.below(120)).unwrap_or(0);
+            let nan_rate = [0, 3, 6, 15, 40][case % 5];
+            let hi = series(&mut rng, n, nan_rate);
+            let lo = series(&mut rng, n, nan_rate);
+            let w = 1 + usize::try_from(rng.below(if case % 3 == 0 { 30 } else { 9 })).unwrap_or(0);
+            for cut in 0..=n {
+                let (mut eh, mut el) = (Extreme::new(w, true), Extreme::new(w, false));
+                for (t, (&h, &l)) in (0u64..).zip(hi.iter().zip(&lo)).take(cut) {
+                    eh.push(t, h);
+                    el.push(t, l);
+                }
+                let Ok(mut win) = HiLoWindow::<true>::from_extremes(w, cut as u64, &eh, &el) else {
+                    panic!("from_extremes w={w} cut={cut}");
+                };
+                for (t, (&h, &l)) in (0u64..).zip(hi.iter().zip(&lo)).skip(cut) {
+                    let (tt, hh, ha, ll, la) = win.push(h, l);
+                    let (rha, rhh) = eh.push(t, h);
+                    let (rla, rll) = el.push(t, l);
+                    assert_eq!(tt, t);
+                    assert_eq!(hh.to_bits(), rhh.to_bits(), "max w={w} cut={cut} t={t}");
+                    assert_eq!(ll.to_bits(), rll.to_bits(), "min w={w} cut={cut} t={t}");
+                    assert_eq!((ha, la), (rha, rla), "args w={w} cut={cut} t={t}");
+                }
+            }
+        }
+        // Inconsistent saved states are refused, not trusted.
+        let (eh, el) = (Extreme::new(4, true), Extreme::new(4, false));
+        assert!(HiLoWindow::<false>::from_extremes(5, 0, &eh, &el).is_err());
+        assert!(HiLoWindow::<false>::from_extremes(4, 1, &eh, &el).is_err());
+        assert!(HiLoWindow::<false>::from_extremes(4, 0, &el, &eh).is_err());
+        assert!(HiLoWindow::<false>::from_extremes(4, 0, &eh, &el).is_ok());
     }
 
     #[test]

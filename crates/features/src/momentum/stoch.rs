@@ -4,7 +4,7 @@
 use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
-use super::util::{MAX_PERIOD, check_period, is_zero_scaled_strict};
+use super::util::{Extreme, MAX_PERIOD, check_period, is_zero_scaled_strict};
 use super::wilder::Rsi;
 use crate::error::Result;
 use crate::indicator::fold_rows;
@@ -15,9 +15,38 @@ use crate::window::{HiLoWindow, max_min_chunks};
 
 /// Raw %K over `period` bars: `100 · (close − LL) / (HH − LL)`, 0 when the range is 0.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "FastKRepr")]
 struct FastK {
     period: usize,
     win: HiLoWindow<false>,
+}
+
+/// [`FastK`] as saved: the current layout (`win`) or the one up to b472e61 (`t` and
+/// TA-Lib's rescanning extremes `hi`, `lo`; see [`HiLoWindow::from_extremes`]).
+#[derive(Deserialize)]
+struct FastKRepr {
+    period: usize,
+    win: Option<HiLoWindow<false>>,
+    t: Option<u64>,
+    hi: Option<Extreme>,
+    lo: Option<Extreme>,
+}
+
+impl TryFrom<FastKRepr> for FastK {
+    type Error = String;
+    fn try_from(r: FastKRepr) -> std::result::Result<Self, String> {
+        let win = match (r.win, r.t, r.hi, r.lo) {
+            (Some(win), ..) => win,
+            (None, Some(t), Some(hi), Some(lo)) => {
+                HiLoWindow::from_extremes(r.period, t, &hi, &lo)?
+            }
+            _ => return Err("%K state: neither `win` nor `t`, `hi` and `lo`".into()),
+        };
+        Ok(Self {
+            period: r.period,
+            win,
+        })
+    }
 }
 
 impl FastK {

@@ -9,7 +9,7 @@ use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
 use super::util::{
-    CircBuf, MAX_PERIOD, check_period, is_zero, is_zero_scaled_strict, is_zero_strict,
+    CircBuf, Extreme, MAX_PERIOD, check_period, is_zero, is_zero_scaled_strict, is_zero_strict,
 };
 use crate::error::Result;
 use crate::indicator::fold_rows;
@@ -29,6 +29,7 @@ crate::indicator_output! {
 
 /// Shared state of AROON and AROONOSC: extremes over the last `period + 1` bars.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "AroonRepr")]
 struct AroonCore {
     period: usize,
     win: HiLoWindow<true>,
@@ -36,6 +37,46 @@ struct AroonCore {
     /// without it: then computed each bar).
     #[serde(default)]
     factor: f64,
+}
+
+/// [`AroonCore`] as saved: the current layout (`win`, `factor`) or the one up to b472e61
+/// (`t` and TA-Lib's rescanning extremes `hi`, `lo`; see [`HiLoWindow::from_extremes`]).
+/// Needs a self-describing format (JSON), as any state with optional fields.
+#[derive(Deserialize)]
+struct AroonRepr {
+    period: usize,
+    win: Option<HiLoWindow<true>>,
+    #[serde(default)]
+    factor: f64,
+    t: Option<u64>,
+    hi: Option<Extreme>,
+    lo: Option<Extreme>,
+}
+
+impl TryFrom<AroonRepr> for AroonCore {
+    type Error = String;
+    fn try_from(r: AroonRepr) -> std::result::Result<Self, String> {
+        let win = match (r.win, r.t, r.hi, r.lo) {
+            (Some(win), ..) => win,
+            (None, Some(t), Some(hi), Some(lo)) => {
+                let w = r.period.checked_add(1).ok_or("AROON period overflows")?;
+                HiLoWindow::from_extremes(w, t, &hi, &lo)?
+            }
+            _ => return Err("AROON state: neither `win` nor `t`, `hi` and `lo`".into()),
+        };
+        // The old layout had no `factor`: computed as `new` does (the value `update`
+        // computes from `period` when it is 0).
+        let factor = if r.factor > 0.0 {
+            r.factor
+        } else {
+            100.0 / small(r.period as u64)
+        };
+        Ok(Self {
+            period: r.period,
+            win,
+            factor,
+        })
+    }
 }
 
 impl AroonCore {
@@ -221,9 +262,38 @@ impl Indicator for AroonOsc {
 /// WILLR, Williams' %R (TA-Lib `WILLR`): `−100 · (HH − close) / (HH − LL)` over
 /// `timeperiod` bars; 0 when the range is 0. Lookback `timeperiod − 1`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "WillrRepr")]
 pub struct Willr {
     period: usize,
     win: HiLoWindow<false>,
+}
+
+/// [`Willr`] as saved: the current layout (`win`) or the one up to b472e61 (`t` and
+/// TA-Lib's rescanning extremes `hi`, `lo`; see [`HiLoWindow::from_extremes`]).
+#[derive(Deserialize)]
+struct WillrRepr {
+    period: usize,
+    win: Option<HiLoWindow<false>>,
+    t: Option<u64>,
+    hi: Option<Extreme>,
+    lo: Option<Extreme>,
+}
+
+impl TryFrom<WillrRepr> for Willr {
+    type Error = String;
+    fn try_from(r: WillrRepr) -> std::result::Result<Self, String> {
+        let win = match (r.win, r.t, r.hi, r.lo) {
+            (Some(win), ..) => win,
+            (None, Some(t), Some(hi), Some(lo)) => {
+                HiLoWindow::from_extremes(r.period, t, &hi, &lo)?
+            }
+            _ => return Err("WILLR state: neither `win` nor `t`, `hi` and `lo`".into()),
+        };
+        Ok(Self {
+            period: r.period,
+            win,
+        })
+    }
 }
 
 impl Willr {
