@@ -669,6 +669,76 @@ impl Indicator for Correl {
             .unwrap_or_else(|_| self.clone())
             .with_prices(self.price0, self.price1);
     }
+    /// Each window's two passes over the column slices (no ring), the fold's operations in
+    /// its order.
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        let (x, y) = (cols.field(self.price0), cols.field(self.price1));
+        let n = x.len().min(y.len());
+        let p = self.period;
+        out.reserve(n);
+        push_nan(out, (p - 1).min(n));
+        let (Some(x), Some(y)) = (x.get(..n), y.get(..n)) else {
+            return;
+        };
+        let pf = fp(p);
+        out.extend(
+            x.windows(p)
+                .zip(y.windows(p))
+                .map(|(wx, wy)| correl_of(wx, wy, pf)),
+        );
+    }
+}
+
+/// CORREL of one window (oldest first), `Correl::update`'s operations in its order.
+#[inline]
+fn correl_of(wx: &[f64], wy: &[f64], pf: f64) -> f64 {
+    let (mut mx, mut my) = (0.0, 0.0);
+    for (&x, &y) in wx.iter().zip(wy) {
+        mx += x;
+        my += y;
+    }
+    mx /= pf;
+    my /= pf;
+    let (mut cxy, mut cxx, mut cyy) = (0.0, 0.0, 0.0);
+    for (&x, &y) in wx.iter().zip(wy) {
+        let dx = x - mx;
+        let dy = y - my;
+        cxy += dx * dy;
+        cxx += dx * dx;
+        cyy += dy * dy;
+    }
+    let t = cxx * cyy;
+    if t <= 0.0 { 0.0 } else { cxy / t.sqrt() }
+}
+
+/// One return of BETA, `(price − previous) / previous` (0 when the previous price is
+/// zero), as `Beta::update`.
+#[inline]
+fn beta_return(prev: f64, price: f64) -> f64 {
+    if is_zero(prev) {
+        0.0
+    } else {
+        (price - prev) / prev
+    }
+}
+
+/// BETA of one window of returns (oldest first), `Beta::update`'s operations in its order.
+#[inline]
+fn beta_of(wx: &[f64], wy: &[f64], pf: f64) -> f64 {
+    let (mut mx, mut my) = (0.0, 0.0);
+    for (&x, &y) in wx.iter().zip(wy) {
+        mx += x;
+        my += y;
+    }
+    mx /= pf;
+    my /= pf;
+    let (mut cxy, mut cxx) = (0.0, 0.0);
+    for (&x, &y) in wx.iter().zip(wy) {
+        let dx = x - mx;
+        cxy += dx * (y - my);
+        cxx += dx * dx;
+    }
+    if cxx <= 0.0 { 0.0 } else { cxy / cxx }
 }
 
 /// BETA: regression beta of `price0`'s returns on `price1`'s returns over `timeperiod`
@@ -783,5 +853,38 @@ impl Indicator for Beta {
         *self = Self::new(self.period)
             .unwrap_or_else(|_| self.clone())
             .with_prices(self.price0, self.price1);
+    }
+    /// The returns in chunks, then each window's two passes over them (no ring), the
+    /// fold's operations in its order.
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        let (px, py) = (cols.field(self.price0), cols.field(self.price1));
+        let n = px.len().min(py.len());
+        let p = self.period;
+        out.reserve(n);
+        push_nan(out, p.min(n));
+        if n <= p {
+            return;
+        }
+        let pf = fp(p);
+        // `rx[j]`, `ry[j]`: returns of bars `i − p + 1 + j` for the chunk of outputs from
+        // bar `i` (the window of bar `i + q` is `rx[q .. q + p]`).
+        let (mut rx, mut ry) = (Vec::new(), Vec::new());
+        let mut i = p;
+        while i < n {
+            let end = (i + BLOCK).min(n);
+            rx.clear();
+            ry.clear();
+            let (Some(cx), Some(cy)) = (px.get(i - p..end), py.get(i - p..end)) else {
+                return;
+            };
+            rx.extend(cx.iter().zip(&cx[1..]).map(|(&a, &b)| beta_return(a, b)));
+            ry.extend(cy.iter().zip(&cy[1..]).map(|(&a, &b)| beta_return(a, b)));
+            out.extend(
+                rx.windows(p)
+                    .zip(ry.windows(p))
+                    .map(|(wx, wy)| beta_of(wx, wy, pf)),
+            );
+            i = end;
+        }
     }
 }

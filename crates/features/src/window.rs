@@ -4,6 +4,8 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
+use crate::momentum::util::Extreme;
+
 /// Rolling max and min over the last `n` values, with the bar index of each extreme.
 ///
 /// Ties resolve to the **most recent** index for both (TA-Lib's MAX/MIN scans keep the
@@ -343,4 +345,470 @@ pub(crate) fn argmax_argmin_chunks(
         first = end;
     }
     true
+}
+
+/// Sentinel of a side's "no value" (`-inf` for the maximum, `+inf` for the minimum): every
+/// value, `±inf` included, wins a newer-wins comparison against it.
+#[inline(always)]
+const fn sentinel<const MAX: bool>() -> f64 {
+    if MAX {
+        f64::NEG_INFINITY
+    } else {
+        f64::INFINITY
+    }
+}
+
+/// Floats serialized as their IEEE bits, so that the sentinels (`±inf`) and NaNs of a
+/// [`HiLoWindow`] survive a JSON round trip exactly.
+mod bits {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// A float or a vector of floats, as bits.
+    pub(super) trait Bits: Sized {
+        type Raw: Serialize + for<'de> Deserialize<'de>;
+        fn to_raw(&self) -> Self::Raw;
+        fn from_raw(r: Self::Raw) -> Self;
+    }
+
+    impl Bits for f64 {
+        type Raw = u64;
+        fn to_raw(&self) -> u64 {
+            self.to_bits()
+        }
+        fn from_raw(r: u64) -> Self {
+            f64::from_bits(r)
+        }
+    }
+
+    impl Bits for Vec<f64> {
+        type Raw = Vec<u64>;
+        fn to_raw(&self) -> Vec<u64> {
+            self.iter().map(|x| x.to_bits()).collect()
+        }
+        fn from_raw(r: Vec<u64>) -> Self {
+            r.into_iter().map(f64::from_bits).collect()
+        }
+    }
+
+    pub(super) fn serialize<T: Bits, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+        v.to_raw().serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, T: Bits, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+        T::Raw::deserialize(d).map(T::from_raw)
+    }
+}
+
+/// `a` when `c`, else `b`, with bit operations: the compiler turns a plain `if` on a
+/// float comparison into a branch, which these unpredictable choices would mispredict.
+#[inline(always)]
+fn select(c: bool, a: u64, b: u64) -> u64 {
+    let mask = u64::from(c).wrapping_neg();
+    b ^ ((a ^ b) & mask)
+}
+
+/// The rolling-extreme state of one side (maximum of the highs or minimum of the lows) of
+/// [`HiLoWindow`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Side {
+    /// Values of the current block (slots `0..k` written) and of the previous block.
+    #[serde(with = "bits")]
+    cur: Vec<f64>,
+    #[serde(with = "bits")]
+    prev: Vec<f64>,
+    /// `suf[j]`: newest extreme of the previous block's slots `j..w`, `suf_at[j]` its bar;
+    /// `suf[w]` is the sentinel.
+    #[serde(with = "bits")]
+    suf: Vec<f64>,
+    suf_at: Vec<u64>,
+    /// Newest extreme of the current block's written slots and its bar (sentinel at the
+    /// start of a block).
+    #[serde(with = "bits")]
+    pre: f64,
+    pre_at: u64,
+    /// TA-Lib's rescanning scheme itself, run only while a NaN is in the window (seeded
+    /// with the window's bars before the NaN).
+    slow: Option<Extreme>,
+    /// The window holds a NaN until (not including) bar `until`.
+    until: u64,
+}
+
+impl Side {
+    fn new<const MAX: bool>(w: usize) -> Self {
+        Self {
+            cur: vec![0.0; w],
+            prev: vec![0.0; w],
+            suf: vec![sentinel::<MAX>(); w + 1],
+            suf_at: vec![0; w + 1],
+            pre: sentinel::<MAX>(),
+            pre_at: 0,
+            slow: None,
+            until: 0,
+        }
+    }
+
+    /// Closes the current block, which started at bar `start`: its suffix extremes become
+    /// `suf` (and their bars `suf_at` when `ARG`), its values `prev`. Branch-free.
+    #[inline(always)]
+    fn roll<const MAX: bool, const ARG: bool>(&mut self, start: u64) {
+        let w = self.cur.len();
+        let (Some(&last), Some(s), Some(a)) = (
+            self.cur.last(),
+            self.suf.get_mut(..w),
+            self.suf_at.get_mut(..w),
+        ) else {
+            return;
+        };
+        let mut m = last;
+        let mut at = start + (w as u64 - 1);
+        let mut bar = at;
+        for ((s, a), &v) in s.iter_mut().zip(a.iter_mut()).zip(&self.cur).rev() {
+            // The older value `v` wins only when strictly better (TA-Lib keeps the newest).
+            if ARG {
+                at = select(takes_new::<MAX>(v, m), at, bar);
+                *a = at;
+                bar = bar.wrapping_sub(1);
+            }
+            m = pick::<MAX>(v, m);
+            *s = m;
+        }
+        std::mem::swap(&mut self.cur, &mut self.prev);
+        self.pre = sentinel::<MAX>();
+    }
+
+    /// Writes `x` (bar `t`, slot `k` of the current block) and returns the newest extreme
+    /// of the window and its bar, valid when the window holds no NaN.
+    #[inline(always)]
+    fn push<const MAX: bool, const ARG: bool>(&mut self, k: usize, t: u64, x: f64) -> (f64, u64) {
+        if let Some(s) = self.cur.get_mut(k) {
+            *s = x;
+        }
+        let pre = self.pre;
+        self.pre = pick::<MAX>(pre, x);
+        if ARG {
+            // A select, not a conditional store (which compiles to a branch).
+            self.pre_at = select(takes_new::<MAX>(pre, x), t, self.pre_at);
+        }
+        let old = self.suf.get(k + 1).copied().unwrap_or(sentinel::<MAX>());
+        let v = pick::<MAX>(old, self.pre);
+        let at = if ARG {
+            let old_at = self.suf_at.get(k + 1).copied().unwrap_or(0);
+            select(takes_new::<MAX>(old, self.pre), self.pre_at, old_at)
+        } else {
+            0
+        };
+        (v, at)
+    }
+
+    /// The value of bar `bar`, in the current block (starting at bar `start`) or the
+    /// previous one.
+    #[inline]
+    fn value(&self, start: u64, bar: u64) -> f64 {
+        let w = self.cur.len() as u64;
+        let v = if bar >= start {
+            self.cur
+                .get(usize::try_from(bar - start).unwrap_or(usize::MAX))
+        } else {
+            self.prev
+                .get(usize::try_from(bar + w - start).unwrap_or(usize::MAX))
+        };
+        v.copied().unwrap_or(f64::NAN)
+    }
+
+    /// `momentum::util::Extreme::push` for bar `t` (already written, in the block starting
+    /// at `start`), for a window holding a NaN: `(extreme, its bar)`.
+    #[cold]
+    #[inline(never)]
+    fn push_slow<const MAX: bool>(&mut self, w: u64, start: u64, t: u64, x: f64) -> (f64, u64) {
+        if t > self.until || self.slow.is_none() {
+            // The window of bar `t − 1` held no NaN: TA-Lib's state there is the same after
+            // feeding a fresh scheme that window's bars (its extreme is their newest extreme).
+            let mut e = Extreme::new(usize::try_from(w).unwrap_or(usize::MAX), MAX);
+            for bar in t.saturating_sub(w)..t {
+                e.push(bar, self.value(start, bar));
+            }
+            self.slow = Some(e);
+        }
+        let (at, v) = match &mut self.slow {
+            Some(e) => e.push(t, x),
+            None => (t, x),
+        };
+        if x.is_nan() {
+            self.until = t + w;
+        }
+        (v, at)
+    }
+}
+
+/// Rolling highest high and lowest low over the last `w` bars, with the bar of each (the
+/// newest on ties), for the streaming `update` of WILLR, STOCH's %K and AROON: exactly the
+/// values and bars of TA-Lib's rescanning scheme (`momentum::util::Extreme`), NaN included,
+/// in O(1) per bar without data-dependent branches.
+///
+/// Bars are grouped in blocks of `w`: the window ending at slot `k` of the current block
+/// is the previous block's slots `k + 1 ..` (their suffix extreme, computed once per block)
+/// and the current block's slots `..= k` (a running prefix extreme), combined newest-wins.
+/// Without NaN that is TA-Lib's extreme (the newest of the window's extreme values, `±0`
+/// ties included, a function of the window alone). While the window holds a NaN, whose
+/// effect in TA-Lib's scheme depends on the history, TA-Lib's scheme itself runs, seeded
+/// with the window's extreme before the NaN; once the NaN has left, both agree again.
+/// `ARG = false` skips tracking the bars (their values are then 0 on the fast path).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct HiLoWindow<const ARG: bool> {
+    w: usize,
+    /// Bars pushed so far.
+    t: u64,
+    /// Slot of the next bar in the current block (`w`: the block is full).
+    k: usize,
+    hi: Side,
+    lo: Side,
+}
+
+impl<const ARG: bool> HiLoWindow<ARG> {
+    /// A window of `w >= 1` bars.
+    pub(crate) fn new(w: usize) -> Self {
+        let w = w.max(1);
+        Self {
+            w,
+            t: 0,
+            k: 0,
+            hi: Side::new::<true>(w),
+            lo: Side::new::<false>(w),
+        }
+    }
+
+    /// The window of a state saved in the layout before `HiLoWindow` (`t` bars pushed,
+    /// TA-Lib's rescanning extremes `hi` and `lo` over `w` bars, as the streaming states of
+    /// WILLR, STOCH's %K and AROON held them up to b472e61), continuing exactly as they would
+    /// have.
+    ///
+    /// The window's bars (the values the extremes retain) are pushed again, at their own
+    /// bar numbers, into a window whose block starts at the oldest of them: the fast path's
+    /// extremes are a function of the window's bars alone. While the window holds a NaN
+    /// the slow path runs TA-Lib's scheme, whose state depends on the history: that is the
+    /// saved extreme itself, which replaces the one seeded by the replay.
+    ///
+    /// # Errors
+    /// A message when the saved extremes do not describe `t` bars over a window of `w`.
+    pub(crate) fn from_extremes(
+        w: usize,
+        t: u64,
+        hi: &Extreme,
+        lo: &Extreme,
+    ) -> std::result::Result<Self, String> {
+        let (Some((hw, true, hs, hv)), Some((lw, false, ls, lv))) = (hi.retained(), lo.retained())
+        else {
+            return Err("invalid saved extremes (hi: a maximum, lo: a minimum)".into());
+        };
+        if hw != w || lw != w || hs != t || ls != t || hv.len() != lv.len() {
+            return Err(format!(
+                "saved extremes over {hw}/{lw} bars after {hs}/{ls} pushes, expected {w} and {t}"
+            ));
+        }
+        let mut win = Self::new(w);
+        win.t = t - hv.len() as u64;
+        for (&h, &l) in hv.iter().zip(&lv) {
+            win.push(h, l);
+        }
+        if win.hi.slow.is_some() {
+            win.hi.slow = Some(hi.clone());
+        }
+        if win.lo.slow.is_some() {
+            win.lo.slow = Some(lo.clone());
+        }
+        Ok(win)
+    }
+
+    /// Pushes bar `t` (the number of bars pushed before) with high `h` and low `l`; returns
+    /// `(t, highest high, its bar, lowest low, its bar)` over bars `t + 1 − w ..= t`.
+    #[inline(always)]
+    pub(crate) fn push(&mut self, h: f64, l: f64) -> (u64, f64, u64, f64, u64) {
+        if self.k == self.w {
+            self.roll();
+        }
+        let (t, k) = (self.t, self.k);
+        self.t = t + 1;
+        self.k = k + 1;
+        let (hh, ha) = self.hi.push::<true, ARG>(k, t, h);
+        let (ll, la) = self.lo.push::<false, ARG>(k, t, l);
+        // One test for both sides (`h + l` is also NaN for `±inf ∓ inf`, which the slow
+        // path handles like any other bar).
+        if (t < self.hi.until.max(self.lo.until)) | (h + l).is_nan() {
+            return self.push_slow(t, k, (hh, ha, ll, la));
+        }
+        (t, hh, ha, ll, la)
+    }
+
+    /// Starts a new block (every `w` bars), inlined so that the caller's loop keeps the
+    /// state in registers.
+    #[inline(always)]
+    fn roll(&mut self) {
+        let start = self.t - self.w as u64;
+        self.hi.roll::<true, ARG>(start);
+        self.lo.roll::<false, ARG>(start);
+        self.k = 0;
+    }
+
+    /// The slow path of [`push`](Self::push): a side whose window holds a NaN reports
+    /// TA-Lib's rescanning state instead.
+    #[cold]
+    #[inline(never)]
+    fn push_slow(
+        &mut self,
+        t: u64,
+        k: usize,
+        (mut hh, mut ha, mut ll, mut la): (f64, u64, f64, u64),
+    ) -> (u64, f64, u64, f64, u64) {
+        let (w, start) = (self.w as u64, t - k as u64);
+        let h = self.hi.value(start, t);
+        if t < self.hi.until || h.is_nan() {
+            (hh, ha) = self.hi.push_slow::<true>(w, start, t, h);
+        }
+        let l = self.lo.value(start, t);
+        if t < self.lo.until || l.is_nan() {
+            (ll, la) = self.lo.push_slow::<false>(w, start, t, l);
+        }
+        (t, hh, ha, ll, la)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HiLoWindow;
+    use crate::momentum::util::Extreme;
+
+    /// xorshift64*: deterministic test inputs.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    /// Adversarial values: ties, signed zeros, infinities, NaN bursts, a random walk.
+    fn series(rng: &mut Rng, n: usize, nan_rate: u64) -> Vec<f64> {
+        const PICKS: [f64; 8] = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            2.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            0.5,
+        ];
+        let mut x = 0.0;
+        let mut out = Vec::with_capacity(n);
+        let mut nan_left = 0;
+        for _ in 0..n {
+            if nan_left == 0 && nan_rate > 0 && rng.below(nan_rate) == 0 {
+                nan_left = 1 + rng.below(4);
+            }
+            let v = if nan_left > 0 {
+                nan_left -= 1;
+                f64::NAN
+            } else {
+                match rng.below(4) {
+                    0 => PICKS[usize::try_from(rng.below(8)).unwrap_or(0)],
+                    1 => x,
+                    _ => {
+                        x += f64::from(u32::try_from(rng.below(7)).unwrap_or(0)) - 3.0;
+                        x
+                    }
+                }
+            };
+            out.push(v);
+        }
+        out
+    }
+
+    fn check<const ARG: bool>(hi: &[f64], lo: &[f64], w: usize) {
+        let mut win = HiLoWindow::<ARG>::new(w);
+        let (mut eh, mut el) = (Extreme::new(w, true), Extreme::new(w, false));
+        for (t, (&h, &l)) in (0u64..).zip(hi.iter().zip(lo)) {
+            let (tt, hh, ha, ll, la) = win.push(h, l);
+            let (rha, rhh) = eh.push(t, h);
+            let (rla, rll) = el.push(t, l);
+            assert_eq!(tt, t);
+            assert_eq!(hh.to_bits(), rhh.to_bits(), "max w={w} t={t}");
+            assert_eq!(ll.to_bits(), rll.to_bits(), "min w={w} t={t}");
+            if ARG {
+                assert_eq!(ha, rha, "argmax w={w} t={t}");
+                assert_eq!(la, rla, "argmin w={w} t={t}");
+            }
+        }
+    }
+
+    /// A window rebuilt from the rescanning extremes of the layout before `HiLoWindow`
+    /// (any cut: warm-up, NaN or infinities in the window, ties) continues exactly as they
+    /// do, bars of the extremes included.
+    #[test]
+    fn hilo_window_from_old_extremes_continues_them() {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        for case in 0..300 {
+            let n = 1 + usize::try_from(rng.below(120)).unwrap_or(0);
+            let nan_rate = [0, 3, 6, 15, 40][case % 5];
+            let hi = series(&mut rng, n, nan_rate);
+            let lo = series(&mut rng, n, nan_rate);
+            let w = 1 + usize::try_from(rng.below(if case % 3 == 0 { 30 } else { 9 })).unwrap_or(0);
+            for cut in 0..=n {
+                let (mut eh, mut el) = (Extreme::new(w, true), Extreme::new(w, false));
+                for (t, (&h, &l)) in (0u64..).zip(hi.iter().zip(&lo)).take(cut) {
+                    eh.push(t, h);
+                    el.push(t, l);
+                }
+                let Ok(mut win) = HiLoWindow::<true>::from_extremes(w, cut as u64, &eh, &el) else {
+                    panic!("from_extremes w={w} cut={cut}");
+                };
+                for (t, (&h, &l)) in (0u64..).zip(hi.iter().zip(&lo)).skip(cut) {
+                    let (tt, hh, ha, ll, la) = win.push(h, l);
+                    let (rha, rhh) = eh.push(t, h);
+                    let (rla, rll) = el.push(t, l);
+                    assert_eq!(tt, t);
+                    assert_eq!(hh.to_bits(), rhh.to_bits(), "max w={w} cut={cut} t={t}");
+                    assert_eq!(ll.to_bits(), rll.to_bits(), "min w={w} cut={cut} t={t}");
+                    assert_eq!((ha, la), (rha, rla), "args w={w} cut={cut} t={t}");
+                }
+            }
+        }
+        // Inconsistent saved states are refused, not trusted.
+        let (eh, el) = (Extreme::new(4, true), Extreme::new(4, false));
+        assert!(HiLoWindow::<false>::from_extremes(5, 0, &eh, &el).is_err());
+        assert!(HiLoWindow::<false>::from_extremes(4, 1, &eh, &el).is_err());
+        assert!(HiLoWindow::<false>::from_extremes(4, 0, &el, &eh).is_err());
+        assert!(HiLoWindow::<false>::from_extremes(4, 0, &eh, &el).is_ok());
+    }
+
+    #[test]
+    fn hilo_window_matches_talib_rescans() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for case in 0..400 {
+            let n = 1 + usize::try_from(rng.below(300)).unwrap_or(0);
+            let nan_rate = [0, 0, 5, 20, 60][case % 5];
+            let hi = series(&mut rng, n, nan_rate);
+            let lo = series(&mut rng, n, nan_rate);
+            let w =
+                1 + usize::try_from(rng.below(if case % 3 == 0 { 40 } else { 12 })).unwrap_or(0);
+            check::<true>(&hi, &lo, w);
+            check::<false>(&hi, &lo, w);
+            // Serialized mid-stream state continues identically.
+            let mut a = HiLoWindow::<true>::new(w);
+            let cut = n / 2;
+            for (&h, &l) in hi.iter().zip(&lo).take(cut) {
+                a.push(h, l);
+            }
+            let json = serde_json::to_string(&a).unwrap_or_default();
+            let mut b: HiLoWindow<true> = serde_json::from_str(&json).unwrap_or_else(|_| a.clone());
+            for (&h, &l) in hi.iter().zip(&lo).skip(cut) {
+                let (x, y) = (a.push(h, l), b.push(h, l));
+                assert_eq!(format!("{x:?}"), format!("{y:?}"));
+            }
+        }
+    }
 }

@@ -11,42 +11,59 @@ use crate::indicator::fold_rows;
 use crate::indicator::{Columns, Indicator, PriceField};
 use crate::overlap::ma::{MaCore, push_nan};
 use crate::params::MaType;
-use crate::window::max_min_chunks;
+use crate::window::{HiLoWindow, max_min_chunks};
 
 /// Raw %K over `period` bars: `100 · (close − LL) / (HH − LL)`, 0 when the range is 0.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "FastKRepr")]
 struct FastK {
     period: usize,
-    t: u64,
-    hi: Extreme,
-    lo: Extreme,
+    win: HiLoWindow<false>,
+}
+
+/// [`FastK`] as saved: the current layout (`win`) or the one up to b472e61 (`t` and
+/// TA-Lib's rescanning extremes `hi`, `lo`; see [`HiLoWindow::from_extremes`]).
+#[derive(Deserialize)]
+struct FastKRepr {
+    period: usize,
+    win: Option<HiLoWindow<false>>,
+    t: Option<u64>,
+    hi: Option<Extreme>,
+    lo: Option<Extreme>,
+}
+
+impl TryFrom<FastKRepr> for FastK {
+    type Error = String;
+    fn try_from(r: FastKRepr) -> std::result::Result<Self, String> {
+        let win = match (r.win, r.t, r.hi, r.lo) {
+            (Some(win), ..) => win,
+            (None, Some(t), Some(hi), Some(lo)) => {
+                HiLoWindow::from_extremes(r.period, t, &hi, &lo)?
+            }
+            _ => return Err("%K state: neither `win` nor `t`, `hi` and `lo`".into()),
+        };
+        Ok(Self {
+            period: r.period,
+            win,
+        })
+    }
 }
 
 impl FastK {
     fn new(period: usize) -> Self {
         Self {
             period,
-            t: 0,
-            hi: Extreme::new(period, true),
-            lo: Extreme::new(period, false),
+            win: HiLoWindow::new(period),
         }
     }
 
     #[inline]
     fn update(&mut self, high: f64, low: f64, close: f64) -> Option<f64> {
-        let t = self.t;
-        self.t += 1;
-        let (_, hh) = self.hi.push(t, high);
-        let (_, ll) = self.lo.push(t, low);
+        let (t, hh, _, ll, _) = self.win.push(high, low);
         if t + 1 < self.period as u64 {
             return None;
         }
-        let diff = hh - ll;
-        Some(if is_zero_scaled_strict(diff, hh.abs() + ll.abs()) {
-            0.0
-        } else {
-            100.0 * ((close - ll) / diff)
-        })
+        Some(fast_k(hh, ll, close))
     }
 
     fn reset(&mut self) {
@@ -64,9 +81,15 @@ impl FastK {
             self.period,
             #[inline(always)]
             |first, ext| {
+                // A plain loop (not `extend(map)`), so that it is inlined into the FMA/AVX
+                // frame.
                 let c = close.get(first..).unwrap_or(&[]);
+                let rows = ext.iter();
                 k.clear();
-                k.extend(ext.iter().zip(c).map(|((hh, ll), &c)| fast_k(hh, ll, c)));
+                k.resize(rows.len().min(c.len()), 0.0);
+                for (y, ((hh, ll), &c)) in k.iter_mut().zip(rows.zip(c)) {
+                    *y = fast_k(hh, ll, c);
+                }
                 f(&k);
             },
         )

@@ -94,6 +94,23 @@ impl Extreme {
         }
     }
 
+    /// `(window, max, pushes so far, the last min(pushes, window) values oldest first)`;
+    /// `None` for an inconsistent (deserialized) state. Rebuilds the state of the layout
+    /// before `crate::window::HiLoWindow` in that window.
+    pub(crate) fn retained(&self) -> Option<(usize, bool, u64, Vec<f64>)> {
+        let w = self.window;
+        if w == 0 || self.buf.len() != w || self.pos >= w {
+            return None;
+        }
+        let n = usize::try_from(self.seen.min(w as u64)).ok()?;
+        // Slot `pos` holds the newest value, the older ones precede it circularly.
+        let values = (0..n)
+            .rev()
+            .map(|back| self.buf.get((self.pos + w - back) % w).copied())
+            .collect::<Option<Vec<f64>>>()?;
+        Some((w, self.max, self.seen, values))
+    }
+
     #[inline]
     fn better(&self, x: f64, than: f64) -> bool {
         if self.max { x >= than } else { x <= than }

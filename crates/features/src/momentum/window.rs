@@ -1,7 +1,9 @@
 //! Window-scan momentum: AROON, AROONOSC, WILLR, CCI, MFI, ULTOSC.
 //!
-//! Rolling extremes use monotonic deques (amortised O(1) per bar instead of TA-Lib's
-//! rescans) with TA-Lib's tie rule (the most recent extreme wins).
+//! Streaming rolling extremes use `crate::window::HiLoWindow` (block prefix / suffix
+//! extremes: O(1) per bar without data-dependent branches, exactly TA-Lib's rescanning
+//! results, its tie rule included: the most recent extreme wins); the batch kernels use
+//! the doubling scans of `crate::window`.
 
 use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
@@ -13,7 +15,7 @@ use crate::error::Result;
 use crate::indicator::fold_rows;
 use crate::indicator::{Columns, Indicator};
 use crate::overlap::ma::push_nan;
-use crate::window::{argmax_argmin_chunks, max_min_chunks};
+use crate::window::{HiLoWindow, argmax_argmin_chunks, max_min_chunks};
 
 crate::indicator_output! {
     /// AROON's outputs, named as TA-Lib's abstract API.
@@ -27,37 +29,88 @@ crate::indicator_output! {
 
 /// Shared state of AROON and AROONOSC: extremes over the last `period + 1` bars.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "AroonRepr")]
 struct AroonCore {
     period: usize,
-    t: u64,
-    hi: Extreme,
-    lo: Extreme,
+    win: HiLoWindow<true>,
+    /// `100 / period`, kept so that `update` does not divide each bar (0 in a state saved
+    /// without it: then computed each bar).
+    #[serde(default)]
+    factor: f64,
+}
+
+/// [`AroonCore`] as saved: the current layout (`win`, `factor`) or the one up to b472e61
+/// (`t` and TA-Lib's rescanning extremes `hi`, `lo`; see [`HiLoWindow::from_extremes`]).
+/// Needs a self-describing format (JSON), as any state with optional fields.
+#[derive(Deserialize)]
+struct AroonRepr {
+    period: usize,
+    win: Option<HiLoWindow<true>>,
+    #[serde(default)]
+    factor: f64,
+    t: Option<u64>,
+    hi: Option<Extreme>,
+    lo: Option<Extreme>,
+}
+
+impl TryFrom<AroonRepr> for AroonCore {
+    type Error = String;
+    fn try_from(r: AroonRepr) -> std::result::Result<Self, String> {
+        let win = match (r.win, r.t, r.hi, r.lo) {
+            (Some(win), ..) => win,
+            (None, Some(t), Some(hi), Some(lo)) => {
+                let w = r.period.checked_add(1).ok_or("AROON period overflows")?;
+                HiLoWindow::from_extremes(w, t, &hi, &lo)?
+            }
+            _ => return Err("AROON state: neither `win` nor `t`, `hi` and `lo`".into()),
+        };
+        // The old layout had no `factor`: computed as `new` does (the value `update`
+        // computes from `period` when it is 0).
+        let factor = if r.factor > 0.0 {
+            r.factor
+        } else {
+            100.0 / small(r.period as u64)
+        };
+        Ok(Self {
+            period: r.period,
+            win,
+            factor,
+        })
+    }
 }
 
 impl AroonCore {
     fn new(period: usize) -> Self {
         Self {
             period,
-            t: 0,
-            hi: Extreme::new(period + 1, true),
-            lo: Extreme::new(period + 1, false),
+            win: HiLoWindow::new(period + 1),
+            factor: 100.0 / small(period as u64),
         }
     }
 
     /// `(t, highest index, lowest index)` once `period + 1` bars were seen.
     #[inline]
     fn step(&mut self, bar: &Bar) -> Option<(u64, u64, u64)> {
-        let t = self.t;
-        self.t += 1;
-        let (hi, _) = self.hi.push(t, bar.high);
-        let (lo, _) = self.lo.push(t, bar.low);
+        let (t, _, hi, _, lo) = self.win.push(bar.high, bar.low);
         (t >= self.period as u64).then_some((t, hi, lo))
     }
 
-    #[allow(clippy::cast_precision_loss, reason = "periods are at most 100000")]
+    #[inline]
     fn factor(&self) -> f64 {
-        100.0 / self.period as f64
+        if self.factor > 0.0 {
+            self.factor
+        } else {
+            100.0 / small(self.period as u64)
+        }
     }
+}
+
+/// `v` (at most the period, 100000) as a float: the same value as `v as f64`, in one
+/// signed conversion instead of the unsigned 64-bit sequence.
+#[inline(always)]
+fn small(v: u64) -> f64 {
+    #[allow(clippy::cast_possible_truncation, reason = "v <= 100000")]
+    f64::from(v as u32)
 }
 
 /// AROON (TA-Lib `AROON`): how recently the window of `timeperiod + 1` bars made its high
@@ -90,10 +143,8 @@ impl Indicator for Aroon {
         let (t, hi, lo) = self.core.step(bar)?;
         let f = self.core.factor();
         let p = self.core.period as u64;
-        #[allow(clippy::cast_precision_loss, reason = "small integers")]
-        let up = f * (p - (t - hi)) as f64;
-        #[allow(clippy::cast_precision_loss, reason = "small integers")]
-        let down = f * (p - (t - lo)) as f64;
+        let up = f * small(p - (t - hi));
+        let down = f * small(p - (t - lo));
         Some(AroonOutput {
             aroondown: down,
             aroonup: up,
@@ -164,11 +215,10 @@ impl Indicator for AroonOsc {
     #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         let (_, hi, lo) = self.core.step(bar)?;
-        #[allow(clippy::cast_precision_loss, reason = "small integers")]
         let d = if hi >= lo {
-            (hi - lo) as f64
+            small(hi - lo)
         } else {
-            -((lo - hi) as f64)
+            -small(lo - hi)
         };
         Some(self.core.factor() * d)
     }
@@ -212,11 +262,38 @@ impl Indicator for AroonOsc {
 /// WILLR, Williams' %R (TA-Lib `WILLR`): `−100 · (HH − close) / (HH − LL)` over
 /// `timeperiod` bars; 0 when the range is 0. Lookback `timeperiod − 1`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "WillrRepr")]
 pub struct Willr {
     period: usize,
-    t: u64,
-    hi: Extreme,
-    lo: Extreme,
+    win: HiLoWindow<false>,
+}
+
+/// [`Willr`] as saved: the current layout (`win`) or the one up to b472e61 (`t` and
+/// TA-Lib's rescanning extremes `hi`, `lo`; see [`HiLoWindow::from_extremes`]).
+#[derive(Deserialize)]
+struct WillrRepr {
+    period: usize,
+    win: Option<HiLoWindow<false>>,
+    t: Option<u64>,
+    hi: Option<Extreme>,
+    lo: Option<Extreme>,
+}
+
+impl TryFrom<WillrRepr> for Willr {
+    type Error = String;
+    fn try_from(r: WillrRepr) -> std::result::Result<Self, String> {
+        let win = match (r.win, r.t, r.hi, r.lo) {
+            (Some(win), ..) => win,
+            (None, Some(t), Some(hi), Some(lo)) => {
+                HiLoWindow::from_extremes(r.period, t, &hi, &lo)?
+            }
+            _ => return Err("WILLR state: neither `win` nor `t`, `hi` and `lo`".into()),
+        };
+        Ok(Self {
+            period: r.period,
+            win,
+        })
+    }
 }
 
 impl Willr {
@@ -228,9 +305,7 @@ impl Willr {
         check_period("WILLR", "timeperiod", timeperiod, 2, MAX_PERIOD)?;
         Ok(Self {
             period: timeperiod,
-            t: 0,
-            hi: Extreme::new(timeperiod, true),
-            lo: Extreme::new(timeperiod, false),
+            win: HiLoWindow::new(timeperiod),
         })
     }
 }
@@ -242,27 +317,14 @@ impl Indicator for Willr {
     }
     #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
-        let t = self.t;
-        self.t += 1;
-        let (_, hh) = self.hi.push(t, bar.high);
-        let (_, ll) = self.lo.push(t, bar.low);
+        let (t, hh, _, ll, _) = self.win.push(bar.high, bar.low);
         if t + 1 < self.period as u64 {
             return None;
         }
-        let diff = hh - ll;
-        Some(if is_zero_scaled_strict(diff, hh.abs() + ll.abs()) {
-            0.0
-        } else {
-            -100.0 * ((hh - bar.close) / diff)
-        })
+        Some(willr(hh, ll, bar.close))
     }
     fn reset(&mut self) {
-        *self = Self {
-            period: self.period,
-            t: 0,
-            hi: Extreme::new(self.period, true),
-            lo: Extreme::new(self.period, false),
-        };
+        self.win = HiLoWindow::new(self.period);
     }
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         let start = out.len();
@@ -280,8 +342,16 @@ impl Indicator for Willr {
                     p,
                     #[inline(always)]
                     |first, ext| {
+                        // A plain loop (not `extend(map)`), so that it is inlined into the
+                        // FMA/AVX frame.
                         let c = close.get(first..).unwrap_or(&[]);
-                        out.extend(ext.iter().zip(c).map(|((hh, ll), &c)| willr(hh, ll, c)));
+                        let from = out.len();
+                        let rows = ext.iter();
+                        out.resize(from + rows.len().min(c.len()), 0.0);
+                        let dst = out.get_mut(from..).unwrap_or(&mut []);
+                        for (y, ((hh, ll), &c)) in dst.iter_mut().zip(rows.zip(c)) {
+                            *y = willr(hh, ll, c);
+                        }
                     },
                 )
             },
@@ -316,6 +386,12 @@ pub struct Cci {
     period: usize,
     n: usize,
     buf: CircBuf,
+    /// `pre[j]`: the running sum of slots `0..=j` as the fold's mean loop forms it, for the
+    /// current slot values; empty until the first output. The slots before the one written
+    /// this bar are unchanged, so the mean's sum restarts from `pre[r − 1]`: the same
+    /// additions in the same order, about half of them.
+    #[serde(default)]
+    pre: Vec<f64>,
 }
 
 impl Cci {
@@ -329,6 +405,7 @@ impl Cci {
             period: timeperiod,
             n: 0,
             buf: CircBuf::new(timeperiod),
+            pre: Vec::new(),
         })
     }
 }
@@ -338,6 +415,7 @@ impl Indicator for Cci {
     fn lookback(&self) -> usize {
         self.period - 1
     }
+    #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         let last = (bar.high + bar.low + bar.close) / 3.0;
         self.buf.set_current(last);
@@ -348,9 +426,22 @@ impl Indicator for Cci {
         }
         #[allow(clippy::cast_precision_loss, reason = "periods are at most 100000")]
         let p = self.period as f64;
-        let mut avg = 0.0;
-        for &x in &self.buf.buf {
+        let cap = self.buf.buf.len();
+        let mut from = self.buf.idx;
+        if self.pre.len() != cap {
+            self.pre.clear();
+            self.pre.resize(cap, 0.0);
+            from = 0;
+        }
+        let mut avg = match from.checked_sub(1) {
+            Some(j) => self.pre.get(j).copied().unwrap_or(0.0),
+            None => 0.0,
+        };
+        let slots = self.buf.buf.get(from..).unwrap_or(&[]);
+        let sums = self.pre.get_mut(from..).unwrap_or(&mut []);
+        for (&x, s) in slots.iter().zip(sums) {
             avg += x;
+            *s = avg;
         }
         avg /= p;
         let mut dev = 0.0;
@@ -370,6 +461,7 @@ impl Indicator for Cci {
     fn reset(&mut self) {
         self.n = 0;
         self.buf.clear();
+        self.pre.clear();
     }
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         out.reserve(cols.len());
@@ -560,6 +652,7 @@ impl Indicator for Mfi {
     fn lookback(&self) -> usize {
         self.period
     }
+    #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         let n = self.n;
         self.n = n.saturating_add(1);
@@ -568,48 +661,26 @@ impl Indicator for Mfi {
             self.prev = tp;
             return None;
         }
-        if n > self.period {
-            self.pos_sum -= self.pos.current();
-            self.neg_sum -= self.neg.current();
-        }
         let diff = tp - self.prev;
         self.prev = tp;
         let mf = tp * bar.volume;
-        if diff < 0.0 {
-            self.neg.set_current(mf);
-            self.neg_sum += mf;
-            self.pos.set_current(0.0);
-        } else if diff > 0.0 {
-            self.pos.set_current(mf);
-            self.pos_sum += mf;
-            self.neg.set_current(0.0);
-        } else if diff.is_nan() {
-            // A NaN typical price poisons the flow sums for good, as in TA-Lib.
-            self.pos.set_current(mf);
-            self.pos_sum += mf;
-            self.neg.set_current(0.0);
-        } else {
-            self.pos.set_current(0.0);
-            self.neg.set_current(0.0);
-        }
+        // The fold's three-way branch, branch-free (see `mfi_kernel`): both sums drop their
+        // oldest flow (`+0` until the buffers wrap) and take a term, `0.0` for the other side
+        // (a NaN change counts as positive). A sum is never `−0`, so the `±0` terms change
+        // nothing, NaN and infinities included.
+        let pf = if diff <= 0.0 { 0.0 } else { mf };
+        let nf = if diff < 0.0 { mf } else { 0.0 };
+        self.pos_sum = (self.pos_sum - self.pos.current()) + pf;
+        self.neg_sum = (self.neg_sum - self.neg.current()) + nf;
+        self.pos.set_current(pf);
+        self.neg.set_current(nf);
         self.pos.advance();
         self.neg.advance();
         if n < self.period {
             return None;
         }
         // TA-Lib 0.8.1 clamps the running sums' negative rounding residue at zero.
-        let pos = if self.pos_sum < 0.0 {
-            0.0
-        } else {
-            self.pos_sum
-        };
-        let neg = if self.neg_sum < 0.0 {
-            0.0
-        } else {
-            self.neg_sum
-        };
-        let s = pos + neg;
-        Some(if s < 1.0 { 0.0 } else { 100.0 * (pos / s) })
+        Some(mfi_of(self.pos_sum, self.neg_sum))
     }
     fn reset(&mut self) {
         self.n = 0;
