@@ -6,10 +6,8 @@
 #![allow(clippy::unwrap_used, reason = "test code")]
 
 mod common;
-mod fe_common;
 
-use common::fold;
-use fe_common::{KINDS, same, series};
+use common::{KINDS, fold, same, series};
 
 use aaiti_features::{Columns, Params, indicator};
 

@@ -13,14 +13,14 @@
     reason = "test code"
 )]
 
-mod fe_common;
+mod common;
 
 use aaiti_core::Bar;
 use aaiti_features::Indicator;
 use aaiti_features::PriceField;
 use aaiti_features::momentum::{Adx, Adxr, Cmo, Rsi};
 use aaiti_features::volume::Obv;
-use fe_common::{KINDS, same, series};
+use common::{KINDS, same, series};
 
 const EPS: f64 = 0.000_000_000_000_01;
 

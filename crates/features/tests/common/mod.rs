@@ -1,5 +1,7 @@
-//! Helpers shared by the batch-kernel tests (`f3_*`): a seeded generator, the reference
-//! fold and bit-for-bit comparison.
+//! Helpers shared by the batch-kernel and streaming tests (`f3_*`, `fc_*`, `fd_*`, `fe_*`): a
+//! seeded generator, adversarial OHLCV series (random walks with flat runs, signed zeros, NaNs
+//! and infinities in every column, tiny and huge magnitudes), the reference fold and
+//! bit-for-bit comparison.
 
 #![allow(dead_code, reason = "each test file uses a subset")]
 
@@ -39,4 +41,108 @@ pub(crate) fn fold(ind: &dyn DynIndicator, cols: &Columns<'_>) -> Vec<f64> {
 /// Same bits, or both NaN (a NaN's sign and payload are not specified by Rust).
 pub(crate) fn same(a: f64, b: f64) -> bool {
     a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+}
+
+/// How a series is damaged.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Kind {
+    /// A random walk with flat runs (equal highs, lows and closes).
+    Walk,
+    /// Values `+0.0`, `-0.0` or small integers (ties and zero ranges everywhere).
+    Zeros,
+    /// NaN in every column at scattered bars.
+    Nans,
+    /// `±inf` in every column at scattered bars.
+    Infs,
+    /// Magnitudes from 1e-300 to 1e300 (subnormal differences, overflow to inf).
+    Extreme,
+}
+
+/// Every kind.
+pub(crate) const KINDS: [Kind; 5] = [
+    Kind::Walk,
+    Kind::Zeros,
+    Kind::Nans,
+    Kind::Infs,
+    Kind::Extreme,
+];
+
+/// `n` bars as five columns (open, high, low, close, volume).
+pub(crate) fn series(n: usize, seed: u64, kind: Kind) -> [Vec<f64>; 5] {
+    let mut r = Rng(seed);
+    let mut cols: [Vec<f64>; 5] = Default::default();
+    let mut p: f64 = 100.0;
+    for i in 0..n {
+        let (mut o, mut h, mut l, mut c, mut v);
+        match kind {
+            Kind::Zeros => {
+                let pick = |r: &mut Rng| match (r.next() * 6.0) as u32 {
+                    0 => 0.0,
+                    1 => -0.0,
+                    k => f64::from(k),
+                };
+                o = pick(&mut r);
+                c = pick(&mut r);
+                h = o.max(c) + if r.next() < 0.5 { 0.0 } else { 1.0 };
+                l = o.min(c) - if r.next() < 0.5 { 0.0 } else { 1.0 };
+                if r.next() < 0.2 {
+                    (h, l) = (-0.0, 0.0);
+                }
+                v = pick(&mut r);
+            }
+            Kind::Extreme => {
+                let mag = |r: &mut Rng| 10f64.powf(600.0 * r.next() - 300.0);
+                let sgn = |r: &mut Rng| if r.next() < 0.1 { -1.0 } else { 1.0 };
+                o = sgn(&mut r) * mag(&mut r);
+                c = sgn(&mut r) * mag(&mut r);
+                h = o.max(c) * (1.0 + r.next());
+                l = o.min(c) * (1.0 - 0.5 * r.next());
+                if r.next() < 0.1 {
+                    h = f64::MAX;
+                }
+                v = mag(&mut r);
+            }
+            _ => {
+                o = p;
+                if (i / 7) % 5 != 2 {
+                    p = (p * (1.0 + 0.04 * (r.next() - 0.5))).max(1.0);
+                }
+                c = p;
+                h = o.max(c) * (1.0 + 0.01 * r.next());
+                l = o.min(c) * (1.0 - 0.01 * r.next());
+                if (i / 7) % 5 == 2 {
+                    (h, l) = (c, c);
+                }
+                v = (100.0 * r.next()).round();
+            }
+        }
+        match kind {
+            Kind::Nans if r.next() < 0.03 => match (r.next() * 5.0) as u32 {
+                0 => o = f64::NAN,
+                1 => h = f64::NAN,
+                2 => l = f64::NAN,
+                3 => c = f64::NAN,
+                _ => v = f64::NAN,
+            },
+            Kind::Infs if r.next() < 0.03 => {
+                let inf = if r.next() < 0.5 {
+                    f64::INFINITY
+                } else {
+                    f64::NEG_INFINITY
+                };
+                match (r.next() * 5.0) as u32 {
+                    0 => o = inf,
+                    1 => h = inf,
+                    2 => l = inf,
+                    3 => c = inf,
+                    _ => v = inf,
+                }
+            }
+            _ => {}
+        }
+        for (col, x) in cols.iter_mut().zip([o, h, l, c, v]) {
+            col.push(x);
+        }
+    }
+    cols
 }
