@@ -47,8 +47,72 @@ impl VarCore {
     pub(crate) fn lookback(&self) -> usize {
         self.period.saturating_sub(1)
     }
-    #[inline]
+    /// A state owning no memory, standing in while the real one is out of line.
+    #[inline(always)]
+    fn placeholder() -> Self {
+        Self {
+            period: 0,
+            ring: Ring::empty(),
+            n: 0,
+            total1: 0.0,
+            total2: 0.0,
+            shift: 0.0,
+            countdown: 0,
+        }
+    }
+    /// Feeds one value; the variance once the window is full.
+    ///
+    /// The hot path (window full, no exact re-computation due) is small enough to inline
+    /// into a caller's loop with the sums in registers: it runs [`update_ref`](Self::update_ref)'s
+    /// operations for that case, in the same order. The warm-up, the periodic exact
+    /// re-computation and a failed cancellation check run out of line on the state taken by
+    /// value (its address never escapes the caller).
+    #[inline(always)]
     pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
+        let p = self.period;
+        if self.countdown > 0 && self.ring.is_full() && self.ring.len() == p {
+            // Full ring of `p` values: `back(p - 1)` is the value `push` evicts.
+            let leaving = self.ring.back_full(p - 1);
+            self.ring.push_full(x);
+            self.countdown -= 1;
+            let shift = self.shift;
+            let d_old = leaving - shift;
+            let d_new = x - shift;
+            let total1 = (self.total1 - d_old) + d_new;
+            let total2 = (self.total2 - d_old * d_old) + d_new * d_new;
+            self.total1 = total1;
+            self.total2 = total2;
+            let pf = fp(p);
+            let m = total1 / pf;
+            let mean_sq = total2 / pf;
+            let var = mean_sq - m * m;
+            if var > 1e-9 * mean_sq {
+                return Some(var);
+            }
+            let (core, v) = Self::exact_outlined(std::mem::replace(self, Self::placeholder()));
+            *self = core;
+            return Some(v);
+        }
+        let (core, y) = Self::update_outlined(std::mem::replace(self, Self::placeholder()), x);
+        *self = core;
+        y
+    }
+    /// [`update_ref`](Self::update_ref) out of line, on the state taken by value.
+    #[cold]
+    #[inline(never)]
+    fn update_outlined(mut self, x: f64) -> (Self, Option<f64>) {
+        let y = self.update_ref(x);
+        (self, y)
+    }
+    /// [`exact`](Self::exact) out of line, on the state taken by value.
+    #[cold]
+    #[inline(never)]
+    fn exact_outlined(mut self) -> (Self, f64) {
+        let v = self.exact();
+        (self, v)
+    }
+    /// The reference step (every case; [`update`](Self::update) inlines the common one).
+    fn update_ref(&mut self, x: f64) -> Option<f64> {
         let p = self.period;
         let leaving = if self.ring.len() == p {
             self.ring.back(p - 1)
@@ -75,6 +139,13 @@ impl VarCore {
                 return Some(var);
             }
         }
+        Some(self.exact())
+    }
+    /// The exact variance of the full window (two passes, oldest to newest); the shift and
+    /// the sums restart from it and the countdown rearms.
+    fn exact(&mut self) -> f64 {
+        let pf = fp(self.period);
+        let p = self.period;
         // Exact two passes over the window, oldest to newest (contiguous slices of the ring).
         let (a, b) = self.ring.oldest_first();
         let mut mean = 0.0;
@@ -100,8 +171,9 @@ impl VarCore {
         self.total1 = s1;
         self.total2 = ss;
         self.countdown = 8 * p - 1;
-        Some(ss / pf)
+        ss / pf
     }
+    #[inline]
     pub(crate) fn reset(&mut self) {
         *self = Self::new(self.period);
     }
@@ -240,6 +312,7 @@ impl Indicator for Var {
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         self.core.update(self.price.get(bar))
     }
+    #[inline]
     fn reset(&mut self) {
         self.core.reset();
     }
@@ -289,6 +362,7 @@ impl Indicator for StdDev {
         let v = self.core.update(self.price.get(bar))?;
         Some(if v <= 0.0 { 0.0 } else { v.sqrt() * self.nbdev })
     }
+    #[inline]
     fn reset(&mut self) {
         self.core.reset();
     }
