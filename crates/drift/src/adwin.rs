@@ -405,23 +405,28 @@ impl Adwin {
             // n is a power of two: x·(1/n) is exactly x/n (both are x·2^-i correctly rounded)
             let inv_n = f64::from_bits((1023 - i as u64) << 52); // 2^-i, exact (i < 64)
             let base = i * cap;
-            let next_base = base + cap;
             let (mut h, mut len) = (self.heads[i], self.lens[i]);
             let mut next_end = self.heads[i + 1] + self.lens[i + 1];
             let mut moved = 0;
+            // this row and the next as slices of exactly `cap` entries, so that the masked
+            // indices need no bounds checks
+            let (t_row, t_next) = self.totals[base..base + 2 * cap].split_at_mut(cap);
+            let (v_row, v_next) = self.variances[base..base + 2 * cap].split_at_mut(cap);
+            let (t_row, t_next) = (&t_row[..=mask], &mut t_next[..=mask]);
+            let (v_row, v_next) = (&v_row[..=mask], &mut v_next[..=mask]);
             while len >= stride {
-                let (k0, k1) = (base + h, base + ((h + 1) & mask));
-                let (t0, t1) = (self.totals[k0], self.totals[k1]);
-                let (v0, v1) = (self.variances[k0], self.variances[k1]);
+                let (k0, k1) = (h & mask, (h + 1) & mask);
+                let (t0, t1) = (t_row[k0], t_row[k1]);
+                let (v0, v1) = (v_row[k0], v_row[k1]);
                 let mu0 = t0 * inv_n;
                 let mu1 = t1 * inv_n;
                 let t = t0 + t1;
                 let v = v0 + v1 + n * 0.5 * (mu0 - mu1) * (mu0 - mu1);
                 h = (h + 2) & mask;
                 len -= 2;
-                let next = next_base + (next_end & mask);
-                self.totals[next] = t;
-                self.variances[next] = v;
+                let next = next_end & mask;
+                t_next[next] = t;
+                v_next[next] = v;
                 next_end += 1;
                 moved += 1;
             }
