@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Rng, fold, same};
+use common::{Rng, bars, fold, same};
 
 use aaiti_core::Bar;
 use aaiti_features::momentum::{Aroon, Cci, Stoch, Willr};
@@ -137,19 +137,6 @@ fn fd_correl_beta_kernels_equal_the_fold() {
             &[1, 2, 5, 30, 256],
         );
     }
-}
-
-/// The bars of `s`, one `Bar` each.
-fn bars(s: &Series) -> Vec<Bar> {
-    (0..s[0].len())
-        .map(|i| Bar {
-            open: s[0][i],
-            high: s[1][i],
-            low: s[2][i],
-            close: s[3][i],
-            volume: s[4][i],
-        })
-        .collect()
 }
 
 /// Folds `ind` over `list`, replacing the state at `cut` by its JSON round trip (after

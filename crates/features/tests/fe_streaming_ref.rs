@@ -20,7 +20,7 @@ use aaiti_features::Indicator;
 use aaiti_features::PriceField;
 use aaiti_features::momentum::{Adx, Adxr, Cmo, Rsi};
 use aaiti_features::volume::Obv;
-use common::{KINDS, same, series};
+use common::{KINDS, bars, same, series};
 
 const EPS: f64 = 0.000_000_000_000_01;
 
@@ -243,18 +243,6 @@ fn ref_obv(prev: &mut Option<(f64, f64)>, x: f64, v: f64) -> f64 {
 }
 
 // ----- helpers ---------------------------------------------------------------------------
-
-fn bars(data: &[Vec<f64>; 5]) -> Vec<Bar> {
-    (0..data[0].len())
-        .map(|i| Bar {
-            open: data[0][i],
-            high: data[1][i],
-            low: data[2][i],
-            close: data[3][i],
-            volume: data[4][i],
-        })
-        .collect()
-}
 
 fn check(label: &str, i: usize, got: Option<f64>, want: Option<f64>) {
     match (got, want) {

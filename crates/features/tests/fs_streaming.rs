@@ -13,7 +13,7 @@
 
 mod common;
 
-use common::{KINDS, Rng, fold, same, series};
+use common::{KINDS, Rng, bars, fold, same, series};
 
 use aaiti_core::Bar;
 use aaiti_features::overlap::Bbands;
@@ -113,19 +113,6 @@ fn fs_variance_streams_equal_the_batch() {
     for p in [1, 2, 3, 5, 20, 33, 44, 46] {
         check("plateaus", &data, p, &lengths(p, 1000));
     }
-}
-
-/// The bars of `s`, one `Bar` each.
-fn bars(s: &[Vec<f64>; 5]) -> Vec<Bar> {
-    (0..s[0].len())
-        .map(|i| Bar {
-            open: s[0][i],
-            high: s[1][i],
-            low: s[2][i],
-            close: s[3][i],
-            volume: s[4][i],
-        })
-        .collect()
 }
 
 /// Folds `ind` over `list`, replacing the state at `cut` by its JSON round trip, and checks

@@ -5,6 +5,7 @@
 
 #![allow(dead_code, reason = "each test file uses a subset")]
 
+use aaiti_core::Bar;
 use aaiti_features::{Columns, DynIndicator};
 
 /// splitmix64 in `[0, 1]`, so the tests need no RNG crate.
@@ -145,4 +146,17 @@ pub(crate) fn series(n: usize, seed: u64, kind: Kind) -> [Vec<f64>; 5] {
         }
     }
     cols
+}
+
+/// The bars of five columns (open, high, low, close, volume), one `Bar` each.
+pub(crate) fn bars(s: &[Vec<f64>; 5]) -> Vec<Bar> {
+    (0..s[0].len())
+        .map(|i| Bar {
+            open: s[0][i],
+            high: s[1][i],
+            low: s[2][i],
+            close: s[3][i],
+            volume: s[4][i],
+        })
+        .collect()
 }
