@@ -15,10 +15,12 @@
 //!   kernel ([`Indicator::batch_into`]): the fold itself, or for the hot functions a tight
 //!   loop over the columns that performs the same operations in the same order, held to the
 //!   fold's bits by tests on every catalog function.
-//! * **Fast**: summed over 26 indicators the batch kernels take about 0.7× the time of
-//!   TA-Lib's C on 1M bars (`docs/benchmarks/features.md`). TA-Lib's fused multiply-adds
-//!   run as `vfmadd` through a runtime FMA check, the crate's only `unsafe` (module `fma`,
-//!   private); results are identical with or without FMA hardware.
+//! * **Fast**: summed over 26 indicators the batch kernels take about 0.7–0.85× the time of
+//!   TA-Lib's C on 1M bars, and a streaming `update` costs at most about 2× the batch per
+//!   bar for 25 of them (`docs/benchmarks/features.md`). TA-Lib's fused multiply-adds run as
+//!   `vfmadd` after a runtime FMA check: batch kernels in a `#[target_feature]` frame,
+//!   streaming updates through one inline `vfmadd213sd`. That is the crate's only `unsafe`
+//!   (module `fma`, private, reviewed); results are identical with or without FMA hardware.
 //! * No look-ahead: the value at bar `t` only depends on bars `0..=t` (property-tested).
 //!
 //! ## Parity with TA-Lib 0.8.1 (measured on BTC hourly data and a designed edge series)
