@@ -261,7 +261,7 @@ impl Indicator for AdOsc {
     }
 }
 
-/// OBV: on-balance volume; OBV[0] = volume[0], then ± volume as `price` (default close)
+/// OBV: on-balance volume; `OBV[0] = volume[0]`, then ± volume as `price` (default close)
 /// rises or falls (TA-Lib `OBV`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Obv {

@@ -443,7 +443,7 @@ impl Indicator for Adx {
     fn lookback(&self) -> usize {
         2 * self.core.period - 1
     }
-    /// After the warm-up ([`Adx::update_ref`] out of line), [`DmCore::smooth`] and the
+    /// After the warm-up (`Adx::update_ref` out of line), `DmCore::smooth` and the
     /// ADX step inline, the same operations as the reference.
     #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
