@@ -629,23 +629,13 @@ impl KamaCore {
         let p = self.period;
         if self.t > p {
             // Steady state (the ring of `p + 1` is full; period 1 never counts `t`): the
-            // last branches below, same operations.
+            // last branch below, same operations.
             self.t += 1;
             let prev_x = self.ring.back_full(0);
             let old = self.ring.push_full(x);
             let d = x - prev_x;
             self.zeros = if d == 0.0 { self.zeros + 1 } else { 0 };
-            if d == 0.0 && self.zeros >= p {
-                self.trailing = old;
-                self.sum_roc = 0.0;
-                self.prev = f.mul_add(x - self.prev, KAMA_FASTEST_SQ, self.prev);
-                return Some(self.prev);
-            }
-            let period_roc = x - old;
-            self.sum_roc -= (self.trailing - old).abs();
-            self.sum_roc += d.abs();
-            self.trailing = old;
-            return Some(self.step(f, x, period_roc));
+            return Some(self.advance(f, x, old, d));
         }
         if p == 1 {
             return Some(x);
@@ -671,18 +661,24 @@ impl KamaCore {
             return Some(self.step(f, x, x - first));
         }
         let old = self.ring.back(p);
-        if d == 0.0 && self.zeros >= p {
+        Some(self.advance(f, x, old, d))
+    }
+    /// One output after the first: `old` is the value leaving the window, `d` the latest
+    /// change (already counted in `zeros`).
+    #[inline(always)]
+    fn advance<F: Fused>(&mut self, f: F, x: f64, old: f64, d: f64) -> f64 {
+        if d == 0.0 && self.zeros >= self.period {
             // A flat run covering the whole window: fastest constant, change sum reset.
             self.trailing = old;
             self.sum_roc = 0.0;
             self.prev = f.mul_add(x - self.prev, KAMA_FASTEST_SQ, self.prev);
-            return Some(self.prev);
+            return self.prev;
         }
         let period_roc = x - old;
         self.sum_roc -= (self.trailing - old).abs();
         self.sum_roc += d.abs();
         self.trailing = old;
-        Some(self.step(f, x, period_roc))
+        self.step(f, x, period_roc)
     }
     #[inline]
     pub(crate) fn reset(&mut self) {
