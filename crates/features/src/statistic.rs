@@ -712,24 +712,8 @@ impl Indicator for Correl {
             self.n += 1;
             return None;
         }
-        let pf = fp(p);
-        let (mut mx, mut my) = (0.0, 0.0);
-        for k in (0..p).rev() {
-            mx += self.rx.back(k);
-            my += self.ry.back(k);
-        }
-        mx /= pf;
-        my /= pf;
-        let (mut cxy, mut cxx, mut cyy) = (0.0, 0.0, 0.0);
-        for k in (0..p).rev() {
-            let dx = self.rx.back(k) - mx;
-            let dy = self.ry.back(k) - my;
-            cxy += dx * dy;
-            cxx += dx * dx;
-            cyy += dy * dy;
-        }
-        let t = cxx * cyy;
-        let out = if t <= 0.0 { 0.0 } else { cxy / t.sqrt() };
+        let (rx, ry) = (&self.rx, &self.ry);
+        let out = correl_of((0..p).rev().map(|k| (rx.back(k), ry.back(k))), fp(p));
         let (tx, ty) = (self.rx.back(p - 1), self.ry.back(p - 1));
         self.sx -= tx;
         self.sxx -= tx * tx;
@@ -758,23 +742,29 @@ impl Indicator for Correl {
         out.extend(
             x.windows(p)
                 .zip(y.windows(p))
-                .map(|(wx, wy)| correl_of(wx, wy, pf)),
+                .map(|(wx, wy)| correl_of(wx.iter().copied().zip(wy.iter().copied()), pf)),
         );
     }
 }
 
-/// CORREL of one window (oldest first), `Correl::update`'s operations in its order.
-#[inline]
-fn correl_of(wx: &[f64], wy: &[f64], pf: f64) -> f64 {
+/// The means of one window of `(x, y)` pairs (oldest first), summed in window order.
+#[inline(always)]
+fn means(w: impl Iterator<Item = (f64, f64)>, pf: f64) -> (f64, f64) {
     let (mut mx, mut my) = (0.0, 0.0);
-    for (&x, &y) in wx.iter().zip(wy) {
+    for (x, y) in w {
         mx += x;
         my += y;
     }
-    mx /= pf;
-    my /= pf;
+    (mx / pf, my / pf)
+}
+
+/// CORREL of one window of `(x, y)` pairs (oldest first): `Correl::update` and the batch
+/// kernel both compute it here.
+#[inline(always)]
+fn correl_of(w: impl Iterator<Item = (f64, f64)> + Clone, pf: f64) -> f64 {
+    let (mx, my) = means(w.clone(), pf);
     let (mut cxy, mut cxx, mut cyy) = (0.0, 0.0, 0.0);
-    for (&x, &y) in wx.iter().zip(wy) {
+    for (x, y) in w {
         let dx = x - mx;
         let dy = y - my;
         cxy += dx * dy;
@@ -796,18 +786,13 @@ fn beta_return(prev: f64, price: f64) -> f64 {
     }
 }
 
-/// BETA of one window of returns (oldest first), `Beta::update`'s operations in its order.
-#[inline]
-fn beta_of(wx: &[f64], wy: &[f64], pf: f64) -> f64 {
-    let (mut mx, mut my) = (0.0, 0.0);
-    for (&x, &y) in wx.iter().zip(wy) {
-        mx += x;
-        my += y;
-    }
-    mx /= pf;
-    my /= pf;
+/// BETA of one window of `(x, y)` returns (oldest first): `Beta::update` and the batch
+/// kernel both compute it here.
+#[inline(always)]
+fn beta_of(w: impl Iterator<Item = (f64, f64)> + Clone, pf: f64) -> f64 {
+    let (mx, my) = means(w.clone(), pf);
     let (mut cxy, mut cxx) = (0.0, 0.0);
-    for (&x, &y) in wx.iter().zip(wy) {
+    for (x, y) in w {
         let dx = x - mx;
         cxy += dx * (y - my);
         cxx += dx * dx;
@@ -879,18 +864,8 @@ impl Indicator for Beta {
             self.last_y = py;
             return None;
         }
-        let x = if is_zero(self.last_x) {
-            0.0
-        } else {
-            (px - self.last_x) / self.last_x
-        };
-        self.last_x = px;
-        let y = if is_zero(self.last_y) {
-            0.0
-        } else {
-            (py - self.last_y) / self.last_y
-        };
-        self.last_y = py;
+        let (x, y) = (beta_return(self.last_x, px), beta_return(self.last_y, py));
+        (self.last_x, self.last_y) = (px, py);
         self.rx.push(x);
         self.ry.push(y);
         self.sxx += x * x;
@@ -901,21 +876,8 @@ impl Indicator for Beta {
         if t < p {
             return None;
         }
-        let n = fp(p);
-        let (mut mx, mut my) = (0.0, 0.0);
-        for k in (0..p).rev() {
-            mx += self.rx.back(k);
-            my += self.ry.back(k);
-        }
-        mx /= n;
-        my /= n;
-        let (mut cxy, mut cxx) = (0.0, 0.0);
-        for k in (0..p).rev() {
-            let dx = self.rx.back(k) - mx;
-            cxy += dx * (self.ry.back(k) - my);
-            cxx += dx * dx;
-        }
-        let out = if cxx <= 0.0 { 0.0 } else { cxy / cxx };
+        let (rx, ry) = (&self.rx, &self.ry);
+        let out = beta_of((0..p).rev().map(|k| (rx.back(k), ry.back(k))), fp(p));
         let (ox, oy) = (self.rx.back(p - 1), self.ry.back(p - 1));
         self.sxx -= ox * ox;
         self.sx -= ox;
@@ -956,7 +918,7 @@ impl Indicator for Beta {
             out.extend(
                 rx.windows(p)
                     .zip(ry.windows(p))
-                    .map(|(wx, wy)| beta_of(wx, wy, pf)),
+                    .map(|(wx, wy)| beta_of(wx.iter().copied().zip(wy.iter().copied()), pf)),
             );
             i = end;
         }
