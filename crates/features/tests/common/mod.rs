@@ -39,6 +39,24 @@ pub(crate) fn fold(ind: &dyn DynIndicator, cols: &Columns<'_>) -> Vec<f64> {
     out
 }
 
+/// Asserts that `ind`'s batch kernel appends exactly the fold's values, bit for bit (NaN as
+/// any NaN), after a sentinel it must keep; `what` names the case in the failure message.
+pub(crate) fn assert_kernel_eq_fold(ind: &dyn DynIndicator, cols: &Columns<'_>, what: &str) {
+    let k = ind.output_names().len().max(1);
+    let mut got = vec![1.5];
+    ind.batch_into(cols, &mut got);
+    assert_eq!(got.first().copied(), Some(1.5), "{what}: overwrote `out`");
+    let want = fold(ind, cols);
+    assert_eq!(got.len(), 1 + want.len(), "{what}");
+    for (idx, (g, w)) in got[1..].iter().zip(&want).enumerate() {
+        assert!(
+            same(*g, *w),
+            "{what}: kernel {g} != fold {w} at row {}",
+            idx / k
+        );
+    }
+}
+
 /// Same bits, or both NaN (a NaN's sign and payload are not specified by Rust).
 pub(crate) fn same(a: f64, b: f64) -> bool {
     a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
