@@ -81,6 +81,7 @@ mod featureset;
 mod fma;
 mod indicator;
 pub mod labels;
+mod lanes;
 pub mod momentum;
 pub mod overlap;
 mod params;

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::fma::Fused;
+use crate::lanes::{Chain, segmented};
 use crate::params::MaType;
 use crate::ring::Ring;
 
@@ -255,20 +256,55 @@ impl ScalarBatch for EmaCore {
         let prev = sum / fp(p);
         out.push(prev);
         let k = self.k;
+        let start = out.len();
+        out.resize(start + tail.len(), 0.0);
+        let chain = EmaChain { x: tail, k };
         crate::fma::dispatch(
             #[inline(always)]
-            || ema_tail(tail, k, prev, out),
+            || segmented(&chain, prev, 0, ema_warm(k), &mut out[start..]),
         );
     }
 }
 
-/// The EMA recurrence `prev = fma(x - prev, k, prev)` over `x`, appending each value.
-#[inline(always)]
-fn ema_tail(x: &[f64], k: f64, mut prev: f64, out: &mut Vec<f64>) {
-    out.extend(x.iter().map(|&v| {
-        prev = (v - prev).mul_add(k, prev);
-        prev
-    }));
+/// The EMA recurrence `prev = fma(x - prev, k, prev)` over `x`, run by [`segmented`]: it
+/// forgets its start by a factor `1 - k` per bar.
+pub(crate) struct EmaChain<'a> {
+    /// The inputs after the seed.
+    pub(crate) x: &'a [f64],
+    /// The smoothing factor.
+    pub(crate) k: f64,
+}
+
+impl Chain for EmaChain<'_> {
+    type State = f64;
+    const WIDTH: usize = 1;
+    #[inline(always)]
+    fn same(a: &f64, b: &f64) -> bool {
+        a.to_bits() == b.to_bits()
+    }
+    #[inline(always)]
+    fn guess(&self, j: usize) -> f64 {
+        self.x[j - 1]
+    }
+    #[inline(always)]
+    fn step(&self, s: &mut f64, i: usize, out: &mut [f64]) {
+        *s = (self.x[i] - *s).mul_add(self.k, *s);
+        out[0] = *s;
+    }
+}
+
+/// Bars an EMA guess needs to reach the true state's bits: the gap shrinks by `1 - k` per
+/// bar, so `48 / k` bars take a relative gap of 1 below 2^-60 (`ln 2^60 ≈ 41.6`); the last
+/// ulps merge within a few more. Too slow a forgetting (`k` tiny) gives a warm-up longer
+/// than any series, and [`segmented`] then runs serially.
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "k is in (0, 1]: 48 / k + 64 is a positive finite value, saturated by `as`"
+)]
+#[inline]
+pub(crate) fn ema_warm(k: f64) -> usize {
+    (48.0 / k + 64.0) as usize
 }
 
 /// Weighted moving average (TA_WMA's periodSum/periodSub recurrence).

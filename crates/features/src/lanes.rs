@@ -1,0 +1,225 @@
+//! Speculative segmented evaluation of recurrences that forget their start, with exact
+//! verification: how a batch kernel beats a one-bar dependency chain without changing a bit.
+//!
+//! A recursive indicator such as EMA (`e = fma(x - e, k, e)`) or Wilder smoothing is one
+//! serial chain of dependent floating-point operations per bar; TA-Lib's loop and a
+//! bit-exact kernel both wait on it, so at best they tie. But these recurrences are
+//! *contractive*: two runs started from different states over the same bars get closer by a
+//! factor `1 - k` per bar, and because each step is a deterministic function of (state bits,
+//! bar), once the two states are equal bit for bit they stay equal forever.
+//!
+//! [`segmented`] uses that to run [`LANES`] independent chains in lockstep (the core overlaps
+//! their latencies):
+//! 1. the bars are cut into `LANES` equal segments; segment 0 starts from the true state;
+//! 2. every other segment starts from a *guess* ([`Chain::guess`]) made `warm` bars before
+//!    its first bar, and runs those `warm` bars serially (outputs discarded: they land in
+//!    the previous segment's range, which the lanes overwrite);
+//! 3. the lanes run all segments, each writing its own outputs;
+//! 4. **verification, in order**: the true state at the end of segment `s - 1` is compared
+//!    bit for bit ([`Chain::same`]) with the state segment `s` started its lane from. If they
+//!    are equal, segment `s`'s outputs are exactly what the serial chain gives; if not (the
+//!    guess had not converged, or a NaN/inf sits in the chain) segment `s` is recomputed
+//!    serially from the true state, overwriting its outputs.
+//!
+//! So the result never depends on the guess: a bad guess costs time, never bits. Series too
+//! short for the warm-up to pay off run serially. The state must hold everything `step`
+//! reads from earlier bars, so that equal states imply equal futures.
+
+/// Number of chains run in lockstep.
+pub(crate) const LANES: usize = 4;
+
+/// A recurrence over bars, driven by [`segmented`].
+pub(crate) trait Chain {
+    /// Everything a step reads from earlier bars.
+    type State: Copy;
+    /// Outputs per bar (the kernel's row width).
+    const WIDTH: usize;
+    /// Bit-for-bit equality of two states (`f64::to_bits`, so NaN payloads and the sign of
+    /// zero count).
+    fn same(a: &Self::State, b: &Self::State) -> bool;
+    /// An approximate state *before* bar `j`, built from the bars before it (`segmented`
+    /// asks only for `j >= 1`).
+    fn guess(&self, j: usize) -> Self::State;
+    /// Processes bar `i` from `s`, writing its `WIDTH` outputs to `out`.
+    fn step(&self, s: &mut Self::State, i: usize, out: &mut [f64]);
+}
+
+/// Runs bars `start..start + out.len() / WIDTH` serially from `s`; returns the state after.
+#[inline(always)]
+fn run<C: Chain>(c: &C, mut s: C::State, start: usize, out: &mut [f64]) -> C::State {
+    for (i, o) in out.chunks_exact_mut(C::WIDTH).enumerate() {
+        c.step(&mut s, start + i, o);
+    }
+    s
+}
+
+/// Computes bars `first..first + out.len() / C::WIDTH` of the recurrence from the true state
+/// `s0` (the state before bar `first`), writing `WIDTH` outputs per bar into `out`, exactly
+/// as the serial loop would; returns the state after the last bar. `warm` is the number of
+/// bars a guess needs to converge to the true state's bits (a multiple of the recurrence's
+/// memory, e.g. `48 / k` for a smoothing factor `k`).
+#[inline(always)]
+pub(crate) fn segmented<C: Chain>(
+    c: &C,
+    s0: C::State,
+    first: usize,
+    warm: usize,
+    out: &mut [f64],
+) -> C::State {
+    let w = C::WIDTH;
+    let m = out.len() / w;
+    // Worth it only when the warm-ups are a small share of the work.
+    let len = m / LANES;
+    if warm == 0 || len < 16 * warm.max(64) {
+        return run(c, s0, first, out);
+    }
+    let starts: [usize; LANES] = std::array::from_fn(|k| first + k * len);
+    // Warm-ups: lane k > 0 converges over the `warm` bars before its segment.
+    let mut spec = [s0; LANES];
+    for k in 1..LANES {
+        let j = starts[k] - warm;
+        let g = c.guess(j);
+        let o = &mut out[(j - first) * w..(starts[k] - first) * w];
+        spec[k] = run(c, g, j, o);
+    }
+    // The lanes, in lockstep.
+    let (body, tail) = out.split_at_mut(LANES * len * w);
+    let mut segs = body.chunks_exact_mut(len * w);
+    let outs: [&mut [f64]; LANES] = std::array::from_fn(|_| match segs.next() {
+        Some(seg) => seg,
+        None => &mut [],
+    });
+    let mut st = spec;
+    for i in 0..len {
+        for k in 0..LANES {
+            c.step(&mut st[k], starts[k] + i, &mut outs[k][i * w..(i + 1) * w]);
+        }
+    }
+    // Verification in order: the true state reaching each segment must equal its start.
+    let mut truth = st[0];
+    for k in 1..LANES {
+        truth = if C::same(&truth, &spec[k]) {
+            st[k]
+        } else {
+            run(c, truth, starts[k], outs[k])
+        };
+    }
+    run(c, truth, first + LANES * len, tail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    /// An EMA-like chain that counts how many bars it processed, so the tests can tell a
+    /// verified speculation from a serial redo.
+    struct Ema<'a> {
+        x: &'a [f64],
+        k: f64,
+        steps: Cell<usize>,
+    }
+
+    impl Chain for Ema<'_> {
+        type State = f64;
+        const WIDTH: usize = 1;
+        fn same(a: &f64, b: &f64) -> bool {
+            a.to_bits() == b.to_bits()
+        }
+        fn guess(&self, j: usize) -> f64 {
+            self.x[j - 1]
+        }
+        fn step(&self, s: &mut f64, i: usize, out: &mut [f64]) {
+            self.steps.set(self.steps.get() + 1);
+            *s = (self.x[i] - *s).mul_add(self.k, *s);
+            out[0] = *s;
+        }
+    }
+
+    fn walk(n: usize, seed: u64) -> Vec<f64> {
+        let mut s = seed;
+        let mut p = 100.0;
+        (0..n)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                #[allow(clippy::cast_precision_loss)]
+                let u = (s >> 11) as f64 / (1u64 << 53) as f64;
+                p *= 1.0 + (u - 0.5) * 0.02;
+                p
+            })
+            .collect()
+    }
+
+    fn serial(x: &[f64], k: f64, first: usize, s0: f64) -> (Vec<f64>, f64) {
+        let mut s = s0;
+        let out = x[first..]
+            .iter()
+            .map(|&v| {
+                s = (v - s).mul_add(k, s);
+                s
+            })
+            .collect();
+        (out, s)
+    }
+
+    fn check(x: &[f64], k: f64, warm: usize) -> usize {
+        let first = 1;
+        let c = Ema {
+            x,
+            k,
+            steps: Cell::new(0),
+        };
+        let mut out = vec![0.0; x.len() - first];
+        let end = segmented(&c, x[0], first, warm, &mut out);
+        let (want, want_end) = serial(x, k, first, x[0]);
+        assert_eq!(end.to_bits(), want_end.to_bits());
+        for (i, (a, b)) in out.iter().zip(&want).enumerate() {
+            assert_eq!(a.to_bits(), b.to_bits(), "bar {}", i + first);
+        }
+        c.steps.get()
+    }
+
+    #[test]
+    fn speculation_verifies_on_a_random_walk() {
+        let x = walk(200_000, 3);
+        let k = 2.0 / 31.0;
+        let warm = 1_000;
+        let steps = check(&x, k, warm);
+        // Every segment verified: one pass plus the three warm-ups, no serial redo.
+        assert_eq!(steps, x.len() - 1 + 3 * warm);
+    }
+
+    #[test]
+    fn a_guess_that_has_not_converged_is_redone_serially() {
+        let x = walk(200_000, 4);
+        // Far too short a warm-up for k = 1/1000: the guesses cannot converge, so every
+        // segment after the first is recomputed; the output is still the serial one.
+        let steps = check(&x, 0.001, 64);
+        assert!(steps > x.len() - 1 + 3 * 64, "{steps}");
+    }
+
+    #[test]
+    fn nan_and_infinity_in_the_chain_give_the_serial_bits() {
+        for (pos, bad) in [
+            (10usize, f64::NAN),
+            (120_000, f64::NAN),
+            (60_000, f64::INFINITY),
+            (150_000, f64::NEG_INFINITY),
+        ] {
+            let mut x = walk(200_000, 5);
+            x[pos] = bad;
+            check(&x, 2.0 / 15.0, 500);
+        }
+    }
+
+    #[test]
+    fn short_series_run_serially() {
+        for n in [2, 3, 100, 5_000, 63_999, 64_001] {
+            let x = walk(n, 6);
+            let steps = check(&x, 0.1, 1_000);
+            assert!(steps >= n - 1);
+        }
+    }
+}
