@@ -57,7 +57,7 @@ for name, ts in t["results"].items():
     met_r += ok_r; met_s += ok_s
     lo, hi = min(spread[name]), max(spread[name])
     rows.append(f"| {name} | {ts*1e3:.2f} | {o['batch_s']*1e3:.2f} | **{ratio:.2f}** | {lo:.2f}–{hi:.2f} | ≤{goal} {'met' if ok_r else 'NOT met'} | "
-                f"{ts/n*1e9:.2f} | {o['batch_s']/n*1e9:.2f} | {o['stream_s']/n*1e9:.2f} | {sratio:.2f} {'met' if ok_s else 'NOT met'} |")
+                f"{ts/n*1e9:.2f} | {o['batch_s']/n*1e9:.2f} | {o['stream_s']/n*1e9:.2f} | {sratio:.2f} {'met' if ok_s else 'NOT met'} | {o['stream_s']/ts:.2f} |")
 tot_t = sum(t["results"].values()); tot_o = sum(v["batch_s"] for v in r["results"].values())
 cver = t["talib_c"]
 if cver.startswith("b'"):
@@ -70,12 +70,15 @@ table = "\n".join([
     f"Load before: `{lb.strip()}`  ",
     f"Load after: `{la.strip()}`",
     "",
-    "| Indicator | TA-Lib ms | ours batch ms | ratio ours/TA-Lib | per-round ratios | goal | TA-Lib ns/bar | batch ns/bar | stream ns/bar | stream/batch (goal ≤ 2) |",
-    "|---|---|---|---|---|---|---|---|---|---|",
+    "| Indicator | TA-Lib ms | ours batch ms | ratio ours/TA-Lib | per-round ratios | goal | TA-Lib ns/bar | batch ns/bar | stream ns/bar | stream/batch (goal ≤ 2) | stream/TA-Lib |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
     *[r.replace(" | ≤", " | ≤", 1) for r in rows],
-    f"| **sum** | {tot_t*1e3:.1f} | {tot_o*1e3:.1f} | **{tot_o/tot_t:.2f}** | | | {tot_t/n*1e9:.1f} | {tot_o/n*1e9:.1f} | | |",
+    f"| **sum** | {tot_t*1e3:.1f} | {tot_o*1e3:.1f} | **{tot_o/tot_t:.2f}** | | | {tot_t/n*1e9:.1f} | {tot_o/n*1e9:.1f} | | | |",
     "",
     f"Speed-ratio goal met for {met_r} of {len(rows)} indicators; streaming ≤ 2× batch per bar met for {met_s} of {len(rows)}.",
+    "",
+    "A streaming `update` of a recursive indicator (EMA family, Wilder smoothing, ADX...) must return each bar's value before the next bar exists, so it runs the same one-bar dependency chain as TA-Lib's batch loop: stream/TA-Lib ≈ 1 is its floor. "
+    "Batch kernels that run speculative lanes (`lanes::segmented`: four segments in lockstep, each verified bit for bit) go below that floor, so for them stream/batch exceeds 2 by construction.",
     "<!-- END GENERATED -->",
 ])
 try:
