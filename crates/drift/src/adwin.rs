@@ -90,6 +90,24 @@ pub struct Adwin {
     /// Cached lower bound of `δ'` for the cut scan's fast pass (not stored).
     #[serde(skip)]
     dp: DeltaPrime,
+    /// The cut scan's prefix sums (scratch space, not state).
+    #[serde(skip)]
+    scratch: Scratch,
+}
+
+/// Buffers of the cut scan's fast pass: `n0`, `u0`, `u1` per split point. Compares equal to any
+/// other (scratch space, not state).
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    n0: Vec<f64>,
+    u0: Vec<f64>,
+    u1: Vec<f64>,
+}
+
+impl PartialEq for Scratch {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// [`Adwin::delta_prime_lower`]'s cache: `lower ≤` river's `δ'` at every width `≥ width`.
@@ -220,6 +238,7 @@ impl TryFrom<AdwinRepr> for Adwin {
             drift: r.drift,
             seen: r.seen,
             dp: DeltaPrime::default(),
+            scratch: Scratch::default(),
         })
     }
 }
@@ -273,6 +292,7 @@ impl Adwin {
             drift: false,
             seen: 0,
             dp: DeltaPrime::default(),
+            scratch: Scratch::default(),
         }
     }
 
@@ -478,50 +498,59 @@ impl Adwin {
             && var_w >= 0.0
             && c23.is_finite();
         if sane {
-            // Fast pass: prefix sums in river's order, each split point cleared without division
-            // or square root (see `no_cut_certain`). The newest entry is never a split point.
-            let consts = BoundConsts::new(mwl, c23, 2.0 * var_w * delta_prime);
-            // Chunks of split points: a sequential pass for the prefix sums (river's order), then
-            // an independent, vectorisable pass for the bound.
-            const CHUNK: usize = 8;
-            let mut pre = [[0.0_f64; CHUNK]; 4];
-            let mut fill = 0usize;
-            let (mut n0, mut n1, mut u0, mut u1) = (0.0_f64, self.width, 0.0_f64, self.total);
-            let mut all_clear = true;
-            let flush = |pre: &[[f64; CHUNK]; 4], fill: usize| -> bool {
-                let mut clear = true;
-                for (((&n0, &n1), &u0), &u1) in pre[0][..fill]
-                    .iter()
-                    .zip(&pre[1][..fill])
-                    .zip(&pre[2][..fill])
-                    .zip(&pre[3][..fill])
-                {
-                    clear &= no_cut_certain(n0, n1, u0, u1, &consts);
-                }
-                clear
-            };
+            // Fast pass: prefix sums in river's order (one tight pass over each row's entries as
+            // contiguous slices, into scratch buffers), then an independent, vectorisable pass
+            // that clears each split point without division or square root (see
+            // `no_cut_certain`). The newest entry is never a split point.
+            let consts = BoundConsts::new(mwl, c23, 2.0 * var_w * delta_prime, self.width);
+            let splits = self.lens.iter().sum::<usize>().saturating_sub(1);
+            let sc = &mut self.scratch;
+            if sc.n0.len() < splits {
+                sc.n0.resize(splits, 0.0);
+                sc.u0.resize(splits, 0.0);
+                sc.u1.resize(splits, 0.0);
+            }
+            let (b_n0, b_u0, b_u1) = (
+                &mut sc.n0[..splits],
+                &mut sc.u0[..splits],
+                &mut sc.u1[..splits],
+            );
+            let (mut n0, mut u0, mut u1) = (0.0_f64, 0.0_f64, self.total);
+            let rows = self.lens.len();
+            // entry size of the oldest row, halved per row (powers of two: exact)
+            let mut size = (1u64 << (rows - 1)) as f64;
+            let mut idx = 0usize;
             for (i, (&len, &head)) in self.lens.iter().zip(&self.heads).enumerate().rev() {
-                let size = (1u64 << i) as f64;
                 let row = &self.totals[i * cap..(i + 1) * cap];
                 let len = if i == 0 { len.saturating_sub(1) } else { len };
                 for k in 0..len {
                     let t = row[(head + k) & mask];
                     n0 += size;
-                    n1 -= size;
                     u0 += t;
                     u1 -= t;
-                    pre[0][fill] = n0;
-                    pre[1][fill] = n1;
-                    pre[2][fill] = u0;
-                    pre[3][fill] = u1;
-                    fill += 1;
-                    if fill == CHUNK {
-                        all_clear &= flush(&pre, fill);
-                        fill = 0;
+                    if idx < splits {
+                        b_n0[idx] = n0;
+                        b_u0[idx] = u0;
+                        b_u1[idx] = u1;
                     }
+                    idx += 1;
                 }
+                size *= 0.5;
             }
-            all_clear &= flush(&pre, fill);
+            let (b_n0, b_u0, b_u1) = (&sc.n0[..splits], &sc.u0[..splits], &sc.u1[..splits]);
+            // river tests only where `n0 ≥ mwl` and `n1 = W − n0 ≥ mwl`: a contiguous range
+            // (`n0` increases), found from both ends (a few steps at most in practice)
+            let lo = b_n0.iter().take_while(|&&n0| n0 < mwl).count();
+            let hi = splits
+                - b_n0[lo..]
+                    .iter()
+                    .rev()
+                    .take_while(|&&n0| n0 > self.width - mwl)
+                    .count();
+            let mut all_clear = consts.finite;
+            for ((&n0, &u0), &u1) in b_n0[lo..hi].iter().zip(&b_u0[lo..hi]).zip(&b_u1[lo..hi]) {
+                all_clear &= no_cut_certain(n0, u0, u1, &consts);
+            }
             if all_clear {
                 return false;
             }
@@ -610,26 +639,33 @@ impl Adwin {
 }
 
 /// `true` if river's test at this split point certainly finds no cut, decided with
-/// multiplications only.
+/// multiplications only. Only for split points where river runs the test
+/// (`n0 ≥ mwl` and `n1 = W − n0 ≥ mwl`; the caller restricts the range).
 ///
-/// river cuts when `ok && |fl(u0/n0) − fl(u1/n1)| > fl(sqrt(2·m·v·δ')) + (2/3)·δ'·m` with
-/// `m = 1/n0' + 1/n1'`, `n' = n − mwl + 1`, `ok = n0 ≥ mwl && n1 ≥ mwl`. Each side is bounded in
-/// real arithmetic, allowing for every rounding river's formula and this one make:
+/// river cuts when `|fl(u0/n0) − fl(u1/n1)| > fl(sqrt(2·m·v·δ')) + (2/3)·δ'·m` with
+/// `m = 1/n0' + 1/n1'`, `n' = n − mwl + 1`. Each side is bounded in real arithmetic, allowing
+/// for every rounding river's formula and this one make:
 /// * `|river's mean difference| · n0·n1 ≤ Up = |D|·(1 + 1e-12) + 1e-15·S`, where
 ///   `D = u0·n1 − u1·n0` and `S = |u0|·n1 + |u1|·n0` (the two quotients and the subtraction
 ///   err by at most `3u·S/(n0·n1)`, `u = 2^-53`; forming `D` errs by at most `2u·S`);
 /// * `river's ε ≥ (1 − 1e-12)·(sqrt(2·v·δ'·P/(n0'·n1')) + c23·P/(n0'·n1'))`, `P = n0' + n1'`.
 ///
 /// Multiplying by `n0·n1·n0'·n1' > 0`, no cut is certain when
-/// `L = Up·n0'·n1'·(1 + 1e-12) − c23·P·n0·n1·(1 − 1e-12)` (plus a `1e-15` absolute margin for
-/// the subtraction) is negative, or `L² < (1 − 1e-12)²·(n0·n1)²·2·v·δ'·P·n0'·n1'`. The margins
-/// exceed the accumulated rounding (< 20u ≈ 2.2e-15 relative) by orders of magnitude; any
-/// overflow or NaN makes the comparisons false, i.e. "not certain", and the exact test runs.
-/// Requires `2·v·δ' ≥ 0` and `c23 > 0` finite (checked by the caller).
+/// `L = Up·n0'·n1'·(1 + 1e-12) − c23·P·n0·n1·(1 − 1e-12)` is negative, or
+/// `L² < (1 − 1e-12)²·(n0·n1)²·2·v·δ'·P·n0'·n1'`. The two terms of `L` are computed with
+/// their constants scaled by `1 + 1e-14` and `1 − 1e-14` (`BoundConsts`): each term is a
+/// product and sum of nonnegative values with at most 7 roundings (< 8u ≈ 9e-16 relative),
+/// so the computed first term is above the real one and the computed second below, and
+/// `l = fl(first − second)` has `l < 0 ⇒ L < 0` and, when `L ≥ 0`, `l ≥ L`. The `1e-12`
+/// margins cover the remaining roundings (< 20u) by orders of magnitude. The caller checks
+/// that the right-hand side and the second term cannot overflow at any split point
+/// (`BoundConsts::finite`); an overflowing first term or a NaN makes both comparisons false,
+/// i.e. "not certain", and the exact test runs.
 #[inline(always)]
-fn no_cut_certain(n0: f64, n1: f64, u0: f64, u1: f64, k: &BoundConsts) -> bool {
-    let ok = (n1 >= k.mwl) & (n0 >= k.mwl);
-    // n0' and n1' (exact: small integers)
+fn no_cut_certain(n0: f64, u0: f64, u1: f64, k: &BoundConsts) -> bool {
+    // river's n1 (all counts are exact integers below 2^53)
+    let n1 = k.w - n0;
+    // n0' and n1' (exact)
     let a = n0 - k.mwl1;
     let b = n1 - k.mwl1;
     // `|u0|·n1 = |u0·n1|` exactly (`n1 ≥ 0`, rounding is symmetric in sign): S from the
@@ -638,40 +674,55 @@ fn no_cut_certain(n0: f64, n1: f64, u0: f64, u1: f64, k: &BoundConsts) -> bool {
     let d = (p0 - p1).abs();
     let sum = p0.abs() + p1.abs();
     let ab = a * b;
-    let p = a + b;
     let nn = n0 * n1;
-    // = (|D|·(1 + 1e-12) + 1e-15·S)·n0'·n1'·(1 + 1e-12)
+    // ≥ (|D|·(1 + 1e-12) + 1e-15·S)·n0'·n1'·(1 + 1e-12)
     let lhs = (d * k.up2 + k.abs_slack * sum) * ab;
-    // = c23·P·n0·n1·(1 − 1e-12)
-    let r1 = k.c23_dn * p * nn;
-    let l = (lhs - r1) + 1e-15 * (lhs + r1);
+    // ≤ c23·P·n0·n1·(1 − 1e-12)
+    let r1 = k.c23p * nn;
+    let l = lhs - r1;
     // = (n0·n1)²·2·v·δ'·P·n0'·n1'·(1 − 1e-12)²
-    let rhs = nn * nn * (k.tvd_dn2 * p * ab);
-    !ok | (l < 0.0) | (l * l < rhs)
+    let rhs = nn * nn * (k.tvdp * ab);
+    (l < 0.0) | (l * l < rhs)
 }
 
 /// Per-scan constants of [`no_cut_certain`] (the margins folded in).
 #[derive(Debug, Clone, Copy)]
 struct BoundConsts {
-    mwl: f64,
+    /// `W` and `mwl − 1`.
+    w: f64,
     mwl1: f64,
+    /// `(1 + 1e-12)²·(1 + 1e-14)` and `1e-15·(1 + 1e-12)·(1 + 1e-14)`.
     up2: f64,
     abs_slack: f64,
-    c23_dn: f64,
-    tvd_dn2: f64,
+    /// `c23·P·(1 − 1e-12)·(1 − 1e-14)` and `2·v·δ'·(1 − 1e-12)²·P`, `P = W − 2·(mwl − 1)`.
+    c23p: f64,
+    tvdp: f64,
+    /// Whether no split point can overflow the right-hand side or the second term: with
+    /// `n0·n1 ≤ (W/2)²` and `n0'·n1' ≤ (P/2)²`, and floating-point products monotone, the
+    /// values at `(W/2)²`, `(P/2)²` bound them all.
+    finite: bool,
 }
 
 impl BoundConsts {
-    fn new(mwl: f64, c23: f64, two_v_dp: f64) -> Self {
+    fn new(mwl: f64, c23: f64, two_v_dp: f64, width: f64) -> Self {
         const K_UP: f64 = 1.0 + 1e-12;
         const K_DN: f64 = 1.0 - 1e-12;
+        const F_UP: f64 = 1.0 + 1e-14;
+        const F_DN: f64 = 1.0 - 1e-14;
+        let p = width - 2.0 * (mwl - 1.0);
+        let c23p = c23 * K_DN * F_DN * p;
+        let tvdp = two_v_dp * (K_DN * K_DN) * p;
+        let nn_max = (width * 0.5) * (width * 0.5);
+        let ab_max = (p * 0.5) * (p * 0.5);
+        let finite = (nn_max * nn_max * (tvdp * ab_max)).is_finite() && (c23p * nn_max).is_finite();
         Self {
-            mwl,
+            w: width,
             mwl1: mwl - 1.0,
-            up2: K_UP * K_UP,
-            abs_slack: 1e-15 * K_UP,
-            c23_dn: c23 * K_DN,
-            tvd_dn2: two_v_dp * (K_DN * K_DN),
+            up2: K_UP * K_UP * F_UP,
+            abs_slack: 1e-15 * K_UP * F_UP,
+            c23p,
+            tvdp,
+            finite,
         }
     }
 }
