@@ -95,13 +95,33 @@ pub struct Adwin {
     scratch: Scratch,
 }
 
-/// Buffers of the cut scan's fast pass: `n0`, `u0`, `u1` per split point. Compares equal to any
-/// other (scratch space, not state).
-#[derive(Debug, Clone, Default)]
+/// Buffers of the cut scan's fast pass, per split point in river's order: `n0`, river's prefix
+/// sum `u0`, and the prefix sum `a0` of the entries' magnitudes. Entries only change by merges
+/// (which touch rows `≤ dirty`), appends to row 0 and deletions (which make everything
+/// `stale`), so the values of the split points in rows above `dirty` are still those a full
+/// pass would compute (same entries, same additions in the same order) and are kept. Compares
+/// equal to any other (scratch space, not state).
+#[derive(Debug, Clone)]
 struct Scratch {
     n0: Vec<f64>,
     u0: Vec<f64>,
-    u1: Vec<f64>,
+    a0: Vec<f64>,
+    /// Highest row changed since the buffers were written.
+    dirty: usize,
+    /// Nothing in the buffers can be reused.
+    stale: bool,
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Self {
+            n0: Vec::new(),
+            u0: Vec::new(),
+            a0: Vec::new(),
+            dirty: 0,
+            stale: true,
+        }
+    }
 }
 
 impl PartialEq for Scratch {
@@ -314,6 +334,7 @@ impl Adwin {
         self.drift = false;
         self.seen = 0;
         self.dp = DeltaPrime::default();
+        self.scratch.stale = true;
     }
 
     /// Entries per row before a merge.
@@ -421,6 +442,8 @@ impl Adwin {
                 self.totals.resize(self.totals.len() + cap, 0.0);
                 self.variances.resize(self.variances.len() + cap, 0.0);
             }
+            // rows i and i + 1 change
+            self.scratch.dirty = self.scratch.dirty.max(i + 1);
             let n = (1u64 << i) as f64;
             // n is a power of two: x·(1/n) is exactly x/n (both are x·2^-i correctly rounded)
             let inv_n = f64::from_bits((1023 - i as u64) << 52); // 2^-i, exact (i < 64)
@@ -459,6 +482,8 @@ impl Adwin {
 
     /// Drops the oldest histogram entry.
     fn delete_oldest(&mut self) {
+        // every prefix sum changes
+        self.scratch.stale = true;
         let cap = self.cap();
         let last = self.lens.len() - 1;
         let n = (1u64 << last) as f64;
@@ -498,46 +523,82 @@ impl Adwin {
             && var_w >= 0.0
             && c23.is_finite();
         if sane {
-            // Fast pass: prefix sums in river's order (one tight pass over each row's entries as
-            // contiguous slices, into scratch buffers), then an independent, vectorisable pass
-            // that clears each split point without division or square root (see
+            // Fast pass: river's prefix sums `u0` (one tight pass over the rows changed since the
+            // last scan, into scratch buffers; see `Scratch`), then an independent, vectorisable
+            // pass that clears each split point without division or square root (see
             // `no_cut_certain`). The newest entry is never a split point.
-            let consts = BoundConsts::new(mwl, c23, 2.0 * var_w * delta_prime, self.width);
+            let rows = self.lens.len();
             let splits = self.lens.iter().sum::<usize>().saturating_sub(1);
             let sc = &mut self.scratch;
             if sc.n0.len() < splits {
                 sc.n0.resize(splits, 0.0);
                 sc.u0.resize(splits, 0.0);
-                sc.u1.resize(splits, 0.0);
+                sc.a0.resize(splits, 0.0);
             }
-            let (b_n0, b_u0, b_u1) = (
+            // rows above `top` are unchanged since the buffers were written
+            let top = if sc.stale {
+                rows - 1
+            } else {
+                sc.dirty.min(rows - 1)
+            };
+            let kept = self.lens[top + 1..].iter().sum::<usize>().min(splits);
+            let (b_n0, b_u0, b_a0) = (
                 &mut sc.n0[..splits],
                 &mut sc.u0[..splits],
-                &mut sc.u1[..splits],
+                &mut sc.a0[..splits],
             );
-            let (mut n0, mut u0, mut u1) = (0.0_f64, 0.0_f64, self.total);
-            let rows = self.lens.len();
-            // entry size of the oldest row, halved per row (powers of two: exact)
-            let mut size = (1u64 << (rows - 1)) as f64;
-            let mut idx = 0usize;
-            for (i, (&len, &head)) in self.lens.iter().zip(&self.heads).enumerate().rev() {
+            let (mut n0, mut u0, mut a0) = match kept.checked_sub(1) {
+                Some(j) => (b_n0[j], b_u0[j], b_a0[j]),
+                None => (0.0, 0.0, 0.0),
+            };
+            // entry size of row `top`, halved per row (powers of two: exact)
+            let mut size = (1u64 << top) as f64;
+            let mut idx = kept;
+            let mut newest = 0.0_f64;
+            for (i, (&len, &head)) in self.lens[..=top]
+                .iter()
+                .zip(&self.heads[..=top])
+                .enumerate()
+                .rev()
+            {
                 let row = &self.totals[i * cap..(i + 1) * cap];
-                let len = if i == 0 { len.saturating_sub(1) } else { len };
+                let len = if i == 0 {
+                    if len > 0 {
+                        newest = row[(head + len - 1) & mask];
+                    }
+                    len.saturating_sub(1)
+                } else {
+                    len
+                };
                 for k in 0..len {
                     let t = row[(head + k) & mask];
                     n0 += size;
                     u0 += t;
-                    u1 -= t;
+                    a0 += t.abs();
                     if idx < splits {
                         b_n0[idx] = n0;
                         b_u0[idx] = u0;
-                        b_u1[idx] = u1;
+                        b_a0[idx] = a0;
                     }
                     idx += 1;
                 }
                 size *= 0.5;
             }
-            let (b_n0, b_u0, b_u1) = (&sc.n0[..splits], &sc.u0[..splits], &sc.u1[..splits]);
+            sc.dirty = 0;
+            sc.stale = false;
+            // `A ≥ Σ|t|` over all entries (a sum of nonnegative values: its rounding is below
+            // `(splits + 1)·u` relative)
+            let a_all = (a0 + newest.abs()) * (1.0 + 2.0 * (splits as f64 + 2.0) * f64::EPSILON);
+            let consts = BoundConsts::new(
+                mwl,
+                c23,
+                2.0 * var_w * delta_prime,
+                self.width,
+                self.total,
+                splits as f64,
+                a_all,
+            );
+            let (b_n0, b_u0) = (&sc.n0[..splits], &sc.u0[..splits]);
             // river tests only where `n0 ≥ mwl` and `n1 = W − n0 ≥ mwl`: a contiguous range
             // (`n0` increases), found from both ends (a few steps at most in practice)
             let lo = b_n0.iter().take_while(|&&n0| n0 < mwl).count();
@@ -548,8 +609,8 @@ impl Adwin {
                     .take_while(|&&n0| n0 > self.width - mwl)
                     .count();
             let mut all_clear = consts.finite;
-            for ((&n0, &u0), &u1) in b_n0[lo..hi].iter().zip(&b_u0[lo..hi]).zip(&b_u1[lo..hi]) {
-                all_clear &= no_cut_certain(n0, u0, u1, &consts);
+            for (&n0, &u0) in b_n0[lo..hi].iter().zip(&b_u0[lo..hi]) {
+                all_clear &= no_cut_certain(n0, u0, &consts);
             }
             if all_clear {
                 return false;
@@ -662,9 +723,11 @@ impl Adwin {
 /// (`BoundConsts::finite`); an overflowing first term or a NaN makes both comparisons false,
 /// i.e. "not certain", and the exact test runs.
 #[inline(always)]
-fn no_cut_certain(n0: f64, u0: f64, u1: f64, k: &BoundConsts) -> bool {
+fn no_cut_certain(n0: f64, u0: f64, k: &BoundConsts) -> bool {
     // river's n1 (all counts are exact integers below 2^53)
     let n1 = k.w - n0;
+    // river's u1, up to `E` (see `BoundConsts::e_w`)
+    let u1 = k.total - u0;
     // n0' and n1' (exact)
     let a = n0 - k.mwl1;
     let b = n1 - k.mwl1;
@@ -676,7 +739,7 @@ fn no_cut_certain(n0: f64, u0: f64, u1: f64, k: &BoundConsts) -> bool {
     let ab = a * b;
     let nn = n0 * n1;
     // ≥ (|D|·(1 + 1e-12) + 1e-15·S)·n0'·n1'·(1 + 1e-12)
-    let lhs = (d * k.up2 + k.abs_slack * sum) * ab;
+    let lhs = (d * k.up2 + k.abs_slack * sum + k.e_w) * ab;
     // ≤ c23·P·n0·n1·(1 − 1e-12)
     let r1 = k.c23p * nn;
     let l = lhs - r1;
@@ -688,9 +751,18 @@ fn no_cut_certain(n0: f64, u0: f64, u1: f64, k: &BoundConsts) -> bool {
 /// Per-scan constants of [`no_cut_certain`] (the margins folded in).
 #[derive(Debug, Clone, Copy)]
 struct BoundConsts {
-    /// `W` and `mwl − 1`.
+    /// `W`, `mwl − 1` and river's `total`.
     w: f64,
     mwl1: f64,
+    total: f64,
+    /// `1.01·E·W`: the split point's `u1` is taken as `fl(total − u0)` instead of river's
+    /// `fl(…fl(total − t_1)… − t_j)`. With `u0 = fl(…(t_1 + t_2)… + t_j)` (river's), the
+    /// standard bounds for recursive summation give `|u0 − Σt| ≤ (j − 1)·u·Σ|t|`,
+    /// `|river's u1 − (total − Σt)| ≤ j·u·(|total| + Σ|t|)` and one more rounding `u·|total − u0|`,
+    /// so the two `u1` differ by at most `E = (2·B + 4)·u·(|total| + A)·1.01` (`B` split points,
+    /// `A ≥ Σ|t|` over all entries). river's `D` then differs by at most `E·n0 ≤ E·W` and its `S`
+    /// as much, so adding `1.01·E·W` to `Up` keeps it an upper bound.
+    e_w: f64,
     /// `(1 + 1e-12)²·(1 + 1e-14)` and `1e-15·(1 + 1e-12)·(1 + 1e-14)`.
     up2: f64,
     abs_slack: f64,
@@ -704,7 +776,15 @@ struct BoundConsts {
 }
 
 impl BoundConsts {
-    fn new(mwl: f64, c23: f64, two_v_dp: f64, width: f64) -> Self {
+    fn new(
+        mwl: f64,
+        c23: f64,
+        two_v_dp: f64,
+        width: f64,
+        total: f64,
+        splits: f64,
+        a_all: f64,
+    ) -> Self {
         const K_UP: f64 = 1.0 + 1e-12;
         const K_DN: f64 = 1.0 - 1e-12;
         const F_UP: f64 = 1.0 + 1e-14;
@@ -714,10 +794,16 @@ impl BoundConsts {
         let tvdp = two_v_dp * (K_DN * K_DN) * p;
         let nn_max = (width * 0.5) * (width * 0.5);
         let ab_max = (p * 0.5) * (p * 0.5);
-        let finite = (nn_max * nn_max * (tvdp * ab_max)).is_finite() && (c23p * nn_max).is_finite();
+        let e = (2.0 * splits + 4.0) * (f64::EPSILON / 2.0) * (total.abs() + a_all) * 1.01;
+        let e_w = 1.01 * e * width;
+        let finite = (nn_max * nn_max * (tvdp * ab_max)).is_finite()
+            && (c23p * nn_max).is_finite()
+            && e_w.is_finite();
         Self {
             w: width,
             mwl1: mwl - 1.0,
+            total,
+            e_w,
             up2: K_UP * K_UP * F_UP,
             abs_slack: 1e-15 * K_UP * F_UP,
             c23p,
