@@ -1267,6 +1267,117 @@ mod tests {
         }
     }
 
+    /// River's prefix sums `n0`, `u0` and the magnitude sums `a0`, per split point in river's
+    /// order, computed from scratch.
+    fn full_pass(a: &Adwin) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+        let cap = a.cap();
+        let (mut n0, mut u0, mut a0) = (0.0_f64, 0.0_f64, 0.0_f64);
+        let (mut vn, mut vu, mut va) = (Vec::new(), Vec::new(), Vec::new());
+        for i in (0..a.lens.len()).rev() {
+            for k in 0..a.lens[i] {
+                let t = a.totals[i * cap + ((a.heads[i] + k) & (cap - 1))];
+                n0 += (1u64 << i) as f64;
+                u0 += t;
+                a0 += t.abs();
+                vn.push(n0);
+                vu.push(u0);
+                va.push(a0);
+            }
+        }
+        // the newest entry is not a split point
+        vn.pop();
+        vu.pop();
+        va.pop();
+        (vn, vu, va)
+    }
+
+    /// The scan's kept prefix sums (rows above `dirty`) are always those a full pass gives,
+    /// bit for bit, and right after a scan that found no cut all of them are.
+    #[test]
+    fn kept_prefix_sums_equal_a_full_pass() {
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        for (clock, mb, scale, offset) in [
+            (32, 5, 1.0, 0.0),
+            (1, 5, 1.0, 0.0),
+            (7, 2, 2.0, 3.0),
+            (32, 9, 1e6, 1e7),
+            (5, 3, 1.0, 0.0),
+        ] {
+            let p = AdwinParams {
+                clock,
+                max_buckets: mb,
+                ..AdwinParams::default()
+            };
+            let mut a = Adwin::new(p).unwrap();
+            let mut checked_full = 0;
+            for (i, x) in stream(9, 12_000, 6_000, 0.8 * scale, scale)
+                .into_iter()
+                .enumerate()
+            {
+                let scanned = (a.phase + 1 == p.clock) && a.width + 1.0 > f64::from(p.grace_period);
+                let drift = a.update(x + offset).unwrap().is_drift();
+                if a.scratch.stale {
+                    continue;
+                }
+                let (vn, vu, va) = full_pass(&a);
+                let kept = a.lens[(a.scratch.dirty + 1).min(a.lens.len())..]
+                    .iter()
+                    .sum::<usize>()
+                    .min(vn.len());
+                let upto = if scanned && !drift && a.scratch.dirty == 0 {
+                    checked_full += 1;
+                    vn.len()
+                } else {
+                    kept
+                };
+                assert_eq!(bits(&a.scratch.n0[..upto]), bits(&vn[..upto]), "n0 at {i}");
+                assert_eq!(bits(&a.scratch.u0[..upto]), bits(&vu[..upto]), "u0 at {i}");
+                assert_eq!(bits(&a.scratch.a0[..upto]), bits(&va[..upto]), "a0 at {i}");
+            }
+            assert!(
+                checked_full > 100,
+                "{checked_full} scans checked (clock {clock})"
+            );
+        }
+    }
+
+    /// Streams far from zero (where `u1 = total − u0` and river's `u1` differ the most), with
+    /// huge and tiny magnitudes: detections and state as the old implementation's.
+    #[test]
+    fn fast_scan_equals_old_implementation_off_centre_and_at_extreme_scales() {
+        for (clock, mb) in [(32, 5), (1, 5), (7, 2)] {
+            let p = AdwinParams {
+                clock,
+                max_buckets: mb,
+                ..AdwinParams::default()
+            };
+            for (offset, scale, shift) in [
+                (1e6, 1.0, 0.05),
+                (-3e9, 10.0, 1.0),
+                (1e12, 1e3, 30.0),
+                (0.0, 1e150, 1e150),
+                (0.0, 1e-150, 3e-151),
+                (5e300, 1e299, 1e299),
+            ] {
+                let xs: Vec<f64> = stream(21, 8_000, 4_000, shift, scale)
+                    .into_iter()
+                    .map(|x| x + offset)
+                    .collect();
+                compare(p, &xs);
+                let mut a = Adwin::new(p).unwrap();
+                let drifts = xs
+                    .iter()
+                    .filter(|&&x| a.update(x).unwrap().is_drift())
+                    .count();
+                // (values near 1e-150 never cut: ε has a term that does not scale with them;
+                // near 5e300 the total overflows)
+                if (1.0..1e200).contains(&scale) && offset.abs() < 1e300 {
+                    assert!(drifts > 0, "no cut at offset {offset}, scale {scale}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn fast_layout_equals_old_implementation_on_long_streams() {
         for (clock, mb) in [(32, 5), (1, 5), (7, 2), (32, 9)] {
