@@ -711,16 +711,18 @@ impl Adwin {
 ///   err by at most `3u·S/(n0·n1)`, `u = 2^-53`; forming `D` errs by at most `2u·S`);
 /// * `river's ε ≥ (1 − 1e-12)·(sqrt(2·v·δ'·P/(n0'·n1')) + c23·P/(n0'·n1'))`, `P = n0' + n1'`.
 ///
-/// Multiplying by `n0·n1·n0'·n1' > 0`, no cut is certain when
-/// `L = Up·n0'·n1'·(1 + 1e-12) − c23·P·n0·n1·(1 − 1e-12)` is negative, or
-/// `L² < (1 − 1e-12)²·(n0·n1)²·2·v·δ'·P·n0'·n1'`. The two terms of `L` are computed with
+/// `S` is bounded once per scan: `|u0| ≤ A` and `|u1| ≤ |total| + A` (`A ≥ Σ|t|` over all
+/// entries, its rounding included), so `S ≤ A·n1 + (|total| + A)·n0 ≤ (|total| + A)·W`, and
+/// `1e-15·S` is part of the constant `BoundConsts::e_w`. Multiplying by `n0·n1·n0'·n1' > 0`, no
+/// cut is certain when `L = Up·n0'·n1'·(1 + 1e-12) − c23·P·n0·n1·(1 − 1e-12)` is negative, or
+/// `L² < (1 − 1e-12)²·(n0·n1)²·2·v·δ'·P·n0'·n1'`, i.e. when `L·|L| < RHS` (`RHS ≥ 0`). The two terms of `L` are computed with
 /// their constants scaled by `1 + 1e-14` and `1 − 1e-14` (`BoundConsts`): each term is a
 /// product and sum of nonnegative values with at most 7 roundings (< 8u ≈ 9e-16 relative),
 /// so the computed first term is above the real one and the computed second below, and
 /// `l = fl(first − second)` has `l < 0 ⇒ L < 0` and, when `L ≥ 0`, `l ≥ L`. The `1e-12`
 /// margins cover the remaining roundings (< 20u) by orders of magnitude. The caller checks
 /// that the right-hand side and the second term cannot overflow at any split point
-/// (`BoundConsts::finite`); an overflowing first term or a NaN makes both comparisons false,
+/// (`BoundConsts::finite`); an overflowing first term or a NaN makes the comparison false,
 /// i.e. "not certain", and the exact test runs.
 #[inline(always)]
 fn no_cut_certain(n0: f64, u0: f64, k: &BoundConsts) -> bool {
@@ -731,21 +733,18 @@ fn no_cut_certain(n0: f64, u0: f64, k: &BoundConsts) -> bool {
     // n0' and n1' (exact)
     let a = n0 - k.mwl1;
     let b = n1 - k.mwl1;
-    // `|u0|·n1 = |u0·n1|` exactly (`n1 ≥ 0`, rounding is symmetric in sign): S from the
-    // products D needs
-    let (p0, p1) = (u0 * n1, u1 * n0);
-    let d = (p0 - p1).abs();
-    let sum = p0.abs() + p1.abs();
+    let d = (u0 * n1 - u1 * n0).abs();
     let ab = a * b;
     let nn = n0 * n1;
     // ≥ (|D|·(1 + 1e-12) + 1e-15·S)·n0'·n1'·(1 + 1e-12)
-    let lhs = (d * k.up2 + k.abs_slack * sum + k.e_w) * ab;
+    let lhs = (d * k.up2 + k.e_w) * ab;
     // ≤ c23·P·n0·n1·(1 − 1e-12)
     let r1 = k.c23p * nn;
     let l = lhs - r1;
     // = (n0·n1)²·2·v·δ'·P·n0'·n1'·(1 − 1e-12)²
     let rhs = nn * nn * (k.tvdp * ab);
-    (l < 0.0) | (l * l < rhs)
+    // `l < 0 || l² < rhs`, as one comparison
+    l * l.abs() < rhs
 }
 
 /// Per-scan constants of [`no_cut_certain`] (the margins folded in).
@@ -761,11 +760,12 @@ struct BoundConsts {
     /// `|river's u1 − (total − Σt)| ≤ j·u·(|total| + Σ|t|)` and one more rounding `u·|total − u0|`,
     /// so the two `u1` differ by at most `E = (2·B + 4)·u·(|total| + A)·1.01` (`B` split points,
     /// `A ≥ Σ|t|` over all entries). river's `D` then differs by at most `E·n0 ≤ E·W` and its `S`
-    /// as much, so adding `1.01·E·W` to `Up` keeps it an upper bound.
+    /// as much, so adding `1.01·E·W` to `Up` keeps it an upper bound. Plus the bound
+    /// `1e-15·(1 + 1e-12)·(|total| + A)·W·1.01 ≥ 1e-15·S·(1 + 1e-12)` (see [`no_cut_certain`]);
+    /// all scaled by `1 + 1e-14`.
     e_w: f64,
-    /// `(1 + 1e-12)²·(1 + 1e-14)` and `1e-15·(1 + 1e-12)·(1 + 1e-14)`.
+    /// `(1 + 1e-12)²·(1 + 1e-14)`.
     up2: f64,
-    abs_slack: f64,
     /// `c23·P·(1 − 1e-12)·(1 − 1e-14)` and `2·v·δ'·(1 − 1e-12)²·P`, `P = W − 2·(mwl − 1)`.
     c23p: f64,
     tvdp: f64,
@@ -795,7 +795,7 @@ impl BoundConsts {
         let nn_max = (width * 0.5) * (width * 0.5);
         let ab_max = (p * 0.5) * (p * 0.5);
         let e = (2.0 * splits + 4.0) * (f64::EPSILON / 2.0) * (total.abs() + a_all) * 1.01;
-        let e_w = 1.01 * e * width;
+        let e_w = (1.01 * e * width + 1e-15 * K_UP * (total.abs() + a_all) * width * 1.01) * F_UP;
         let finite = (nn_max * nn_max * (tvdp * ab_max)).is_finite()
             && (c23p * nn_max).is_finite()
             && e_w.is_finite();
@@ -805,7 +805,6 @@ impl BoundConsts {
             total,
             e_w,
             up2: K_UP * K_UP * F_UP,
-            abs_slack: 1e-15 * K_UP * F_UP,
             c23p,
             tvdp,
             finite,
