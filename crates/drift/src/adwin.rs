@@ -52,9 +52,11 @@ impl Default for AdwinParams {
 /// Layout (for speed; the arithmetic is river's, operation for operation): the exponential
 /// histogram rows are fixed-size ring buffers in two flat arrays (no shifting or allocation
 /// when buckets merge), the clock is a counter (no integer division per update), and the cut
-/// scan first forms the prefix sums `n0, n1, u0, u1` in river's order while proving "no cut" at
-/// each split point with multiplications only and a rigorous floating-point error margin. Only
-/// if some split point is not cleared that way does river's exact test run (in river's order).
+/// scan first forms river's prefix sums `n0, u0` (recomputing only the rows that changed since
+/// the last scan; `n1 = W − n0` exactly, and `u1` is taken as `total − u0` within a proven
+/// bound of river's value), then proves "no cut" at each split point with multiplications only
+/// and a rigorous floating-point error margin. Only if some split point is not cleared that way
+/// does river's exact test run (in river's order).
 /// A cut always drops the oldest entry, so only "is there any cut" matters, and the result is
 /// bit-for-bit river's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
