@@ -628,7 +628,11 @@ mod tests {
         v.extend(x.p.map(|(a, b)| [a, b]).into_iter().flatten());
         v.extend(x.ov.iter().flatten());
         v.extend(x.dq.iter().map(|&(_, f)| f));
-        v.extend(x.t.map(|(a, b, c)| [a, b, f64::from(u8::from(c))]).into_iter().flatten());
+        v.extend(
+            x.t.map(|(a, b, c)| [a, b, f64::from(u8::from(c))])
+                .into_iter()
+                .flatten(),
+        );
         v.push(x.plain);
         let mut b: Vec<u64> = v.into_iter().map(f64::to_bits).collect();
         b.extend(x.dq.iter().map(|&(i, _)| i));
@@ -682,7 +686,10 @@ mod tests {
             }
         }
         // finite values are written exactly as a plain f64 field writes them
-        assert!(json.contains("\"plain\":0.1") && json.contains("[1.5,"), "{json}");
+        assert!(
+            json.contains("\"plain\":0.1") && json.contains("[1.5,"),
+            "{json}"
+        );
         // integers and other spellings are accepted; junk and wrong lengths are refused
         let w: Strict = serde_json::from_str(
             &json
@@ -691,7 +698,9 @@ mod tests {
         )
         .unwrap();
         assert!(w.a == -3.0 && w.q[0] == f64::INFINITY);
-        assert!(serde_json::from_str::<Strict>(&json.replace("\"a\":\"NaN\"", "\"a\":\"x\"")).is_err());
+        assert!(
+            serde_json::from_str::<Strict>(&json.replace("\"a\":\"NaN\"", "\"a\":\"x\"")).is_err()
+        );
         assert!(
             serde_json::from_str::<Strict>(&json.replace("\"r\":[\"-inf\",", "\"r\":[")).is_err()
         );

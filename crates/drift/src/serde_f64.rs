@@ -12,8 +12,7 @@
 
 pub(crate) use aaiti_core::serde_f64::lenient::array as array3;
 pub(crate) use aaiti_core::serde_f64::lenient::{
-    deserialize, null_inf, null_neg_inf, option, option_pair, option_vec, serialize, vec,
-    vec_deque,
+    deserialize, null_inf, null_neg_inf, option, option_pair, option_vec, serialize, vec, vec_deque,
 };
 
 #[cfg(test)]
