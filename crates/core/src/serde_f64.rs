@@ -538,7 +538,8 @@ pub mod nested {
 /// The same format, but `null` (what a plain `f64` field wrote for NaN and ±∞) reads as a
 /// value chosen by the field instead of failing: for crates whose existing checkpoints were
 /// written that way and must keep loading (`null` reads as NaN here and in the container
-/// submodules, as ±∞ in [`null_inf`] / [`null_neg_inf`]).
+/// submodules, as ±∞ in [`null_inf`](lenient::null_inf) and
+/// [`null_neg_inf`](lenient::null_neg_inf)).
 pub mod lenient {
     use serde::Deserializer;
 
