@@ -67,6 +67,7 @@ mod error;
 mod parquet_io;
 mod quality;
 mod resample;
+pub mod serde_f64;
 mod timeframe;
 
 pub use crate::bars::{Bar, Bars, Ohlcv};

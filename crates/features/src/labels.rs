@@ -55,6 +55,7 @@ impl ReturnKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Labels {
     name: String,
+    #[serde(with = "aaiti_core::serde_f64::vec")]
     values: Vec<f64>,
     end_index: Vec<Option<usize>>,
     end_time: Vec<Option<DateTime<Utc>>>,
@@ -291,8 +292,10 @@ pub struct TripleBarrierLabels {
     /// The barrier that ended each label (`None` when unknown).
     pub barrier: Vec<Option<Barrier>>,
     /// Log return from `close[t]` to the close at the end bar (NaN when unknown).
+    #[serde(with = "aaiti_core::serde_f64::vec")]
     pub end_return: Vec<f64>,
     /// `σ_t` (NaN for the first `vol_window` bars, which get no label).
+    #[serde(with = "aaiti_core::serde_f64::vec")]
     pub volatility: Vec<f64>,
 }
 

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// The last `cap` values pushed, newest first through [`Ring::back`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Ring {
+    #[serde(with = "aaiti_core::serde_f64::vec")]
     buf: Vec<f64>,
     /// Index of the next write.
     head: usize,

@@ -23,9 +23,12 @@ pub(crate) struct VarCore {
     period: usize,
     ring: Ring,
     n: usize,
+    #[serde(with = "aaiti_core::serde_f64")]
     total1: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     total2: f64,
     #[serde(default)]
+    #[serde(with = "aaiti_core::serde_f64")]
     shift: f64,
     /// Outputs left until the next exact re-computation (0: recompute now).
     #[serde(default)]
@@ -277,6 +280,7 @@ fn var_block(t1: &[f64], t2: &[f64], pf: f64, var: &mut [f64]) -> usize {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Var {
     price: PriceField,
+    #[serde(with = "aaiti_core::serde_f64")]
     nbdev: f64,
     core: VarCore,
 }
@@ -326,6 +330,7 @@ impl Indicator for Var {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StdDev {
     price: PriceField,
+    #[serde(with = "aaiti_core::serde_f64")]
     nbdev: f64,
     core: VarCore,
 }
@@ -416,8 +421,10 @@ pub struct LinearReg {
     period: usize,
     ring: Ring,
     #[serde(default)]
+    #[serde(with = "aaiti_core::serde_f64")]
     sum_y: f64,
     #[serde(default)]
+    #[serde(with = "aaiti_core::serde_f64")]
     sum_xy: f64,
     /// Outputs left until the next exact re-computation (0: recompute now).
     #[serde(default)]
@@ -655,10 +662,15 @@ pub struct Correl {
     rx: Ring,
     ry: Ring,
     n: usize,
+    #[serde(with = "aaiti_core::serde_f64")]
     sx: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     sy: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     sxx: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     syy: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     sxy: f64,
 }
 
@@ -808,13 +820,19 @@ pub struct Beta {
     price1: PriceField,
     period: usize,
     t: usize,
+    #[serde(with = "aaiti_core::serde_f64")]
     last_x: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     last_y: f64,
     rx: Ring,
     ry: Ring,
+    #[serde(with = "aaiti_core::serde_f64")]
     sxx: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     sx: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     sxy: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     sy: f64,
 }
 

@@ -150,6 +150,7 @@ fn natr_of(atr: f64, close: f64) -> f64 {
 /// TRANGE: true range (TA-Lib `TRANGE`; lookback 1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct TRange {
+    #[serde(default, with = "aaiti_core::serde_f64::option")]
     prev_close: Option<f64>,
 }
 
@@ -193,7 +194,9 @@ pub(crate) struct AtrCore {
     pub(crate) period: usize,
     tr: TRange,
     n: usize,
+    #[serde(with = "aaiti_core::serde_f64")]
     sum: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     prev: f64,
 }
 

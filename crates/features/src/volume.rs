@@ -141,6 +141,7 @@ fn signed_volume(x: f64, px: f64, v: f64) -> f64 {
 /// AD: Chaikin accumulation/distribution line, cumulative from the first bar (TA-Lib `AD`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Ad {
+    #[serde(with = "aaiti_core::serde_f64")]
     ad: f64,
 }
 
@@ -183,8 +184,11 @@ pub struct AdOsc {
     fast: usize,
     slow: usize,
     t: usize,
+    #[serde(with = "aaiti_core::serde_f64")]
     ad: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     fast_ema: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     slow_ema: f64,
 }
 
@@ -266,6 +270,7 @@ impl Indicator for AdOsc {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Obv {
     price: PriceField,
+    #[serde(default, with = "aaiti_core::serde_f64::option_pair")]
     prev: Option<(f64, f64)>,
 }
 

@@ -14,7 +14,9 @@ use crate::momentum::util::Extreme;
 pub(crate) struct MinMaxWindow {
     n: usize,
     t: u64,
+    #[serde(with = "aaiti_core::serde_f64::nested")]
     maxq: VecDeque<(u64, f64)>,
+    #[serde(with = "aaiti_core::serde_f64::nested")]
     minq: VecDeque<(u64, f64)>,
 }
 

@@ -15,11 +15,17 @@ const B: f64 = 0.5769;
 /// One Hilbert transform line (TA-Lib's `HILBERT_VARIABLES` for odd and even bars).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct Hilbert {
+    #[serde(with = "aaiti_core::serde_f64::array")]
     odd: [f64; 3],
+    #[serde(with = "aaiti_core::serde_f64::array")]
     even: [f64; 3],
+    #[serde(with = "aaiti_core::serde_f64")]
     prev_odd: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     prev_even: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     prev_in_odd: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     prev_in_even: f64,
 }
 
@@ -71,27 +77,43 @@ pub(crate) struct HtStep {
 pub(crate) struct HtCore {
     warmup: usize,
     n: usize,
+    #[serde(with = "aaiti_core::serde_f64::array")]
     last: [f64; 4],
+    #[serde(with = "aaiti_core::serde_f64")]
     sub: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     sum: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     trailing: f64,
     hidx: usize,
     det: Hilbert,
     q1h: Hilbert,
     jih: Hilbert,
     jqh: Hilbert,
+    #[serde(with = "aaiti_core::serde_f64")]
     i1_odd_prev2: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     i1_odd_prev3: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     i1_even_prev2: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     i1_even_prev3: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     pub(crate) period: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     prev_q2: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     prev_i2: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     re: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     im: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     pub(crate) smooth_period: f64,
     /// Homodyne I2/Q2 of the last step (MAMA updates the period after its own output).
+    #[serde(with = "aaiti_core::serde_f64")]
     i2: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     q2: f64,
 }
 

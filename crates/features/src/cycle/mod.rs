@@ -31,20 +31,32 @@ const SMOOTH_PRICE: usize = 50;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct PhaseCore {
     ht: HtCore,
+    #[serde(with = "aaiti_core::serde_f64::vec")]
     smooth_price: Vec<f64>,
     sp_idx: usize,
     /// The last 50 raw inputs (the trendline averages raw prices).
+    #[serde(with = "aaiti_core::serde_f64::vec")]
     raw: Vec<f64>,
     raw_idx: usize,
+    #[serde(with = "aaiti_core::serde_f64")]
     dc_phase: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     prev_dc_phase: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     sine: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     lead_sine: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     prev_sine: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     prev_lead_sine: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     i_trend1: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     i_trend2: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     i_trend3: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     trendline: f64,
     days_in_trend: i64,
     trend: i32,
@@ -416,11 +428,16 @@ crate::indicator_output! {
 /// The MAMA recursion (shared by [`Mama`] and the `matype = 7` MA core).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct MamaCore {
+    #[serde(with = "aaiti_core::serde_f64")]
     fast: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     slow: f64,
     ht: HtCore,
+    #[serde(with = "aaiti_core::serde_f64")]
     prev_phase: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     mama: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     fama: f64,
 }
 

@@ -55,15 +55,24 @@ enum Phase {
 struct DmCore {
     period: usize,
     n: usize,
+    #[serde(with = "aaiti_core::serde_f64")]
     prev_high: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     prev_low: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     prev_close: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     plus_dm: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     minus_dm: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     tr: f64,
     /// Last one-bar values (for period 1).
+    #[serde(with = "aaiti_core::serde_f64")]
     last_p: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     last_m: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     last_tr: f64,
 }
 
@@ -329,6 +338,7 @@ di_indicator!(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dx {
     core: DmCore,
+    #[serde(with = "aaiti_core::serde_f64")]
     last: f64,
 }
 
@@ -379,7 +389,9 @@ impl Indicator for Dx {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Adx {
     core: DmCore,
+    #[serde(with = "aaiti_core::serde_f64")]
     sum_dx: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     adx: f64,
 }
 
@@ -476,6 +488,7 @@ impl Indicator for Adx {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Adxr {
     adx: Adx,
+    #[serde(with = "aaiti_core::serde_f64::vec")]
     hist: Vec<f64>,
     head: usize,
     count: usize,

@@ -33,15 +33,23 @@ struct MacdCore {
     fast: usize,
     slow: usize,
     signal: usize,
+    #[serde(with = "aaiti_core::serde_f64")]
     fast_k: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     slow_k: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     signal_k: f64,
     n: usize,
+    #[serde(with = "aaiti_core::serde_f64")]
     fast_sum: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     slow_sum: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     prev_fast: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     prev_slow: f64,
     sig_n: usize,
+    #[serde(with = "aaiti_core::serde_f64")]
     prev_signal: f64,
 }
 
@@ -687,8 +695,10 @@ impl Indicator for Ppo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct FusedEma {
     period: usize,
+    #[serde(with = "aaiti_core::serde_f64")]
     k: f64,
     n: usize,
+    #[serde(with = "aaiti_core::serde_f64")]
     v: f64,
 }
 
@@ -731,6 +741,7 @@ pub struct Trix {
     price: PriceField,
     period: usize,
     e: [FusedEma; 3],
+    #[serde(default, with = "aaiti_core::serde_f64::option")]
     prev: Option<f64>,
 }
 

@@ -11,6 +11,7 @@ use crate::indicator::{Columns, Indicator, PriceField};
 /// The last `period + 1` values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Lag {
+    #[serde(with = "aaiti_core::serde_f64::vec")]
     buf: Vec<f64>,
     head: usize,
     count: usize,

@@ -71,10 +71,12 @@ pub(crate) struct Extreme {
     window: usize,
     max: bool,
     /// The last `window` values; slot `pos` holds the newest.
+    #[serde(with = "aaiti_core::serde_f64::vec")]
     buf: Vec<f64>,
     pos: usize,
     /// Index and value of the current extreme (valid once `seen > 0`).
     best_idx: u64,
+    #[serde(with = "aaiti_core::serde_f64")]
     best: f64,
     seen: u64,
 }
@@ -195,6 +197,7 @@ impl Extreme {
 /// as TA-Lib's loops do (so even the rounding of the sums matches).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct CircBuf {
+    #[serde(with = "aaiti_core::serde_f64::vec")]
     pub(crate) buf: Vec<f64>,
     pub(crate) idx: usize,
 }

@@ -18,8 +18,11 @@ struct GainLoss {
     /// RSI multiplies by `1 / period`; CMO divides by `period` (TA-Lib 0.8.1 differs here).
     recip: bool,
     n: usize,
+    #[serde(with = "aaiti_core::serde_f64")]
     prev: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     gain: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     loss: f64,
 }
 

@@ -36,6 +36,7 @@ struct AroonCore {
     /// `100 / period`, kept so that `update` does not divide each bar (0 in a state saved
     /// without it: then computed each bar).
     #[serde(default)]
+    #[serde(with = "aaiti_core::serde_f64")]
     factor: f64,
 }
 
@@ -47,6 +48,7 @@ struct AroonRepr {
     period: usize,
     win: Option<HiLoWindow<true>>,
     #[serde(default)]
+    #[serde(with = "aaiti_core::serde_f64")]
     factor: f64,
     t: Option<u64>,
     hi: Option<Extreme>,
@@ -391,6 +393,7 @@ pub struct Cci {
     /// this bar are unchanged, so the mean's sum restarts from `pre[r − 1]`: the same
     /// additions in the same order, about half of them.
     #[serde(default)]
+    #[serde(with = "aaiti_core::serde_f64::vec")]
     pre: Vec<f64>,
 }
 
@@ -621,10 +624,13 @@ fn cci_bar(tp: &[f64], t: usize, p: usize) -> f64 {
 pub struct Mfi {
     period: usize,
     n: usize,
+    #[serde(with = "aaiti_core::serde_f64")]
     prev: f64,
     pos: CircBuf,
     neg: CircBuf,
+    #[serde(with = "aaiti_core::serde_f64")]
     pos_sum: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     neg_sum: f64,
 }
 
@@ -794,12 +800,17 @@ pub struct UltOsc {
     /// Sorted shortest first.
     sorted: [usize; 3],
     n: usize,
+    #[serde(with = "aaiti_core::serde_f64")]
     prev_close: f64,
     /// Buying pressure and true range of the last `longest` bars.
+    #[serde(with = "aaiti_core::serde_f64::vec")]
     bp: Vec<f64>,
+    #[serde(with = "aaiti_core::serde_f64::vec")]
     tr: Vec<f64>,
     head: usize,
+    #[serde(with = "aaiti_core::serde_f64::array")]
     a: [f64; 3],
+    #[serde(with = "aaiti_core::serde_f64::array")]
     b: [f64; 3],
 }
 

@@ -112,6 +112,7 @@ pub(crate) struct SmaCore {
     period: usize,
     ring: Ring,
     n: usize,
+    #[serde(with = "aaiti_core::serde_f64")]
     sum: f64,
 }
 
@@ -184,9 +185,12 @@ impl ScalarBatch for SmaCore {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct EmaCore {
     period: usize,
+    #[serde(with = "aaiti_core::serde_f64")]
     k: f64,
     n: usize,
+    #[serde(with = "aaiti_core::serde_f64")]
     sum: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     prev: f64,
 }
 
@@ -317,8 +321,11 @@ pub(crate) struct WmaCore {
     period: usize,
     ring: Ring,
     n: usize,
+    #[serde(with = "aaiti_core::serde_f64")]
     sub: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     sum: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     trailing: f64,
     /// Outputs left until the next direct re-computation.
     #[serde(default)]
@@ -491,9 +498,13 @@ pub(crate) struct TrimaCore {
     period: usize,
     ring: Ring,
     n: usize,
+    #[serde(with = "aaiti_core::serde_f64")]
     num: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     sub: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     add: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     factor: f64,
 }
 
@@ -601,8 +612,11 @@ pub(crate) struct KamaCore {
     period: usize,
     ring: Ring,
     t: usize,
+    #[serde(with = "aaiti_core::serde_f64")]
     sum_roc: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     prev: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     trailing: f64,
     /// Consecutive exactly-zero one-bar changes up to the newest bar.
     #[serde(default)]
@@ -727,7 +741,9 @@ impl KamaCore {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct T3Stage {
     n: usize,
+    #[serde(with = "aaiti_core::serde_f64")]
     sum: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     e: f64,
 }
 
@@ -757,11 +773,14 @@ impl T3Stage {
 #[serde(from = "T3State", into = "T3State")]
 pub(crate) struct T3Core {
     period: usize,
+    #[serde(with = "aaiti_core::serde_f64")]
     vfactor: f64,
     stages: [T3Stage; 6],
     /// `k = 2 / (period + 1)` and `1 - k`.
+    #[serde(with = "aaiti_core::serde_f64::array")]
     k: [f64; 2],
     /// `c1, c2, c3, c4` of the output.
+    #[serde(with = "aaiti_core::serde_f64::array")]
     c: [f64; 4],
 }
 
@@ -769,6 +788,7 @@ pub(crate) struct T3Core {
 #[derive(Serialize, Deserialize)]
 struct T3State {
     period: usize,
+    #[serde(with = "aaiti_core::serde_f64")]
     vfactor: f64,
     stages: [T3Stage; 6],
 }

@@ -261,6 +261,7 @@ enum BandDev {
         period: usize,
         ring: crate::ring::Ring,
         n: usize,
+        #[serde(with = "aaiti_core::serde_f64")]
         total2: f64,
     },
     /// Other MA types: population standard deviation (TA_STDDEV with nbdev 1).
@@ -272,7 +273,9 @@ enum BandDev {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bbands {
     price: PriceField,
+    #[serde(with = "aaiti_core::serde_f64")]
     nbdevup: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     nbdevdn: f64,
     ma: MaCore,
     dev: BandDev,

@@ -17,7 +17,9 @@ use crate::window::MinMaxWindow;
 /// is zero the division gives NaN (0/0), as TA-Lib's does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Vwap {
+    #[serde(with = "aaiti_core::serde_f64")]
     pv: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     v: f64,
 }
 
@@ -54,6 +56,7 @@ impl Indicator for Vwap {
 pub struct Kc {
     period: usize,
     atr_period: usize,
+    #[serde(with = "aaiti_core::serde_f64")]
     nbdev: f64,
     t: usize,
     ema: EmaCore,
@@ -176,9 +179,12 @@ crate::indicator_output!(
 /// starts in an up-trend).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Supertrend {
+    #[serde(with = "aaiti_core::serde_f64")]
     multiplier: f64,
     atr: AtrCore,
+    #[serde(default, with = "aaiti_core::serde_f64::option")]
     prev_close: Option<f64>,
+    #[serde(default, with = "aaiti_core::serde_f64::nested")]
     state: Option<(f64, f64, bool)>,
 }
 

@@ -25,24 +25,38 @@ fn hl_bar(high: f64, low: f64) -> Bar {
 struct SarState {
     t: usize,
     is_long: bool,
+    #[serde(with = "aaiti_core::serde_f64")]
     sar: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     ep: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     af_long: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     af_short: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     new_high: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     new_low: f64,
 }
 
 /// Parameters of SAREXT (SAR uses the same machinery with symmetric accelerations).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 struct SarParams {
+    #[serde(with = "aaiti_core::serde_f64")]
     start: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     offset: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     init_long: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     acc_long: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     max_long: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     init_short: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     acc_short: f64,
+    #[serde(with = "aaiti_core::serde_f64")]
     max_short: f64,
     /// SAREXT reports short positions as negative values.
     signed: bool,
