@@ -116,41 +116,89 @@ fn pow2_floor(w: usize) -> usize {
     1 << (usize::BITS - 1 - w.leading_zeros())
 }
 
-/// Doubling passes: leaves in `a` the newest extreme of every window of `s` values of `x`
-/// (`a[j]` for `x[j .. j + s]`), `s` the largest power of two `<= w`, and returns whether
-/// `x[1..]` holds a NaN. Windows of `2s` values combine two windows of `s`
-/// (`m2s[j] = pick(ms[j], ms[j + s])`); each pass keeps the newer value on ties.
+/// Whether `x` holds a NaN (no early exit: one vectorised pass).
 #[inline(always)]
-fn levels<const MAX: bool>(x: &[f64], w: usize, a: &mut Vec<f64>, b: &mut Vec<f64>) -> bool {
-    a.clear();
-    if w < 2 {
-        a.extend_from_slice(x);
-        return x
-            .iter()
-            .skip(1)
-            .fold(0u64, |acc, v| acc | u64::from(v.is_nan()))
-            != 0;
+fn any_nan(x: &[f64]) -> bool {
+    x.iter().fold(0u64, |acc, v| acc | u64::from(v.is_nan())) != 0
+}
+
+/// Leaves in `a` the newest maximum of every window of `q` values of `hi` (`a[j]` for
+/// `hi[j .. j + q]`, `q` a power of two or 0 for single values) and in `b` the newest minimum
+/// of `lo`'s (the `k` windows of both, `hi` and `lo` having `k + q − 1` values), and returns
+/// whether `hi[1..]` or `lo[1..]` (all of them when `q < 2`) holds a NaN.
+///
+/// Windows of 2 and 4 values are read straight from the values (both sides in one loop,
+/// the NaN test included), longer ones double them (`m2s[j] = pick(ms[j], ms[j + s])`); every
+/// step keeps the newer value on ties. `sc` = `[a, b, spare, spare]`, resized (not cleared),
+/// so that chunks of equal length write the scratch without refilling it first.
+#[inline(always)]
+fn half_levels(hi: &[f64], lo: &[f64], q: usize, sc: &mut [Vec<f64>; 4]) -> bool {
+    let [ha, la, hb, lb] = sc;
+    let m = hi.len().min(lo.len());
+    let (hi, lo) = (hi.get(..m).unwrap_or(&[]), lo.get(..m).unwrap_or(&[]));
+    if q < 2 {
+        ha.clear();
+        ha.extend_from_slice(hi);
+        la.clear();
+        la.extend_from_slice(lo);
+        // All of them: with `w = 1` chunks do not overlap, so no other chunk saw `x[0]`.
+        return any_nan(hi) | any_nan(lo);
     }
     let mut nan = 0u64;
-    a.extend(x.iter().zip(x.iter().skip(1)).map(|(&o, &n)| {
-        nan |= u64::from(n.is_nan());
-        pick::<MAX>(o, n)
-    }));
-    let mut s = 2;
-    while 2 * s <= w {
-        b.clear();
-        b.extend(
-            a.iter()
-                .zip(a.iter().skip(s))
-                .map(|(&o, &n)| pick::<MAX>(o, n)),
-        );
-        std::mem::swap(a, b);
+    let mut s = if q < 4 {
+        let k = m.saturating_sub(1);
+        ha.resize(k, 0.0);
+        la.resize(k, 0.0);
+        let (h0, h1) = (hi.get(..k).unwrap_or(&[]), hi.get(1..).unwrap_or(&[]));
+        let (l0, l1) = (lo.get(..k).unwrap_or(&[]), lo.get(1..).unwrap_or(&[]));
+        let dst = ha.iter_mut().zip(la.iter_mut());
+        for ((a, b), ((&h0, &h1), (&l0, &l1))) in dst.zip(h0.iter().zip(h1).zip(l0.iter().zip(l1)))
+        {
+            nan |= u64::from(h1.is_nan() | l1.is_nan());
+            *a = newer_max(h0, h1);
+            *b = newer_min(l0, l1);
+        }
+        2
+    } else {
+        let k = m.saturating_sub(3);
+        ha.resize(k, 0.0);
+        la.resize(k, 0.0);
+        // `x[1]` and `x[2]`; the loop tests `x[3..]`.
+        let head = |x: &[f64]| any_nan(x.get(1..3.min(x.len())).unwrap_or(&[]));
+        nan |= u64::from(head(hi) | head(lo));
+        let at = |x, o| span(x, o, o + k);
+        let (h0, h1, h2, h3) = (at(hi, 0), at(hi, 1), at(hi, 2), at(hi, 3));
+        let (l0, l1, l2, l3) = (at(lo, 0), at(lo, 1), at(lo, 2), at(lo, 3));
+        let hs = h0.iter().zip(h1).zip(h2.iter().zip(h3));
+        let ls = l0.iter().zip(l1).zip(l2.iter().zip(l3));
+        let dst = ha.iter_mut().zip(la.iter_mut());
+        for ((a, b), (((&h0, &h1), (&h2, &h3)), ((&l0, &l1), (&l2, &l3)))) in dst.zip(hs.zip(ls)) {
+            nan |= u64::from(h3.is_nan() | l3.is_nan());
+            *a = newer_max(newer_max(h0, h1), newer_max(h2, h3));
+            *b = newer_min(newer_min(l0, l1), newer_min(l2, l3));
+        }
+        4
+    };
+    while s < q {
+        let k = ha.len().min(la.len()).saturating_sub(s);
+        hb.resize(k, 0.0);
+        lb.resize(k, 0.0);
+        let hs = ha.iter().zip(ha.get(s..).unwrap_or(&[]));
+        let ls = la.iter().zip(la.get(s..).unwrap_or(&[]));
+        let dst = hb.iter_mut().zip(lb.iter_mut());
+        for ((a, b), ((&h0, &h1), (&l0, &l1))) in dst.zip(hs.zip(ls)) {
+            *a = newer_max(h0, h1);
+            *b = newer_min(l0, l1);
+        }
+        std::mem::swap(ha, hb);
+        std::mem::swap(la, lb);
         s *= 2;
     }
     nan != 0
 }
 
-/// Like [`levels`], also leaving in `d` the offset (an exact small float) of each window's
+/// Like [`half_levels`] for one side and windows of `s` (the largest power of two
+/// `<= w`), also leaving in `d` the offset (an exact small float) of each window's
 /// newest extreme from the window's first value. `sc` = `[values, spare, offsets, spare]`.
 #[inline(always)]
 fn arg_levels<const MAX: bool>(x: &[f64], w: usize, sc: &mut [Vec<f64>; 4]) -> bool {
@@ -200,26 +248,51 @@ fn arg_levels<const MAX: bool>(x: &[f64], w: usize, sc: &mut [Vec<f64>; 4]) -> b
     nan != 0
 }
 
-/// One chunk of windows of [`max_min_chunks`]: the extremes of every window of `s` values
-/// (`s` the largest power of two `<= w`), which [`Extremes::iter`] combines in pairs.
+/// One chunk of windows of [`max_min_chunks`]: the extremes of every window of `q` values
+/// (half the largest power of two `s <= w`), which [`Extremes::iter`] combines.
 #[derive(Debug)]
 pub(crate) struct Extremes<'a> {
     hi: &'a [f64],
     lo: &'a [f64],
+    /// `q = s / 2` (0 for `w = 1`).
+    q: usize,
+    /// `w − s`.
     shift: usize,
 }
 
 impl Extremes<'_> {
     /// `(highest high, lowest low)` of each window of the chunk, oldest first: the newest
-    /// extreme of two overlapping power-of-two windows.
+    /// extreme of two overlapping windows of `s` values, each the newest extreme of two
+    /// windows of `q` (the passes' last doubling, done here without storing it).
     #[inline(always)]
     pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = (f64, f64)> + '_ {
-        let sh = self.shift;
-        let hi = self.hi.iter().zip(self.hi.iter().skip(sh));
-        let lo = self.lo.iter().zip(self.lo.iter().skip(sh));
-        hi.zip(lo)
-            .map(|((&h0, &h1), (&l0, &l1))| (newer_max(h0, h1), newer_min(l0, l1)))
+        let (q, sh) = (self.q, self.shift);
+        four(self.hi, q, sh).zip(four(self.lo, q, sh)).map(
+            |(((&h0, &h1), (&h2, &h3)), ((&l0, &l1), (&l2, &l3)))| {
+                (
+                    newer_max(newer_max(h0, h1), newer_max(h2, h3)),
+                    newer_min(newer_min(l0, l1), newer_min(l2, l3)),
+                )
+            },
+        )
     }
+}
+
+/// `x[j]`, `x[j + q]`, `x[j + sh]`, `x[j + sh + q]` for every `j` they all exist.
+#[inline(always)]
+fn four(
+    x: &[f64],
+    q: usize,
+    sh: usize,
+) -> impl ExactSizeIterator<Item = ((&f64, &f64), (&f64, &f64))> {
+    let at = |o: usize| x.get(o..).unwrap_or(&[]).iter();
+    at(0).zip(at(q)).zip(at(sh).zip(at(sh + q)))
+}
+
+/// `x[a..b]`, or an empty slice when out of range.
+#[inline(always)]
+fn span(x: &[f64], a: usize, b: usize) -> &[f64] {
+    x.get(a..b).unwrap_or(&[])
 }
 
 /// One chunk of windows of [`argmax_argmin_chunks`] (see [`Extremes`]).
@@ -282,22 +355,23 @@ pub(crate) fn max_min_chunks(
         return false;
     }
     let chunk = CHUNK.max(4 * w);
-    let shift = w - pow2_floor(w);
+    let s = pow2_floor(w);
+    let (q, shift) = (s / 2, w - s);
     let mut sc: [Vec<f64>; 4] = Default::default();
     let mut first = w - 1;
     while first < n {
         let end = (first + chunk).min(n);
-        let [ha, hb, la, lb] = &mut sc;
-        let nan_h = levels::<true>(segment(hi, first, w, end), w, ha, hb);
-        let nan_l = levels::<false>(segment(lo, first, w, end), w, la, lb);
-        if nan_h || nan_l {
+        let (h, l) = (segment(hi, first, w, end), segment(lo, first, w, end));
+        if half_levels(h, l, q, &mut sc) {
             return false;
         }
+        let [ha, la, ..] = &sc;
         f(
             first,
             &Extremes {
                 hi: ha,
                 lo: la,
+                q,
                 shift,
             },
         );
@@ -743,6 +817,34 @@ mod tests {
             if ARG {
                 assert_eq!(ha, rha, "argmax w={w} t={t}");
                 assert_eq!(la, rla, "argmin w={w} t={t}");
+            }
+        }
+    }
+
+    /// The batch extremes refuse (for the fold to take over) a NaN anywhere in either
+    /// column, the first values of the first chunk (read outside the passes' loops)
+    /// and the chunk borders included; without one they run every chunk.
+    #[test]
+    fn max_min_chunks_refuse_every_nan() {
+        for w in [1, 2, 3, 4, 5, 7, 8, 9, 14, 16, 17, 40] {
+            for n in [w, w + 1, w + 3, 250, 420] {
+                let (hi, lo) = (vec![1.0; n], vec![0.0; n]);
+                let mut rows = 0;
+                assert!(super::max_min_chunks(&hi, &lo, w, |_, c| rows += c.iter().len()));
+                assert_eq!(rows, n + 1 - w, "w={w} n={n}");
+                for at in 0..n {
+                    for side in 0..2 {
+                        let (mut h, mut l) = (hi.clone(), lo.clone());
+                        let col = if side == 0 { &mut h } else { &mut l };
+                        if let Some(v) = col.get_mut(at) {
+                            *v = f64::NAN;
+                        }
+                        assert!(
+                            !super::max_min_chunks(&h, &l, w, |_, _| {}),
+                            "w={w} n={n} NaN at {at} (side {side})"
+                        );
+                    }
+                }
             }
         }
     }

@@ -418,9 +418,88 @@ impl Indicator for Cci {
     fn lookback(&self) -> usize {
         self.period - 1
     }
+    /// The steady state (window full, prefix sums in place) inlines into a caller's loop:
+    /// the reference step's operations for that case (`Cci::update_ref`), in the same
+    /// order, with the slot written and the ring advanced before the sums (nothing after
+    /// the deviation sum waits for it, so successive bars' sums overlap) and the mean's sum
+    /// taking the new slot from the register. The warm-up, the first output and states
+    /// saved without prefix sums run out of line on the state taken by value.
     #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         let last = (bar.high + bar.low + bar.close) / 3.0;
+        let n = self.n.saturating_add(1);
+        let CircBuf { buf, idx } = &mut self.buf;
+        let (r, cap) = (*idx, buf.len());
+        if n >= self.period && r < cap && self.pre.len() == cap {
+            self.n = n;
+            if let Some(s) = buf.get_mut(r) {
+                *s = last;
+            }
+            *idx = if r + 1 < cap { r + 1 } else { 0 };
+            let pf = crate::overlap::ma::fp(self.period);
+            // The mean's sum restarts from the unchanged slots' running sum `pre[r − 1]` and
+            // adds slot `r` from the register (no wait for the store just made).
+            let mut avg = match r.checked_sub(1) {
+                Some(j) => self.pre.get(j).copied().unwrap_or(0.0),
+                None => 0.0,
+            };
+            avg += last;
+            if let Some(s) = self.pre.get_mut(r) {
+                *s = avg;
+            }
+            let slots = buf.get(r + 1..).unwrap_or(&[]);
+            let sums = self.pre.get_mut(r + 1..).unwrap_or(&mut []);
+            for (&x, s) in slots.iter().zip(sums) {
+                avg += x;
+                *s = avg;
+            }
+            avg /= pf;
+            let mut dev = 0.0;
+            for &x in buf.iter() {
+                dev += (x - avg).abs();
+            }
+            return Some(cci_of(last, avg, dev, pf));
+        }
+        let placeholder = Self {
+            period: self.period,
+            n: 0,
+            buf: CircBuf {
+                buf: Vec::new(),
+                idx: 0,
+            },
+            pre: Vec::new(),
+        };
+        let (state, y) = Self::update_outlined(std::mem::replace(self, placeholder), last);
+        *self = state;
+        y
+    }
+    #[inline]
+    fn reset(&mut self) {
+        self.n = 0;
+        self.buf.clear();
+        self.pre.clear();
+    }
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        out.reserve(cols.len());
+        crate::fma::dispatch(
+            #[inline(always)]
+            || cci_kernel(cols, self.period, out),
+        );
+    }
+}
+
+impl Cci {
+    /// [`update_ref`](Self::update_ref) out of line, on the state taken by value.
+    #[cold]
+    #[inline(never)]
+    fn update_outlined(mut self, last: f64) -> (Self, Option<f64>) {
+        let y = self.update_ref(last);
+        (self, y)
+    }
+
+    /// The reference step for a bar of typical price `last` (every case;
+    /// [`Indicator::update`] inlines the steady state).
+    fn update_ref(&mut self, last: f64) -> Option<f64> {
         self.buf.set_current(last);
         self.n = self.n.saturating_add(1);
         if self.n < self.period {
@@ -460,18 +539,6 @@ impl Indicator for Cci {
                 0.0
             },
         )
-    }
-    fn reset(&mut self) {
-        self.n = 0;
-        self.buf.clear();
-        self.pre.clear();
-    }
-    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
-        out.reserve(cols.len());
-        crate::fma::dispatch(
-            #[inline(always)]
-            || cci_kernel(cols, self.period, out),
-        );
     }
 }
 
