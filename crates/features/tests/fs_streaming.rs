@@ -116,21 +116,15 @@ fn fs_variance_streams_equal_the_batch() {
 }
 
 /// Folds `ind` over `list`, replacing the state at `cut` by its JSON round trip, and checks
-/// every output against the uninterrupted fold. `false` when the state at `cut` holds a
-/// value JSON cannot (a non-finite sum).
-fn resumes<I: Indicator>(ind: &I, list: &[Bar], cut: usize) -> bool {
+/// every output against the uninterrupted fold (non-finite sums included: they are written
+/// as strings by `aaiti_core::serde_f64`).
+fn resumes<I: Indicator>(ind: &I, list: &[Bar], cut: usize) {
     let mut a = ind.clone();
     let mut b = ind.clone();
     for (i, bar) in list.iter().enumerate() {
         if i == cut {
             let json = serde_json::to_string(&b).unwrap();
-            match serde_json::from_str(&json) {
-                Ok(st) => b = st,
-                Err(_) => {
-                    assert!(json.contains("null"), "{ind:?} at {cut}: {json}");
-                    return false;
-                }
-            }
+            b = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{ind:?} at {cut}: {e}"));
             assert_eq!(format!("{a:?}"), format!("{b:?}"), "{ind:?} at {cut}");
         }
         let (x, y) = (a.update(bar), b.update(bar));
@@ -140,7 +134,6 @@ fn resumes<I: Indicator>(ind: &I, list: &[Bar], cut: usize) -> bool {
             "{ind:?} after a cut at {cut}, bar {i}"
         );
     }
-    true
 }
 
 #[test]
@@ -148,21 +141,15 @@ fn fs_variance_states_resume_from_json() {
     let p = 4;
     // Warm-up, the first re-computations (bars 3, 35, 67) and plateaus' failed checks.
     let cuts: Vec<usize> = (0..80).chain([135, 136, 137, 180, 181, 299]).collect();
-    let mut sets = vec![("plateaus", bars(&plateaus(300, 3)), true)];
+    let mut sets = vec![bars(&plateaus(300, 3))];
     for (s, kind) in KINDS.iter().enumerate() {
-        let finite = matches!(format!("{kind:?}").as_str(), "Walk" | "Zeros");
-        sets.push(("kind", bars(&series(300, 90 + s as u64, *kind)), finite));
+        sets.push(bars(&series(300, 90 + s as u64, *kind)));
     }
-    for (label, list, finite) in &sets {
+    for list in &sets {
         for &cut in &cuts {
-            let ok = [
-                resumes(&Var::new(p, 1.0).unwrap(), list, cut),
-                resumes(&StdDev::new(p, 2.0).unwrap(), list, cut),
-                resumes(&Bbands::new(p, 2.0, 1.0, MaType::Sma).unwrap(), list, cut),
-            ];
-            if *finite {
-                assert!(ok.iter().all(|&o| o), "{label} at {cut}");
-            }
+            resumes(&Var::new(p, 1.0).unwrap(), list, cut);
+            resumes(&StdDev::new(p, 2.0).unwrap(), list, cut);
+            resumes(&Bbands::new(p, 2.0, 1.0, MaType::Sma).unwrap(), list, cut);
         }
     }
 }
