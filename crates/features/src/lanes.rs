@@ -240,6 +240,34 @@ pub(crate) fn bars_to_converge<C: Chain>(
     Some(most)
 }
 
+/// For the chains' tests: the most bars that a guess made at any of 100 bars spread over
+/// the first half of the `n` bars of `c` needs to reach the true state's bits (the chain run from `s0` at bar
+/// 1); panics naming `what` when one does not converge.
+#[cfg(test)]
+pub(crate) fn guess_bars<C: Chain>(what: &str, c: &C, s0: C::State, n: usize) -> usize {
+    let at = (1..=100).map(|j| j * (n / 202));
+    bars_to_converge(c, s0, 1, n - 1, at)
+        .unwrap_or_else(|| panic!("{what}: a guess did not converge"))
+}
+
+/// For the chains' tests: a random walk of `n` prices from 100 (steps up to ±1%).
+#[cfg(test)]
+pub(crate) fn walk(n: usize, seed: u64) -> Vec<f64> {
+    let mut s = seed;
+    let mut p = 100.0;
+    (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            #[allow(clippy::cast_precision_loss)]
+            let u = (s >> 11) as f64 / (1u64 << 53) as f64;
+            p *= 1.0 + (u - 0.5) * 0.02;
+            p
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,22 +295,6 @@ mod tests {
             *s = (self.x[i] - *s).mul_add(self.k, *s);
             out[0] = *s;
         }
-    }
-
-    fn walk(n: usize, seed: u64) -> Vec<f64> {
-        let mut s = seed;
-        let mut p = 100.0;
-        (0..n)
-            .map(|_| {
-                s = s
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                #[allow(clippy::cast_precision_loss)]
-                let u = (s >> 11) as f64 / (1u64 << 53) as f64;
-                p *= 1.0 + (u - 0.5) * 0.02;
-                p
-            })
-            .collect()
     }
 
     fn serial(x: &[f64], k: f64, first: usize, s0: f64) -> (Vec<f64>, f64) {

@@ -869,8 +869,41 @@ impl Chain for TrixChain<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::MacdCore;
+    use super::{MacdChain, MacdCore, TrixChain};
     use crate::fma::{Hw, Plain};
+    use crate::lanes::{guess_bars, walk};
+    use crate::overlap::ma::cascade_warm;
+
+    /// MACD's and TRIX's warm-ups are long enough for their guesses to reach the true
+    /// state's bits on random walks (a warm-up too short costs a serial redo, not bits).
+    #[test]
+    #[allow(clippy::print_stderr, reason = "the measured margins, for tuning")]
+    fn guesses_converge_within_the_warm_ups() {
+        let k = |p: u32| 2.0 / f64::from(p + 1);
+        let walks = [walk(100_000, 23), walk(100_000, 24)];
+        for (f, s, g) in [(2, 3, 2), (12, 26, 9), (5, 100, 30), (3, 4, 200)] {
+            let chain = |x| MacdChain {
+                x,
+                k: [k(f), k(s), k(g)],
+            };
+            let most = walks
+                .iter()
+                .map(|x| guess_bars("MACD", &chain(x), [x[0], x[0], 0.0], x.len()))
+                .max();
+            let warm = chain(&[]).warm();
+            eprintln!("MACD({f},{s},{g}): bars to converge {most:?}, warm-up {warm}");
+            assert!(most.is_some_and(|m| m <= warm));
+        }
+        for p in [2, 5, 30, 200] {
+            let most = walks
+                .iter()
+                .map(|x| guess_bars("TRIX", &TrixChain { x, k: k(p) }, [x[0]; 3], x.len()))
+                .max();
+            let warm = cascade_warm(k(p), 3);
+            eprintln!("TRIX({p}): bars to converge {most:?}, warm-up {warm}");
+            assert!(most.is_some_and(|m| m <= warm));
+        }
+    }
 
     /// MACD's fused steps: the `vfmadd` and `mul_add` instances of `update_with`, and
     /// `update`, give the same bits through the warm-up and the steady state.

@@ -1436,9 +1436,55 @@ impl Chain for T3Chain<'_> {
 #[cfg(test)]
 mod tests {
     use super::{
-        DemaCore, EmaCore, KamaCore, ScalarBatch, SmaCore, T3Core, TemaCore, TrimaCore, WmaCore,
+        DemaChain, DemaCore, EmaChain, EmaCore, KamaCore, ScalarBatch, SmaCore, T3Chain, T3Core,
+        TemaChain, TemaCore, TrimaCore, WmaCore, cascade_warm, ema_warm, fp,
     };
     use crate::fma::{Fused, Hw, Plain};
+    use crate::lanes::{guess_bars, walk};
+
+    /// The warm-ups of the EMA chains are long enough for their guesses to reach the true
+    /// state's bits on random walks (a warm-up too short costs a serial redo, not bits).
+    #[test]
+    #[allow(clippy::print_stderr, reason = "the measured margins, for tuning")]
+    fn guesses_converge_within_the_warm_ups() {
+        let walks = [walk(100_000, 21), walk(100_000, 22)];
+        for p in [2usize, 5, 14, 30, 100, 400] {
+            let k = 2.0 / fp(p + 1);
+            let core = T3Core::new(p, 0.7);
+            let mut most = [0; 4];
+            for x in &walks {
+                let n = x.len();
+                let bars = [
+                    guess_bars("EMA", &EmaChain { x, k }, x[0], n),
+                    guess_bars("DEMA", &DemaChain { x, k: [k; 2] }, [x[0]; 2], n),
+                    guess_bars("TEMA", &TemaChain { x, k: [k; 3] }, [x[0]; 3], n),
+                    guess_bars(
+                        "T3",
+                        &T3Chain {
+                            x,
+                            k: core.k,
+                            c: core.c,
+                        },
+                        [x[0]; 6],
+                        n,
+                    ),
+                ];
+                for (m, b) in most.iter_mut().zip(bars) {
+                    *m = (*m).max(b);
+                }
+            }
+            let warm = [
+                ema_warm(k),
+                cascade_warm(k, 2),
+                cascade_warm(k, 3),
+                cascade_warm(k, 6),
+            ];
+            eprintln!("period {p}: bars to converge {most:?}, warm-ups {warm:?}");
+            for (m, w) in most.iter().zip(warm) {
+                assert!(*m <= w, "period {p}: {most:?} > {warm:?}");
+            }
+        }
+    }
 
     /// A walk with flat runs, signed zeros, a NaN and an infinity late in the series.
     fn data() -> Vec<f64> {
