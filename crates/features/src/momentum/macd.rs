@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::fma::Fused;
 use crate::indicator::{Columns, Indicator, PriceField};
 use crate::lanes::{Chain, same_bits, segmented_into};
-use crate::overlap::ma::{BLOCK, MaCore, cascade_warm};
+use crate::overlap::ma::{BLOCK, MaCore, cascade_warm, ema_pair_batch};
 use crate::params::MaType;
 
 crate::indicator_output! {
@@ -591,8 +591,14 @@ impl PoCore {
         self.slow.reset();
     }
 
-    /// Both MA kernels over `x`, then `g(fast, slow)` on the rows where both exist.
+    /// Both MA kernels over `x`, then `g(fast, slow)` on the rows where both exist (two
+    /// EMAs: one pass, [`ema_pair_batch`]).
     fn batch(&self, x: &[f64], out: &mut Vec<f64>, g: impl Fn(f64, f64) -> f64) {
+        if let (MaCore::Ema(f), MaCore::Ema(s)) = (&self.fast, &self.slow) {
+            // The default type: both EMAs in one pass of speculative lanes.
+            ema_pair_batch(f, s, x, out, g);
+            return;
+        }
         let (mut f, mut s) = (Vec::with_capacity(x.len()), Vec::with_capacity(x.len()));
         self.fast.batch(x, &mut f);
         self.slow.batch(x, &mut s);

@@ -287,6 +287,67 @@ impl Chain for EmaChain<'_> {
     }
 }
 
+/// Two EMAs of one input (APO's and PPO's fast and slow lines), each started at bar 0,
+/// combined by `g(fast, slow)` on the rows where both exist (NaN before): the fold of both
+/// `update`s over the warm-up, then an [`EmaPairChain`] run by speculative lanes.
+pub(crate) fn ema_pair_batch(
+    fast: &EmaCore,
+    slow: &EmaCore,
+    x: &[f64],
+    out: &mut Vec<f64>,
+    g: impl Fn(f64, f64) -> f64,
+) {
+    let (head, rest) = split_warm(x, fast.lookback().max(slow.lookback()));
+    let (mut a, mut b) = (fast.clone(), slow.clone());
+    a.reset();
+    b.reset();
+    out.reserve(x.len());
+    for &v in head {
+        out.push(match (a.update(v), b.update(v)) {
+            (Some(p), Some(q)) => g(p, q),
+            _ => f64::NAN,
+        });
+    }
+    if !rest.is_empty() {
+        let chain = EmaPairChain {
+            x: rest,
+            k: [a.k, b.k],
+            g,
+        };
+        let warm = ema_warm(a.k.min(b.k));
+        segmented_into(&chain, [a.prev, b.prev], rest.len(), warm, out);
+    }
+}
+
+/// Two EMA recurrences over the same inputs as a [`Chain`]: state (fast, slow), one output
+/// `g(fast, slow)` per bar.
+struct EmaPairChain<'a, G> {
+    x: &'a [f64],
+    k: [f64; 2],
+    g: G,
+}
+
+impl<G: Fn(f64, f64) -> f64> Chain for EmaPairChain<'_, G> {
+    type State = [f64; 2];
+    const WIDTH: usize = 1;
+    #[inline(always)]
+    fn same(a: &[f64; 2], b: &[f64; 2]) -> bool {
+        same_bits(a, b)
+    }
+    #[inline(always)]
+    fn guess(&self, j: usize) -> [f64; 2] {
+        [self.x[j - 1]; 2]
+    }
+    #[inline(always)]
+    fn step(&self, s: &mut [f64; 2], i: usize, out: &mut [f64]) {
+        let v = self.x[i];
+        let [kf, ks] = self.k;
+        s[0] = (v - s[0]).mul_add(kf, s[0]);
+        s[1] = (v - s[1]).mul_add(ks, s[1]);
+        out[0] = (self.g)(s[0], s[1]);
+    }
+}
+
 /// Bars an EMA guess needs to reach the true state's bits: the gap shrinks by `1 - k` per
 /// bar, so `48 / k` bars take a relative gap of 1 below 2^-60 (`ln 2^60 ≈ 41.6`); the last
 /// ulps merge within a few more. Too slow a forgetting (`k` tiny) gives a warm-up longer
@@ -1429,7 +1490,24 @@ impl Chain for T3Chain<'_> {
         len: usize,
         outs: &mut [&mut [f64]; LANES],
     ) {
-        lockstep_soa(self.x, st, starts, len, outs, |s, v, o| self.lane(s, v, o));
+        let [k, omk] = self.k;
+        let [c1, c2, c3, c4] = self.c;
+        lockstep_soa::<6, 1>(self.x, st, starts, len, outs, |e, v, o| {
+            let kv: [f64; LANES] = std::array::from_fn(|l| k * v[l]);
+            for l in 0..LANES {
+                e[0][l] = e[0][l].mul_add(omk, kv[l]);
+            }
+            for j in 1..6 {
+                let kp: [f64; LANES] = std::array::from_fn(|l| k * e[j - 1][l]);
+                for l in 0..LANES {
+                    e[j][l] = e[j][l].mul_add(omk, kp[l]);
+                }
+            }
+            let t: [f64; LANES] = std::array::from_fn(|l| c2 * e[4][l]);
+            for l in 0..LANES {
+                o[0][l] = c4.mul_add(e[2][l], c3.mul_add(e[3][l], c1.mul_add(e[5][l], t[l])));
+            }
+        });
     }
 }
 
