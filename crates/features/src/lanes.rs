@@ -148,16 +148,18 @@ pub(crate) fn segmented_into<C: Chain>(
     );
 }
 
-/// A [`Chain::lockstep`] for chains over one input column whose state is `S` values:
-/// `step(s, x, o)` is the chain's step on one lane (state `s`, input `x`, row `o`).
+/// A [`Chain::lockstep`] for chains over one input column whose state is `S` values and
+/// whose step is written for lanes side by side: `step(s, x, o)` advances every lane `k` by
+/// one bar, from state `s[j][k]` (value `j` of lane `k`) and input `x[k]`, setting its row
+/// `o[c][k]` (output `c`), with each operation applied to all the lanes before the next one
+/// (the step on one lane is the same function with one lane).
 ///
-/// The lanes run side by side over blocks of [`SOA_BLOCK`] bars: the block's inputs are
-/// copied into a stack buffer, one group of `LANES` values (one per lane) per bar, the
-/// steps write their rows to a second buffer in the same arrangement, which is then copied
-/// to the lanes' outputs. Reading and writing `LANES` adjacent values per bar lets the
-/// compiler run the lanes' identical operations as one vector instruction each (a vector
-/// `vfmadd` rounds every element exactly as the scalar one does). Lane `k` reads
-/// `x[starts[k]..][..len]` and writes `outs[k]`'s rows of `W` values.
+/// The lanes run over blocks of [`SOA_BLOCK`] bars: the block's inputs are copied into a
+/// stack buffer, one group of `LANES` adjacent values (one per lane) per bar, the steps
+/// write their rows to a second buffer in the same arrangement, which is then copied to the
+/// lanes' outputs. That lets the compiler run each operation on the lanes as one vector
+/// instruction (a vector `vfmadd` rounds every element exactly as the scalar one does).
+/// Lane `k` reads `x[starts[k]..][..len]` and writes `outs[k]`'s rows of `W` values.
 #[inline(always)]
 pub(crate) fn lockstep_soa<const S: usize, const W: usize>(
     x: &[f64],
@@ -165,9 +167,9 @@ pub(crate) fn lockstep_soa<const S: usize, const W: usize>(
     starts: &[usize; LANES],
     len: usize,
     outs: &mut [&mut [f64]; LANES],
-    step: impl Fn(&mut [f64; S], f64, &mut [f64; W]),
+    step: impl Fn(&mut [[f64; LANES]; S], &[f64; LANES], &mut [[f64; LANES]; W]),
 ) {
-    let mut s = *st;
+    let mut s: [[f64; LANES]; S] = std::array::from_fn(|j| std::array::from_fn(|k| st[k][j]));
     let xs: [&[f64]; LANES] = std::array::from_fn(|k| &x[starts[k]..starts[k] + len]);
     let mut xb = [[0.0; LANES]; SOA_BLOCK];
     let mut ob = [[[0.0; LANES]; W]; SOA_BLOCK];
@@ -180,15 +182,7 @@ pub(crate) fn lockstep_soa<const S: usize, const W: usize>(
             }
         }
         for (xv, ov) in xb[..m].iter().zip(&mut ob[..m]) {
-            let mut o = [[0.0; W]; LANES];
-            for k in 0..LANES {
-                step(&mut s[k], xv[k], &mut o[k]);
-            }
-            for (c, oc) in ov.iter_mut().enumerate() {
-                for (k, ok) in oc.iter_mut().enumerate() {
-                    *ok = o[k][c];
-                }
-            }
+            step(&mut s, xv, ov);
         }
         for (k, out) in outs.iter_mut().enumerate() {
             for (r, ov) in out[i * W..(i + m) * W].chunks_exact_mut(W).zip(&ob[..m]) {
@@ -199,7 +193,7 @@ pub(crate) fn lockstep_soa<const S: usize, const W: usize>(
         }
         i += m;
     }
-    *st = s;
+    *st = std::array::from_fn(|k| std::array::from_fn(|j| s[j][k]));
 }
 
 /// Bars per block of [`lockstep_soa`].

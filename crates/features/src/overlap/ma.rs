@@ -1165,17 +1165,6 @@ struct DemaChain<'a> {
 }
 
 impl DemaChain<'_> {
-    /// One bar on one lane: the fused steps of `update`.
-    #[inline(always)]
-    fn lane(&self, s: &mut [f64; 2], v: f64, o: &mut [f64; 1]) {
-        let [k1, k2] = self.k;
-        s[0] = (v - s[0]).mul_add(k1, s[0]);
-        s[1] = (s[0] - s[1]).mul_add(k2, s[1]);
-        o[0] = 2.0 * s[0] - s[1];
-    }
-}
-
-impl DemaChain<'_> {
     /// [`segmented`](crate::lanes::segmented)'s `warm` for this chain.
     fn warm(&self) -> usize {
         cascade_warm(self.k[0].min(self.k[1]), 2)
@@ -1195,9 +1184,10 @@ impl Chain for DemaChain<'_> {
     }
     #[inline(always)]
     fn step(&self, s: &mut [f64; 2], i: usize, out: &mut [f64]) {
-        let mut o = [0.0];
-        self.lane(s, self.x[i], &mut o);
-        out[0] = o[0];
+        let [k1, k2] = self.k;
+        s[0] = (self.x[i] - s[0]).mul_add(k1, s[0]);
+        s[1] = (s[0] - s[1]).mul_add(k2, s[1]);
+        out[0] = 2.0 * s[0] - s[1];
     }
 }
 
@@ -1232,18 +1222,6 @@ struct TemaChain<'a> {
 }
 
 impl TemaChain<'_> {
-    /// One bar on one lane: the fused steps of `update`.
-    #[inline(always)]
-    fn lane(&self, s: &mut [f64; 3], v: f64, o: &mut [f64; 1]) {
-        let [k1, k2, k3] = self.k;
-        s[0] = (v - s[0]).mul_add(k1, s[0]);
-        s[1] = (s[0] - s[1]).mul_add(k2, s[1]);
-        s[2] = (s[1] - s[2]).mul_add(k3, s[2]);
-        o[0] = s[2] + (3.0 * s[0] - 3.0 * s[1]);
-    }
-}
-
-impl TemaChain<'_> {
     /// [`segmented`](crate::lanes::segmented)'s `warm` for this chain.
     fn warm(&self) -> usize {
         cascade_warm(self.k[0].min(self.k[1]).min(self.k[2]), 3)
@@ -1263,9 +1241,11 @@ impl Chain for TemaChain<'_> {
     }
     #[inline(always)]
     fn step(&self, s: &mut [f64; 3], i: usize, out: &mut [f64]) {
-        let mut o = [0.0];
-        self.lane(s, self.x[i], &mut o);
-        out[0] = o[0];
+        let [k1, k2, k3] = self.k;
+        s[0] = (self.x[i] - s[0]).mul_add(k1, s[0]);
+        s[1] = (s[0] - s[1]).mul_add(k2, s[1]);
+        s[2] = (s[1] - s[2]).mul_add(k3, s[2]);
+        out[0] = s[2] + (3.0 * s[0] - 3.0 * s[1]);
     }
 }
 
@@ -1490,6 +1470,9 @@ impl Chain for T3Chain<'_> {
         len: usize,
         outs: &mut [&mut [f64]; LANES],
     ) {
+        // `lane`'s operations, each applied to the four lanes before the next one, which
+        // the compiler runs as vector instructions (written out here: the same steps as a
+        // generic `lane` over `N` lanes were compiled to far slower shuffles).
         let [k, omk] = self.k;
         let [c1, c2, c3, c4] = self.c;
         lockstep_soa::<6, 1>(self.x, st, starts, len, outs, |e, v, o| {
