@@ -24,6 +24,14 @@
 //! So the result never depends on the guess: a bad guess costs time, never bits. Series too
 //! short for the warm-up to pay off run serially. The state must hold everything `step`
 //! reads from earlier bars, so that equal states imply equal futures.
+//!
+//! Users: the steady states of EMA, DEMA, TEMA and T3 (`overlap::ma`, hence MA with those
+//! types, and MACDEXT's lines), MACD/MACDFIX (and MACDEXT with three EMAs), APO/PPO with
+//! EMAs (both EMAs in one chain) and TRIX (`momentum::macd`). A cascade of EMAs needs a
+//! longer warm-up than one (`overlap::ma::cascade_warm`); the chains' tests measure how many
+//! bars their guesses take to converge on random walks. The lanes run [`Chain::step`] in
+//! turn by default; a chain may arrange the same operations lane-parallel
+//! ([`lockstep_soa`], T3) so that the compiler vectorizes them across the lanes.
 
 /// Number of chains run in lockstep.
 pub(crate) const LANES: usize = 4;

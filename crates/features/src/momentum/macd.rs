@@ -814,7 +814,7 @@ impl Indicator for Trix {
         }
     }
     /// The fold of `update` over the warm-up (`lookback + 1` bars), then the steady state
-    /// as a [`TrixChain`] run by speculative lanes ([`segmented_into`]).
+    /// as a `TrixChain` run by speculative lanes (`lanes::segmented_into`).
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         let x = cols.field(self.price);
         let m = self.lookback().saturating_add(1).min(x.len());
