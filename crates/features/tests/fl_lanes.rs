@@ -14,7 +14,9 @@ use common::{KINDS, Kind, assert_kernel_eq_fold, series};
 use aaiti_features::{Columns, Params, indicator};
 
 /// Indicators whose batch kernel runs lanes, with parameters that make the warm-up short
-/// (period 2), typical, and long relative to the series.
+/// (period 2), typical, and long relative to the series: EMA, DEMA, TEMA, T3, MA with those
+/// types (matype 1, 3, 4, 8), MACD, MACDEXT (three EMAs: MACD's kernel; DEMA/TEMA/T3
+/// lines: the MA kernels), MACDFIX, APO/PPO with EMAs and TRIX.
 fn cases() -> Vec<(&'static str, Params)> {
     let mut v = Vec::new();
     for p in [2.0, 5.0, 30.0, 200.0] {
@@ -31,7 +33,7 @@ fn cases() -> Vec<(&'static str, Params)> {
             Params::new().with("timeperiod", p).with("vfactor", vf),
         ));
     }
-    for matype in [1.0, 2.0, 3.0, 8.0] {
+    for matype in [1.0, 3.0, 4.0, 8.0] {
         for p in [2.0, 10.0, 60.0] {
             v.push((
                 "MA",
@@ -50,7 +52,7 @@ fn cases() -> Vec<(&'static str, Params)> {
             .with("slowperiod", s)
             .with("signalperiod", g);
         v.push(("MACD", p.clone()));
-        for (ft, st, gt) in [(1.0, 1.0, 1.0), (2.0, 1.0, 3.0), (8.0, 1.0, 0.0)] {
+        for (ft, st, gt) in [(1.0, 1.0, 1.0), (3.0, 4.0, 8.0), (8.0, 1.0, 0.0)] {
             v.push((
                 "MACDEXT",
                 p.clone()
