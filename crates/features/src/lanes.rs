@@ -24,6 +24,14 @@
 //! So the result never depends on the guess: a bad guess costs time, never bits. Series too
 //! short for the warm-up to pay off run serially. The state must hold everything `step`
 //! reads from earlier bars, so that equal states imply equal futures.
+//!
+//! Users: the steady states of EMA, DEMA, TEMA and T3 (`overlap::ma`, hence MA with those
+//! types, and MACDEXT's lines), MACD/MACDFIX (and MACDEXT with three EMAs), APO/PPO with
+//! EMAs (both EMAs in one chain) and TRIX (`momentum::macd`). A cascade of EMAs needs a
+//! longer warm-up than one (`overlap::ma::cascade_warm`); the chains' tests measure how many
+//! bars their guesses take to converge on random walks. The lanes run [`Chain::step`] in
+//! turn by default; a chain may arrange the same operations lane-parallel
+//! ([`lockstep_soa`], T3) so that the compiler vectorizes them across the lanes.
 
 /// Number of chains run in lockstep.
 pub(crate) const LANES: usize = 4;
@@ -42,6 +50,33 @@ pub(crate) trait Chain {
     fn guess(&self, j: usize) -> Self::State;
     /// Processes bar `i` from `s`, writing its `WIDTH` outputs to `out`.
     fn step(&self, s: &mut Self::State, i: usize, out: &mut [f64]);
+    /// Runs bars `starts[k]..starts[k] + len` of every lane `k` in lockstep from `st[k]`,
+    /// writing lane `k`'s `len * WIDTH` outputs to `outs[k]`: exactly what [`step`] gives
+    /// bar after bar on each lane (the default does that). A chain overrides it with the
+    /// same operations arranged so that the lanes run as one vector ([`lockstep_soa`]).
+    ///
+    /// [`step`]: Chain::step
+    #[inline(always)]
+    fn lockstep(
+        &self,
+        st: &mut [Self::State; LANES],
+        starts: &[usize; LANES],
+        len: usize,
+        outs: &mut [&mut [f64]; LANES],
+    ) {
+        let w = Self::WIDTH;
+        for i in 0..len {
+            for k in 0..LANES {
+                self.step(&mut st[k], starts[k] + i, &mut outs[k][i * w..(i + 1) * w]);
+            }
+        }
+    }
+}
+
+/// Bit-for-bit equality of two arrays of `f64` (the usual [`Chain::same`]).
+#[inline(always)]
+pub(crate) fn same_bits<const N: usize>(a: &[f64; N], b: &[f64; N]) -> bool {
+    a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
 }
 
 /// Runs bars `start..start + out.len() / WIDTH` serially from `s`; returns the state after.
@@ -85,16 +120,12 @@ pub(crate) fn segmented<C: Chain>(
     // The lanes, in lockstep.
     let (body, tail) = out.split_at_mut(LANES * len * w);
     let mut segs = body.chunks_exact_mut(len * w);
-    let outs: [&mut [f64]; LANES] = std::array::from_fn(|_| match segs.next() {
+    let mut outs: [&mut [f64]; LANES] = std::array::from_fn(|_| match segs.next() {
         Some(seg) => seg,
         None => &mut [],
     });
     let mut st = spec;
-    for i in 0..len {
-        for k in 0..LANES {
-            c.step(&mut st[k], starts[k] + i, &mut outs[k][i * w..(i + 1) * w]);
-        }
-    }
+    c.lockstep(&mut st, &starts, len, &mut outs);
     // Verification in order: the true state reaching each segment must equal its start.
     let mut truth = st[0];
     for k in 1..LANES {
@@ -105,6 +136,138 @@ pub(crate) fn segmented<C: Chain>(
         };
     }
     run(c, truth, first + LANES * len, tail)
+}
+
+/// [`segmented`] over all `bars` bars of `c` from the true state `s0` (bar 0 first), inside
+/// the FMA frame ([`crate::fma::dispatch`]), appending the `bars * WIDTH` outputs to `out`.
+#[inline(always)]
+pub(crate) fn segmented_into<C: Chain>(
+    c: &C,
+    s0: C::State,
+    bars: usize,
+    warm: usize,
+    out: &mut Vec<f64>,
+) {
+    let start = out.len();
+    out.resize(start + bars * C::WIDTH, 0.0);
+    crate::fma::dispatch(
+        #[inline(always)]
+        || segmented(c, s0, 0, warm, &mut out[start..]),
+    );
+}
+
+/// A [`Chain::lockstep`] for chains over one input column whose state is `S` values and
+/// whose step is written for lanes side by side: `step(s, x, o)` advances every lane `k` by
+/// one bar, from state `s[j][k]` (value `j` of lane `k`) and input `x[k]`, setting its row
+/// `o[c][k]` (output `c`), with each operation applied to all the lanes before the next one
+/// (the step on one lane is the same function with one lane).
+///
+/// The lanes run over blocks of [`SOA_BLOCK`] bars: the block's inputs are copied into a
+/// stack buffer, one group of `LANES` adjacent values (one per lane) per bar, the steps
+/// write their rows to a second buffer in the same arrangement, which is then copied to the
+/// lanes' outputs. That lets the compiler run each operation on the lanes as one vector
+/// instruction (a vector `vfmadd` rounds every element exactly as the scalar one does).
+/// Lane `k` reads `x[starts[k]..][..len]` and writes `outs[k]`'s rows of `W` values.
+#[inline(always)]
+pub(crate) fn lockstep_soa<const S: usize, const W: usize>(
+    x: &[f64],
+    st: &mut [[f64; S]; LANES],
+    starts: &[usize; LANES],
+    len: usize,
+    outs: &mut [&mut [f64]; LANES],
+    step: impl Fn(&mut [[f64; LANES]; S], &[f64; LANES], &mut [[f64; LANES]; W]),
+) {
+    let mut s: [[f64; LANES]; S] = std::array::from_fn(|j| std::array::from_fn(|k| st[k][j]));
+    let xs: [&[f64]; LANES] = std::array::from_fn(|k| &x[starts[k]..starts[k] + len]);
+    let mut xb = [[0.0; LANES]; SOA_BLOCK];
+    let mut ob = [[[0.0; LANES]; W]; SOA_BLOCK];
+    let mut i = 0;
+    while i < len {
+        let m = (len - i).min(SOA_BLOCK);
+        for (k, xk) in xs.iter().enumerate() {
+            for (b, &v) in xb.iter_mut().zip(&xk[i..i + m]) {
+                b[k] = v;
+            }
+        }
+        for (xv, ov) in xb[..m].iter().zip(&mut ob[..m]) {
+            step(&mut s, xv, ov);
+        }
+        for (k, out) in outs.iter_mut().enumerate() {
+            for (r, ov) in out[i * W..(i + m) * W].chunks_exact_mut(W).zip(&ob[..m]) {
+                for (c, rc) in r.iter_mut().enumerate() {
+                    *rc = ov[c][k];
+                }
+            }
+        }
+        i += m;
+    }
+    *st = std::array::from_fn(|k| std::array::from_fn(|j| s[j][k]));
+}
+
+/// Bars per block of [`lockstep_soa`].
+const SOA_BLOCK: usize = 64;
+
+/// For the chains' tests: the most bars that a guess made at any bar of `at` needs to reach
+/// the true state's bits (the true states: the chain run serially over bars
+/// `first..first + n` from `s0`); `None` when one has not converged by the last bar.
+#[cfg(test)]
+pub(crate) fn bars_to_converge<C: Chain>(
+    c: &C,
+    s0: C::State,
+    first: usize,
+    n: usize,
+    at: impl IntoIterator<Item = usize>,
+) -> Option<usize> {
+    let mut o = vec![0.0; C::WIDTH];
+    let mut truth = Vec::with_capacity(n + 1);
+    let mut s = s0;
+    for i in first..first + n {
+        truth.push(s);
+        c.step(&mut s, i, &mut o);
+    }
+    truth.push(s);
+    let mut most = 0;
+    for j in at {
+        let mut g = c.guess(j);
+        let mut i = j;
+        while !C::same(&g, &truth[i - first]) {
+            if i == first + n {
+                return None;
+            }
+            c.step(&mut g, i, &mut o);
+            i += 1;
+        }
+        most = most.max(i - j);
+    }
+    Some(most)
+}
+
+/// For the chains' tests: the most bars that a guess made at any of 100 bars spread over
+/// the first half of the `n` bars of `c` needs to reach the true state's bits (the chain run from `s0` at bar
+/// 1); panics naming `what` when one does not converge.
+#[cfg(test)]
+pub(crate) fn guess_bars<C: Chain>(what: &str, c: &C, s0: C::State, n: usize) -> usize {
+    let at = (1..=100).map(|j| j * (n / 202));
+    bars_to_converge(c, s0, 1, n - 1, at)
+        .unwrap_or_else(|| panic!("{what}: a guess did not converge"))
+}
+
+/// For the chains' tests: a random walk of `n` prices from 100 (steps up to ±1%).
+#[cfg(test)]
+pub(crate) fn walk(n: usize, seed: u64) -> Vec<f64> {
+    let mut s = seed;
+    let mut p = 100.0;
+    (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            #[allow(clippy::cast_precision_loss)]
+            let u = (s >> 11) as f64 / (1u64 << 53) as f64;
+            p *= 1.0 + (u - 0.5) * 0.02;
+            p
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -134,22 +297,6 @@ mod tests {
             *s = (self.x[i] - *s).mul_add(self.k, *s);
             out[0] = *s;
         }
-    }
-
-    fn walk(n: usize, seed: u64) -> Vec<f64> {
-        let mut s = seed;
-        let mut p = 100.0;
-        (0..n)
-            .map(|_| {
-                s = s
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                #[allow(clippy::cast_precision_loss)]
-                let u = (s >> 11) as f64 / (1u64 << 53) as f64;
-                p *= 1.0 + (u - 0.5) * 0.02;
-                p
-            })
-            .collect()
     }
 
     fn serial(x: &[f64], k: f64, first: usize, s0: f64) -> (Vec<f64>, f64) {

@@ -14,16 +14,71 @@ use common::{KINDS, Kind, assert_kernel_eq_fold, series};
 use aaiti_features::{Columns, Params, indicator};
 
 /// Indicators whose batch kernel runs lanes, with parameters that make the warm-up short
-/// (period 2), typical, and long relative to the series.
+/// (period 2), typical, and long relative to the series: EMA, DEMA, TEMA, T3, MA with those
+/// types (matype 1, 3, 4, 8), MACD, MACDEXT (three EMAs: MACD's kernel; DEMA/TEMA/T3
+/// lines: the MA kernels), MACDFIX, APO/PPO with EMAs and TRIX.
 fn cases() -> Vec<(&'static str, Params)> {
     let mut v = Vec::new();
     for p in [2.0, 5.0, 30.0, 200.0] {
         v.push(("EMA", Params::new().with("timeperiod", p)));
     }
-    v.push((
-        "MA",
-        Params::new().with("timeperiod", 10.0).with("matype", 1.0),
-    ));
+    for name in ["DEMA", "TEMA"] {
+        for p in [2.0, 5.0, 30.0, 100.0] {
+            v.push((name, Params::new().with("timeperiod", p)));
+        }
+    }
+    for (p, vf) in [(2.0, 0.7), (5.0, 0.7), (30.0, 0.3), (60.0, 0.7)] {
+        v.push((
+            "T3",
+            Params::new().with("timeperiod", p).with("vfactor", vf),
+        ));
+    }
+    for matype in [1.0, 3.0, 4.0, 8.0] {
+        for p in [2.0, 10.0, 60.0] {
+            v.push((
+                "MA",
+                Params::new().with("timeperiod", p).with("matype", matype),
+            ));
+        }
+    }
+    for (f, s, g) in [
+        (2.0, 3.0, 1.0),
+        (12.0, 26.0, 9.0),
+        (5.0, 120.0, 30.0),
+        (40.0, 3.0, 2.0),
+    ] {
+        let p = Params::new()
+            .with("fastperiod", f)
+            .with("slowperiod", s)
+            .with("signalperiod", g);
+        v.push(("MACD", p.clone()));
+        for (ft, st, gt) in [(1.0, 1.0, 1.0), (3.0, 4.0, 8.0), (8.0, 1.0, 0.0)] {
+            v.push((
+                "MACDEXT",
+                p.clone()
+                    .with("fastmatype", ft)
+                    .with("slowmatype", st)
+                    .with("signalmatype", gt),
+            ));
+        }
+    }
+    for g in [1.0, 9.0, 50.0] {
+        v.push(("MACDFIX", Params::new().with("signalperiod", g)));
+    }
+    for name in ["APO", "PPO"] {
+        for (f, s) in [(2.0, 3.0), (12.0, 26.0), (30.0, 5.0)] {
+            v.push((
+                name,
+                Params::new()
+                    .with("fastperiod", f)
+                    .with("slowperiod", s)
+                    .with("matype", 1.0),
+            ));
+        }
+    }
+    for p in [1.0, 2.0, 5.0, 30.0, 90.0] {
+        v.push(("TRIX", Params::new().with("timeperiod", p)));
+    }
     v
 }
 

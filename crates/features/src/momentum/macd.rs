@@ -12,7 +12,8 @@ use super::util::{MAX_PERIOD, check_period, ema_step, is_zero_strict};
 use crate::error::Result;
 use crate::fma::Fused;
 use crate::indicator::{Columns, Indicator, PriceField};
-use crate::overlap::ma::{BLOCK, MaCore};
+use crate::lanes::{Chain, same_bits, segmented_into};
+use crate::overlap::ma::{BLOCK, MaCore, cascade_warm, ema_pair_batch};
 use crate::params::MaType;
 
 crate::indicator_output! {
@@ -145,8 +146,8 @@ impl MacdCore {
     }
 
     /// Batch kernel: the fold of [`update`](Self::update) over the warm-up (`lookback + 1`
-    /// bars), then the three EMA recursions in one loop on locals, through a stack block
-    /// per FMA dispatch; rows `macd, macdsignal, macdhist`.
+    /// bars), then the three EMA recursions as a [`MacdChain`] run by speculative lanes
+    /// ([`segmented_into`]); rows `macd, macdsignal, macdhist`.
     fn batch(&self, x: &[f64], out: &mut Vec<f64>) {
         let m = self.lookback().saturating_add(1).min(x.len());
         let (head, rest) = x.split_at(m);
@@ -158,33 +159,59 @@ impl MacdCore {
                 None => out.extend_from_slice(&[f64::NAN; 3]),
             }
         }
-        let mut buf = [0.0; 3 * BLOCK];
-        for c in rest.chunks(BLOCK) {
-            let rows = &mut buf[..3 * c.len()];
-            crate::fma::dispatch(
-                #[inline(always)]
-                || st.steady_block(c, rows),
-            );
-            out.extend_from_slice(rows);
+        if !rest.is_empty() {
+            let chain = MacdChain {
+                x: rest,
+                k: [st.fast_k, st.slow_k, st.signal_k],
+            };
+            let s0 = [st.prev_fast, st.prev_slow, st.prev_signal];
+            segmented_into(&chain, s0, rest.len(), chain.warm(), out);
         }
     }
+}
 
-    /// The steady state (every stage seeded) over `x`, one row of three per input.
+/// MACD's steady state (every stage seeded) as a [`Chain`]: state (fast EMA, slow EMA,
+/// signal EMA), one row `macd, macdsignal, macdhist` per bar.
+struct MacdChain<'a> {
+    x: &'a [f64],
+    /// The fast, slow and signal smoothing factors.
+    k: [f64; 3],
+}
+
+impl MacdChain<'_> {
+    /// `segmented`'s `warm`: the signal EMA is fed the price EMAs, a cascade of two.
+    fn warm(&self) -> usize {
+        let [fk, sk, gk] = self.k;
+        cascade_warm(fk.min(sk).min(gk), 2)
+    }
+}
+
+impl Chain for MacdChain<'_> {
+    type State = [f64; 3];
+    const WIDTH: usize = 3;
     #[inline(always)]
-    fn steady_block(&mut self, x: &[f64], rows: &mut [f64]) {
-        let (fk, sk, gk) = (self.fast_k, self.slow_k, self.signal_k);
-        let (mut f, mut s, mut g) = (self.prev_fast, self.prev_slow, self.prev_signal);
-        for (r, &v) in rows.chunks_exact_mut(3).zip(x) {
-            // `ema_step`, spelled out so it is surely compiled in the FMA frame.
-            f = (v - f).mul_add(fk, f);
-            s = (v - s).mul_add(sk, s);
-            let macd = f - s;
-            g = (macd - g).mul_add(gk, g);
-            r[0] = macd;
-            r[1] = g;
-            r[2] = macd - g;
-        }
-        (self.prev_fast, self.prev_slow, self.prev_signal) = (f, s, g);
+    fn same(a: &[f64; 3], b: &[f64; 3]) -> bool {
+        same_bits(a, b)
+    }
+    /// Both price EMAs at the previous input, the signal (an EMA of their difference) 0.
+    #[inline(always)]
+    fn guess(&self, j: usize) -> [f64; 3] {
+        let v = self.x[j - 1];
+        [v, v, 0.0]
+    }
+    /// `update`'s steady state (`ema_step`, spelled out so it is surely compiled in the
+    /// FMA frame).
+    #[inline(always)]
+    fn step(&self, s: &mut [f64; 3], i: usize, out: &mut [f64]) {
+        let v = self.x[i];
+        let [fk, sk, gk] = self.k;
+        s[0] = (v - s[0]).mul_add(fk, s[0]);
+        s[1] = (v - s[1]).mul_add(sk, s[1]);
+        let macd = s[0] - s[1];
+        s[2] = (macd - s[2]).mul_add(gk, s[2]);
+        out[0] = macd;
+        out[1] = s[2];
+        out[2] = macd - s[2];
     }
 }
 
@@ -572,8 +599,14 @@ impl PoCore {
         self.slow.reset();
     }
 
-    /// Both MA kernels over `x`, then `g(fast, slow)` on the rows where both exist.
+    /// Both MA kernels over `x`, then `g(fast, slow)` on the rows where both exist (two
+    /// EMAs: one pass, [`ema_pair_batch`]).
     fn batch(&self, x: &[f64], out: &mut Vec<f64>, g: impl Fn(f64, f64) -> f64) {
+        if let (MaCore::Ema(f), MaCore::Ema(s)) = (&self.fast, &self.slow) {
+            // The default type: both EMAs in one pass of speculative lanes.
+            ema_pair_batch(f, s, x, out, g);
+            return;
+        }
         let (mut f, mut s) = (Vec::with_capacity(x.len()), Vec::with_capacity(x.len()));
         self.fast.batch(x, &mut f);
         self.slow.batch(x, &mut s);
@@ -791,12 +824,103 @@ impl Indicator for Trix {
             *self = t.with_price(self.price);
         }
     }
+    /// The fold of `update` over the warm-up (`lookback + 1` bars), then the steady state
+    /// as a `TrixChain` run by speculative lanes (`lanes::segmented_into`).
+    fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
+        let x = cols.field(self.price);
+        let m = self.lookback().saturating_add(1).min(x.len());
+        let mut st = self.clone();
+        st.reset();
+        out.reserve(x.len());
+        let fold = |st: &mut Self, bars: std::ops::Range<usize>, out: &mut Vec<f64>| {
+            out.extend(bars.map(|i| st.update(&cols.bar(i)).unwrap_or(f64::NAN)));
+        };
+        fold(&mut st, 0..m, out);
+        let rest = &x[m..];
+        match st.prev {
+            // `prev` is the third EMA's value (the last triple EMA).
+            Some(prev) if !rest.is_empty() => {
+                let k = st.e[0].k;
+                let chain = TrixChain { x: rest, k };
+                let s0 = [st.e[0].v, st.e[1].v, prev];
+                segmented_into(&chain, s0, rest.len(), cascade_warm(k, 3), out);
+            }
+            _ => fold(&mut st, m..x.len(), out),
+        }
+    }
+}
+
+/// TRIX's steady state (every EMA seeded, a previous triple EMA known) as a [`Chain`]:
+/// state (EMA1, EMA2, EMA3), the last also the previous bar's triple EMA.
+struct TrixChain<'a> {
+    x: &'a [f64],
+    k: f64,
+}
+
+impl Chain for TrixChain<'_> {
+    type State = [f64; 3];
+    const WIDTH: usize = 1;
+    #[inline(always)]
+    fn same(a: &[f64; 3], b: &[f64; 3]) -> bool {
+        same_bits(a, b)
+    }
+    #[inline(always)]
+    fn guess(&self, j: usize) -> [f64; 3] {
+        [self.x[j - 1]; 3]
+    }
+    /// `update`'s steady state: the three `ema_step`s, then the one-bar rate of change.
+    #[inline(always)]
+    fn step(&self, s: &mut [f64; 3], i: usize, out: &mut [f64]) {
+        let k = self.k;
+        s[0] = (self.x[i] - s[0]).mul_add(k, s[0]);
+        s[1] = (s[0] - s[1]).mul_add(k, s[1]);
+        let prev = s[2];
+        s[2] = (s[1] - prev).mul_add(k, prev);
+        out[0] = if prev == 0.0 {
+            0.0
+        } else {
+            ((s[2] / prev) - 1.0) * 100.0
+        };
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::MacdCore;
+    use super::{MacdChain, MacdCore, TrixChain};
     use crate::fma::{Hw, Plain};
+    use crate::lanes::{guess_bars, walk};
+    use crate::overlap::ma::cascade_warm;
+
+    /// MACD's and TRIX's warm-ups are long enough for their guesses to reach the true
+    /// state's bits on random walks (a warm-up too short costs a serial redo, not bits).
+    #[test]
+    #[allow(clippy::print_stderr, reason = "the measured margins, for tuning")]
+    fn guesses_converge_within_the_warm_ups() {
+        let k = |p: u32| 2.0 / f64::from(p + 1);
+        let walks = [walk(100_000, 23), walk(100_000, 24)];
+        for (f, s, g) in [(2, 3, 2), (12, 26, 9), (5, 100, 30), (3, 4, 200)] {
+            let chain = |x| MacdChain {
+                x,
+                k: [k(f), k(s), k(g)],
+            };
+            let most = walks
+                .iter()
+                .map(|x| guess_bars("MACD", &chain(x), [x[0], x[0], 0.0], x.len()))
+                .max();
+            let warm = chain(&[]).warm();
+            eprintln!("MACD({f},{s},{g}): bars to converge {most:?}, warm-up {warm}");
+            assert!(most.is_some_and(|m| m <= warm));
+        }
+        for p in [2, 5, 30, 200] {
+            let most = walks
+                .iter()
+                .map(|x| guess_bars("TRIX", &TrixChain { x, k: k(p) }, [x[0]; 3], x.len()))
+                .max();
+            let warm = cascade_warm(k(p), 3);
+            eprintln!("TRIX({p}): bars to converge {most:?}, warm-up {warm}");
+            assert!(most.is_some_and(|m| m <= warm));
+        }
+    }
 
     /// MACD's fused steps: the `vfmadd` and `mul_add` instances of `update_with`, and
     /// `update`, give the same bits through the warm-up and the steady state.

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::fma::Fused;
-use crate::lanes::{Chain, segmented};
+use crate::lanes::{Chain, LANES, lockstep_soa, same_bits, segmented_into};
 use crate::params::MaType;
 use crate::ring::Ring;
 
@@ -259,18 +259,12 @@ impl ScalarBatch for EmaCore {
         push_nan(out, p - 1);
         let prev = sum / fp(p);
         out.push(prev);
-        let k = self.k;
-        let start = out.len();
-        out.resize(start + tail.len(), 0.0);
-        let chain = EmaChain { x: tail, k };
-        crate::fma::dispatch(
-            #[inline(always)]
-            || segmented(&chain, prev, 0, ema_warm(k), &mut out[start..]),
-        );
+        let chain = EmaChain { x: tail, k: self.k };
+        segmented_into(&chain, prev, tail.len(), ema_warm(self.k), out);
     }
 }
 
-/// The EMA recurrence `prev = fma(x - prev, k, prev)` over `x`, run by [`segmented`]: it
+/// The EMA recurrence `prev = fma(x - prev, k, prev)` over `x`, run by [`segmented`](crate::lanes::segmented): it
 /// forgets its start by a factor `1 - k` per bar.
 pub(crate) struct EmaChain<'a> {
     /// The inputs after the seed.
@@ -297,10 +291,71 @@ impl Chain for EmaChain<'_> {
     }
 }
 
+/// Two EMAs of one input (APO's and PPO's fast and slow lines), each started at bar 0,
+/// combined by `g(fast, slow)` on the rows where both exist (NaN before): the fold of both
+/// `update`s over the warm-up, then an [`EmaPairChain`] run by speculative lanes.
+pub(crate) fn ema_pair_batch(
+    fast: &EmaCore,
+    slow: &EmaCore,
+    x: &[f64],
+    out: &mut Vec<f64>,
+    g: impl Fn(f64, f64) -> f64,
+) {
+    let (head, rest) = split_warm(x, fast.lookback().max(slow.lookback()));
+    let (mut a, mut b) = (fast.clone(), slow.clone());
+    a.reset();
+    b.reset();
+    out.reserve(x.len());
+    for &v in head {
+        out.push(match (a.update(v), b.update(v)) {
+            (Some(p), Some(q)) => g(p, q),
+            _ => f64::NAN,
+        });
+    }
+    if !rest.is_empty() {
+        let chain = EmaPairChain {
+            x: rest,
+            k: [a.k, b.k],
+            g,
+        };
+        let warm = ema_warm(a.k.min(b.k));
+        segmented_into(&chain, [a.prev, b.prev], rest.len(), warm, out);
+    }
+}
+
+/// Two EMA recurrences over the same inputs as a [`Chain`]: state (fast, slow), one output
+/// `g(fast, slow)` per bar.
+struct EmaPairChain<'a, G> {
+    x: &'a [f64],
+    k: [f64; 2],
+    g: G,
+}
+
+impl<G: Fn(f64, f64) -> f64> Chain for EmaPairChain<'_, G> {
+    type State = [f64; 2];
+    const WIDTH: usize = 1;
+    #[inline(always)]
+    fn same(a: &[f64; 2], b: &[f64; 2]) -> bool {
+        same_bits(a, b)
+    }
+    #[inline(always)]
+    fn guess(&self, j: usize) -> [f64; 2] {
+        [self.x[j - 1]; 2]
+    }
+    #[inline(always)]
+    fn step(&self, s: &mut [f64; 2], i: usize, out: &mut [f64]) {
+        let v = self.x[i];
+        let [kf, ks] = self.k;
+        s[0] = (v - s[0]).mul_add(kf, s[0]);
+        s[1] = (v - s[1]).mul_add(ks, s[1]);
+        out[0] = (self.g)(s[0], s[1]);
+    }
+}
+
 /// Bars an EMA guess needs to reach the true state's bits: the gap shrinks by `1 - k` per
 /// bar, so `48 / k` bars take a relative gap of 1 below 2^-60 (`ln 2^60 ≈ 41.6`); the last
 /// ulps merge within a few more. Too slow a forgetting (`k` tiny) gives a warm-up longer
-/// than any series, and [`segmented`] then runs serially.
+/// than any series, and [`segmented`](crate::lanes::segmented) then runs serially.
 #[allow(
     clippy::cast_possible_truncation,
     clippy::cast_sign_loss,
@@ -1093,25 +1148,66 @@ impl ScalarBatch for DemaCore {
         let (head, rest) = split_warm(x, self.lookback());
         let st = warm_up(self, Self::reset, Self::update, head, out);
         if !rest.is_empty() {
-            crate::fma::dispatch(
-                #[inline(always)]
-                || dema_steady(&st, rest, out),
+            let chain = DemaChain {
+                x: rest,
+                k: [st.e1.k, st.e2.k],
+            };
+            segmented_into(
+                &chain,
+                [st.e1.prev, st.e2.prev],
+                rest.len(),
+                chain.warm(),
+                out,
             );
         }
     }
 }
 
-/// DEMA's steady state, pushed into `out`: a plain loop (an iterator fold might not be
-/// inlined into the FMA frame and would then run without FMA, state in memory).
-#[inline(always)]
-fn dema_steady(st: &DemaCore, x: &[f64], out: &mut Vec<f64>) {
-    let (k1, k2) = (st.e1.k, st.e2.k);
-    let (mut a, mut b) = (st.e1.prev, st.e2.prev);
-    out.reserve(x.len());
-    for &v in x {
-        a = (v - a).mul_add(k1, a);
-        b = (a - b).mul_add(k2, b);
-        out.push(2.0 * a - b);
+/// Bars a guess of a cascade of `stages` EMAs with smoothing factors at least `k` needs to
+/// reach the true state's bits: [`ema_warm`] for one stage; each further stage is fed
+/// the previous one's gap, which adds a polynomial factor to the `(1 - k)^t` decay and
+/// about `8 / k` bars (measured on random walks: `tests::cascade_guesses_converge`).
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss,
+    reason = "k is in (0, 1] and stages at most 6: a positive finite value, saturated by `as`"
+)]
+#[inline]
+pub(crate) fn cascade_warm(k: f64, stages: usize) -> usize {
+    ((48.0 + 8.0 * (stages - 1) as f64) / k + 64.0) as usize
+}
+
+/// DEMA's steady state (EMA1, EMA2) as a [`Chain`].
+struct DemaChain<'a> {
+    x: &'a [f64],
+    k: [f64; 2],
+}
+
+impl DemaChain<'_> {
+    /// [`segmented`](crate::lanes::segmented)'s `warm` for this chain.
+    fn warm(&self) -> usize {
+        cascade_warm(self.k[0].min(self.k[1]), 2)
+    }
+}
+
+impl Chain for DemaChain<'_> {
+    type State = [f64; 2];
+    const WIDTH: usize = 1;
+    #[inline(always)]
+    fn same(a: &[f64; 2], b: &[f64; 2]) -> bool {
+        same_bits(a, b)
+    }
+    #[inline(always)]
+    fn guess(&self, j: usize) -> [f64; 2] {
+        [self.x[j - 1]; 2]
+    }
+    #[inline(always)]
+    fn step(&self, s: &mut [f64; 2], i: usize, out: &mut [f64]) {
+        let [k1, k2] = self.k;
+        s[0] = (self.x[i] - s[0]).mul_add(k1, s[0]);
+        s[1] = (s[0] - s[1]).mul_add(k2, s[1]);
+        out[0] = 2.0 * s[0] - s[1];
     }
 }
 
@@ -1124,25 +1220,52 @@ impl ScalarBatch for TemaCore {
         let (head, rest) = split_warm(x, self.lookback());
         let st = warm_up(self, Self::reset, Self::update, head, out);
         if !rest.is_empty() {
-            crate::fma::dispatch(
-                #[inline(always)]
-                || tema_steady(&st, rest, out),
+            let chain = TemaChain {
+                x: rest,
+                k: [st.e1.k, st.e2.k, st.e3.k],
+            };
+            segmented_into(
+                &chain,
+                [st.e1.prev, st.e2.prev, st.e3.prev],
+                rest.len(),
+                chain.warm(),
+                out,
             );
         }
     }
 }
 
-/// TEMA's steady state, pushed into `out` (as [`dema_steady`]).
-#[inline(always)]
-fn tema_steady(st: &TemaCore, x: &[f64], out: &mut Vec<f64>) {
-    let (k1, k2, k3) = (st.e1.k, st.e2.k, st.e3.k);
-    let (mut a, mut b, mut c) = (st.e1.prev, st.e2.prev, st.e3.prev);
-    out.reserve(x.len());
-    for &v in x {
-        a = (v - a).mul_add(k1, a);
-        b = (a - b).mul_add(k2, b);
-        c = (b - c).mul_add(k3, c);
-        out.push(c + (3.0 * a - 3.0 * b));
+/// TEMA's steady state (EMA1, EMA2, EMA3) as a [`Chain`].
+struct TemaChain<'a> {
+    x: &'a [f64],
+    k: [f64; 3],
+}
+
+impl TemaChain<'_> {
+    /// [`segmented`](crate::lanes::segmented)'s `warm` for this chain.
+    fn warm(&self) -> usize {
+        cascade_warm(self.k[0].min(self.k[1]).min(self.k[2]), 3)
+    }
+}
+
+impl Chain for TemaChain<'_> {
+    type State = [f64; 3];
+    const WIDTH: usize = 1;
+    #[inline(always)]
+    fn same(a: &[f64; 3], b: &[f64; 3]) -> bool {
+        same_bits(a, b)
+    }
+    #[inline(always)]
+    fn guess(&self, j: usize) -> [f64; 3] {
+        [self.x[j - 1]; 3]
+    }
+    #[inline(always)]
+    fn step(&self, s: &mut [f64; 3], i: usize, out: &mut [f64]) {
+        let [k1, k2, k3] = self.k;
+        s[0] = (self.x[i] - s[0]).mul_add(k1, s[0]);
+        s[1] = (s[0] - s[1]).mul_add(k2, s[1]);
+        s[2] = (s[1] - s[2]).mul_add(k3, s[2]);
+        out[0] = s[2] + (3.0 * s[0] - 3.0 * s[1]);
     }
 }
 
@@ -1299,47 +1422,150 @@ impl ScalarBatch for T3Core {
         let (head, rest) = split_warm(x, self.lookback());
         let st = warm_up(self, Self::reset, Self::update, head, out);
         if !rest.is_empty() {
-            crate::fma::dispatch(
-                #[inline(always)]
-                || t3_steady(&st, rest, out),
-            );
+            let chain = T3Chain {
+                x: rest,
+                k: st.k,
+                c: st.c,
+            };
+            let s0 = st.stages.each_ref().map(|s| s.e);
+            segmented_into(&chain, s0, rest.len(), chain.warm(), out);
         }
     }
 }
 
-/// T3's steady state, pushed into `out` (as [`tema_steady`]).
-#[inline(always)]
-fn t3_steady(st: &T3Core, x: &[f64], out: &mut Vec<f64>) {
-    let p = st.period;
-    let k = 2.0 / (fp(p) + 1.0);
-    let omk = 1.0 - k;
-    let v = st.vfactor;
-    let t = v * v;
-    let c1 = 0.0 - t * v;
-    let c2 = 3.0 * (t - c1);
-    let c3 = (0.0 - 6.0) * t - 3.0 * (v - c1);
-    let c4 = 3.0f64.mul_add(t, 3.0f64.mul_add(v, 1.0) - c1);
-    let [s1, s2, s3, s4, s5, s6] = &st.stages;
-    let (mut e1, mut e2, mut e3) = (s1.e, s2.e, s3.e);
-    let (mut e4, mut e5, mut e6) = (s4.e, s5.e, s6.e);
-    out.reserve(x.len());
-    for &xv in x {
-        e1 = e1.mul_add(omk, k * xv);
-        e2 = e2.mul_add(omk, k * e1);
-        e3 = e3.mul_add(omk, k * e2);
-        e4 = e4.mul_add(omk, k * e3);
-        e5 = e5.mul_add(omk, k * e4);
-        e6 = e6.mul_add(omk, k * e5);
-        out.push(c4.mul_add(e3, c3.mul_add(e4, c1.mul_add(e6, c2 * e5))));
+/// T3's steady state (its six EMAs) as a [`Chain`].
+struct T3Chain<'a> {
+    x: &'a [f64],
+    /// `k` and `1 - k`.
+    k: [f64; 2],
+    /// The output coefficients `c1..c4`.
+    c: [f64; 4],
+}
+
+impl T3Chain<'_> {
+    /// One bar on one lane: the fused steps of `update` (TA-Lib 0.8.1's `TA_T3.fma`).
+    #[inline(always)]
+    fn lane(&self, e: &mut [f64; 6], v: f64, o: &mut [f64; 1]) {
+        let [k, omk] = self.k;
+        let [c1, c2, c3, c4] = self.c;
+        e[0] = e[0].mul_add(omk, k * v);
+        e[1] = e[1].mul_add(omk, k * e[0]);
+        e[2] = e[2].mul_add(omk, k * e[1]);
+        e[3] = e[3].mul_add(omk, k * e[2]);
+        e[4] = e[4].mul_add(omk, k * e[3]);
+        e[5] = e[5].mul_add(omk, k * e[4]);
+        o[0] = c4.mul_add(e[2], c3.mul_add(e[3], c1.mul_add(e[5], c2 * e[4])));
+    }
+}
+
+impl T3Chain<'_> {
+    /// [`segmented`](crate::lanes::segmented)'s `warm` for this chain.
+    fn warm(&self) -> usize {
+        cascade_warm(self.k[0], 6)
+    }
+}
+
+impl Chain for T3Chain<'_> {
+    type State = [f64; 6];
+    const WIDTH: usize = 1;
+    #[inline(always)]
+    fn same(a: &[f64; 6], b: &[f64; 6]) -> bool {
+        same_bits(a, b)
+    }
+    #[inline(always)]
+    fn guess(&self, j: usize) -> [f64; 6] {
+        [self.x[j - 1]; 6]
+    }
+    #[inline(always)]
+    fn step(&self, s: &mut [f64; 6], i: usize, out: &mut [f64]) {
+        let mut o = [0.0];
+        self.lane(s, self.x[i], &mut o);
+        out[0] = o[0];
+    }
+    #[inline(always)]
+    fn lockstep(
+        &self,
+        st: &mut [[f64; 6]; LANES],
+        starts: &[usize; LANES],
+        len: usize,
+        outs: &mut [&mut [f64]; LANES],
+    ) {
+        // `lane`'s operations, each applied to the four lanes before the next one, which
+        // the compiler runs as vector instructions (written out here: the same steps as a
+        // generic `lane` over `N` lanes were compiled to far slower shuffles).
+        let [k, omk] = self.k;
+        let [c1, c2, c3, c4] = self.c;
+        lockstep_soa::<6, 1>(self.x, st, starts, len, outs, |e, v, o| {
+            let kv: [f64; LANES] = std::array::from_fn(|l| k * v[l]);
+            for l in 0..LANES {
+                e[0][l] = e[0][l].mul_add(omk, kv[l]);
+            }
+            for j in 1..6 {
+                let kp: [f64; LANES] = std::array::from_fn(|l| k * e[j - 1][l]);
+                for l in 0..LANES {
+                    e[j][l] = e[j][l].mul_add(omk, kp[l]);
+                }
+            }
+            let t: [f64; LANES] = std::array::from_fn(|l| c2 * e[4][l]);
+            for l in 0..LANES {
+                o[0][l] = c4.mul_add(e[2][l], c3.mul_add(e[3][l], c1.mul_add(e[5][l], t[l])));
+            }
+        });
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::{
-        DemaCore, EmaCore, KamaCore, ScalarBatch, SmaCore, T3Core, TemaCore, TrimaCore, WmaCore,
+        DemaChain, DemaCore, EmaChain, EmaCore, KamaCore, ScalarBatch, SmaCore, T3Chain, T3Core,
+        TemaChain, TemaCore, TrimaCore, WmaCore, cascade_warm, ema_warm, fp,
     };
     use crate::fma::{Fused, Hw, Plain};
+    use crate::lanes::{guess_bars, walk};
+
+    /// The warm-ups of the EMA chains are long enough for their guesses to reach the true
+    /// state's bits on random walks (a warm-up too short costs a serial redo, not bits).
+    #[test]
+    #[allow(clippy::print_stderr, reason = "the measured margins, for tuning")]
+    fn guesses_converge_within_the_warm_ups() {
+        let walks = [walk(100_000, 21), walk(100_000, 22)];
+        for p in [2usize, 5, 14, 30, 100, 400] {
+            let k = 2.0 / fp(p + 1);
+            let core = T3Core::new(p, 0.7);
+            let mut most = [0; 4];
+            for x in &walks {
+                let n = x.len();
+                let bars = [
+                    guess_bars("EMA", &EmaChain { x, k }, x[0], n),
+                    guess_bars("DEMA", &DemaChain { x, k: [k; 2] }, [x[0]; 2], n),
+                    guess_bars("TEMA", &TemaChain { x, k: [k; 3] }, [x[0]; 3], n),
+                    guess_bars(
+                        "T3",
+                        &T3Chain {
+                            x,
+                            k: core.k,
+                            c: core.c,
+                        },
+                        [x[0]; 6],
+                        n,
+                    ),
+                ];
+                for (m, b) in most.iter_mut().zip(bars) {
+                    *m = (*m).max(b);
+                }
+            }
+            let warm = [
+                ema_warm(k),
+                cascade_warm(k, 2),
+                cascade_warm(k, 3),
+                cascade_warm(k, 6),
+            ];
+            eprintln!("period {p}: bars to converge {most:?}, warm-ups {warm:?}");
+            for (m, w) in most.iter().zip(warm) {
+                assert!(*m <= w, "period {p}: {most:?} > {warm:?}");
+            }
+        }
+    }
 
     /// A walk with flat runs, signed zeros, a NaN and an infinity late in the series.
     fn data() -> Vec<f64> {
