@@ -42,15 +42,49 @@ pub(crate) trait Chain {
     fn guess(&self, j: usize) -> Self::State;
     /// Processes bar `i` from `s`, writing its `WIDTH` outputs to `out`.
     fn step(&self, s: &mut Self::State, i: usize, out: &mut [f64]);
+    /// Runs bars `starts[k]..starts[k] + len` of every lane `k` in lockstep from `st[k]`,
+    /// writing lane `k`'s `len * WIDTH` outputs to `outs[k]`: exactly what [`step`] gives
+    /// bar after bar on each lane (the default does that). A chain overrides it with the
+    /// same operations arranged so that the lanes run as one vector (each state field a
+    /// `[f64; LANES]`, one vector instruction per operation for all lanes).
+    ///
+    /// [`step`]: Chain::step
+    #[inline(always)]
+    fn lockstep(
+        &self,
+        st: &mut [Self::State; LANES],
+        starts: &[usize; LANES],
+        len: usize,
+        outs: &mut [&mut [f64]; LANES],
+    ) {
+        let w = Self::WIDTH;
+        for i in 0..len {
+            for k in 0..LANES {
+                self.step(&mut st[k], starts[k] + i, &mut outs[k][i * w..(i + 1) * w]);
+            }
+        }
+    }
+    /// Runs bars `start..start + out.len() / WIDTH` serially from `s`, writing their
+    /// outputs to `out`; returns the state after: exactly what [`step`] gives bar after bar
+    /// (the default does that). A chain overrides it with a faster serial loop of the same
+    /// operations (e.g. software-pipelined); [`segmented`] runs the warm-ups, the redone
+    /// segments, the tail and series too short for lanes through it.
+    ///
+    /// [`step`]: Chain::step
+    #[inline(always)]
+    fn serial(&self, mut s: Self::State, start: usize, out: &mut [f64]) -> Self::State {
+        for (i, o) in out.chunks_exact_mut(Self::WIDTH).enumerate() {
+            self.step(&mut s, start + i, o);
+        }
+        s
+    }
 }
 
-/// Runs bars `start..start + out.len() / WIDTH` serially from `s`; returns the state after.
+/// Runs bars `start..start + out.len() / WIDTH` serially from `s` ([`Chain::serial`]);
+/// returns the state after.
 #[inline(always)]
-fn run<C: Chain>(c: &C, mut s: C::State, start: usize, out: &mut [f64]) -> C::State {
-    for (i, o) in out.chunks_exact_mut(C::WIDTH).enumerate() {
-        c.step(&mut s, start + i, o);
-    }
-    s
+fn run<C: Chain>(c: &C, s: C::State, start: usize, out: &mut [f64]) -> C::State {
+    c.serial(s, start, out)
 }
 
 /// Computes bars `first..first + out.len() / C::WIDTH` of the recurrence from the true state
@@ -85,16 +119,12 @@ pub(crate) fn segmented<C: Chain>(
     // The lanes, in lockstep.
     let (body, tail) = out.split_at_mut(LANES * len * w);
     let mut segs = body.chunks_exact_mut(len * w);
-    let outs: [&mut [f64]; LANES] = std::array::from_fn(|_| match segs.next() {
+    let mut outs: [&mut [f64]; LANES] = std::array::from_fn(|_| match segs.next() {
         Some(seg) => seg,
         None => &mut [],
     });
     let mut st = spec;
-    for i in 0..len {
-        for k in 0..LANES {
-            c.step(&mut st[k], starts[k] + i, &mut outs[k][i * w..(i + 1) * w]);
-        }
-    }
+    c.lockstep(&mut st, &starts, len, &mut outs);
     // Verification in order: the true state reaching each segment must equal its start.
     let mut truth = st[0];
     for k in 1..LANES {

@@ -24,6 +24,15 @@ fn cases() -> Vec<(&'static str, Params)> {
         "MA",
         Params::new().with("timeperiod", 10.0).with("matype", 1.0),
     ));
+    // The directional movement family (one `DmChain` per output), Wilder RSI / CMO and
+    // ATR / NATR.
+    for name in [
+        "ADX", "ADXR", "DX", "PLUS_DI", "MINUS_DI", "PLUS_DM", "MINUS_DM",
+    ] {
+        for p in [2.0, 14.0, 60.0] {
+            v.push((name, Params::new().with("timeperiod", p)));
+        }
+    }
     v
 }
 
