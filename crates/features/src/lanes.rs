@@ -137,6 +137,37 @@ pub(crate) fn segmented<C: Chain>(
     run(c, truth, first + LANES * len, tail)
 }
 
+/// Bars per block of a lockstep loop that goes through [`gather`] and [`scatter`].
+pub(crate) const BLOCK: usize = 64;
+
+/// For a [`Chain::lockstep`]: copies bars `i..i + buf.len()` of every lane `k` (the values
+/// `x[starts[k] + i..]`) into `buf`, lane `k` of bar `b` at `buf[b][k]`, so that the lanes'
+/// values of one bar are adjacent (one vector load); bars past the end of `x` are left.
+#[inline(always)]
+pub(crate) fn gather(x: &[f64], starts: &[usize; LANES], i: usize, buf: &mut [[f64; LANES]]) {
+    let m = buf.len();
+    for (k, &a) in starts.iter().enumerate() {
+        let src = x.get(a + i..a + i + m).unwrap_or(&[]);
+        for (b, &v) in buf.iter_mut().zip(src) {
+            b[k] = v;
+        }
+    }
+}
+
+/// For a [`Chain::lockstep`] with `WIDTH` 1: copies lane `k` of `buf` (`buf[b][k]`, one
+/// group of adjacent lane values per bar, written as one vector store) to
+/// `outs[k][i..i + buf.len()]`.
+#[inline(always)]
+pub(crate) fn scatter(buf: &[[f64; LANES]], i: usize, outs: &mut [&mut [f64]; LANES]) {
+    for (k, o) in outs.iter_mut().enumerate() {
+        if let Some(dst) = o.get_mut(i..i + buf.len()) {
+            for (d, b) in dst.iter_mut().zip(buf) {
+                *d = b[k];
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,7 +27,8 @@ fn cases() -> Vec<(&'static str, Params)> {
     // The directional movement family (one `DmChain` per output), Wilder RSI / CMO and
     // ATR / NATR.
     for name in [
-        "ADX", "ADXR", "DX", "PLUS_DI", "MINUS_DI", "PLUS_DM", "MINUS_DM",
+        "ADX", "ADXR", "DX", "PLUS_DI", "MINUS_DI", "PLUS_DM", "MINUS_DM", "RSI", "CMO", "ATR",
+        "NATR",
     ] {
         for p in [2.0, 14.0, 60.0] {
             v.push((name, Params::new().with("timeperiod", p)));
