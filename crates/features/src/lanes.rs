@@ -168,6 +168,61 @@ pub(crate) fn scatter(buf: &[[f64; LANES]], i: usize, outs: &mut [&mut [f64]; LA
     }
 }
 
+/// Bars a guess of a Wilder smoothing chain (ADX and its family, RSI, CMO, ATR, NATR:
+/// each part forgets its start by a factor `1 - 1/period` per bar) needs to reach the true
+/// state's bits. Measured on the benchmark series from zero guesses: ADX, the slowest (the
+/// DX of the converging sums feeds its own smoothing), takes 30–48 periods; `64 · period +
+/// 64` leaves a margin (a too short warm-up only costs a serial redo).
+#[inline]
+pub(crate) fn wilder_warm(period: usize) -> usize {
+    period.saturating_mul(64).saturating_add(64)
+}
+
+/// For the chains' tests: whether a guess made at each of 40 bars spread over the second
+/// half of bars `1..n` reaches the true state's bits (the chain run serially from `s0` at
+/// bar 1) within `warm` bars, as [`segmented`] needs for its lanes to verify.
+#[cfg(test)]
+pub(crate) fn warm_suffices<C: Chain>(c: &C, s0: C::State, n: usize, warm: usize) -> bool {
+    let mut o = vec![0.0; C::WIDTH];
+    let mut truth = Vec::with_capacity(n);
+    let mut s = s0;
+    for i in 1..n {
+        truth.push(s);
+        c.step(&mut s, i, &mut o);
+    }
+    (0..40).all(|q| {
+        let j = n / 2 + q * (n / 2 - warm - 1) / 40;
+        let mut g = c.guess(j);
+        for i in j..j + warm {
+            c.step(&mut g, i, &mut o);
+        }
+        C::same(&g, &truth[j + warm - 1])
+    })
+}
+
+/// For the chains' tests: high, low and close of a random walk of `n` bars.
+#[cfg(test)]
+pub(crate) fn test_hlc(n: usize) -> [Vec<f64>; 3] {
+    let mut s = 7u64;
+    let mut u = move || {
+        s = s
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        #[allow(clippy::cast_precision_loss)]
+        let u = (s >> 11) as f64 / (1u64 << 53) as f64;
+        u
+    };
+    let mut p = 100.0;
+    let mut v: [Vec<f64>; 3] = Default::default();
+    for _ in 0..n {
+        p *= 1.0 + (u() - 0.5) * 0.02;
+        v[0].push(p * (1.0 + 0.01 * u()));
+        v[1].push(p * (1.0 - 0.01 * u()));
+        v[2].push(p);
+    }
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::indicator::{Columns, Indicator};
-use crate::lanes::{Chain, LANES, segmented};
+use crate::lanes::{Chain, LANES, segmented, wilder_warm};
 use crate::momentum::util::{push_nan, span};
 use crate::overlap::ma::fp;
 use crate::overlap::{MAX_PERIOD, check_range};
@@ -78,7 +78,7 @@ fn atr_kernel(cols: &Columns<'_>, period: usize, natr: bool, out: &mut Vec<f64>)
     };
     // Bars `period + 1..`.
     let first = period + 1;
-    let warm = period.saturating_mul(64).saturating_add(64);
+    let warm = wilder_warm(period);
     if natr {
         let chain = AtrChain::<true> { h, l, c, keep };
         crate::fma::dispatch(
@@ -422,5 +422,36 @@ impl Indicator for Natr {
     }
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         atr_kernel(cols, self.core.period, true, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lanes::warm_suffices;
+
+    #[test]
+    fn atr_guesses_converge_within_the_warm_up() {
+        let [h, l, c] = crate::lanes::test_hlc(40_000);
+        for p in [2usize, 14, 60] {
+            let keep = fp(p - 1) / fp(p);
+            let atr = AtrChain::<false> {
+                h: &h,
+                l: &l,
+                c: &c,
+                keep,
+            };
+            let natr = AtrChain::<true> {
+                h: &h,
+                l: &l,
+                c: &c,
+                keep,
+            };
+            let w = wilder_warm(p);
+            assert!(warm_suffices(&atr, 0.0, h.len(), w), "ATR {p}");
+            assert!(warm_suffices(&natr, 0.0, h.len(), w), "NATR {p}");
+            // Far too short a warm-up does not converge (the check can fail).
+            assert!(!warm_suffices(&atr, 0.0, h.len(), 4 * p), "{p}");
+        }
     }
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::util::{MAX_PERIOD, check_period, extend_with, is_zero, push_nan, span};
 use crate::error::Result;
 use crate::indicator::{Columns, Indicator};
-use crate::lanes::{Chain, LANES, segmented};
+use crate::lanes::{Chain, LANES, segmented, wilder_warm};
 
 /// TA-Lib's true range of today's high/low against yesterday's close.
 #[inline]
@@ -744,15 +744,6 @@ impl<'a, const O: u8> DmChain<'a, O> {
     }
 }
 
-/// Bars a [`DmChain`] guess needs to reach the true state's bits. Measured on the
-/// benchmark series from a zero guess: ADX (the slowest, the DX of the converging sums
-/// feeding its own smoothing) takes 30–48 periods, so `64 · period + 64` leaves a margin
-/// (a too short warm-up only costs a serial redo).
-#[inline]
-fn dm_warm(period: usize) -> usize {
-    period.saturating_mul(64).saturating_add(64)
-}
-
 impl<const O: u8> Chain for DmChain<'_, O> {
     type State = [f64; 4];
     const WIDTH: usize = 1;
@@ -1021,7 +1012,7 @@ fn dm_chain<const O: u8>(
     if let Some(o) = out.get_mut(start..) {
         crate::fma::dispatch(
             #[inline(always)]
-            || segmented(&chain, s0, from, dm_warm(period), o),
+            || segmented(&chain, s0, from, wilder_warm(period), o),
         );
     }
 }
@@ -1120,4 +1111,43 @@ fn adx_kernel(cols: &Columns<'_>, period: usize, out: &mut Vec<f64>) {
     out.push(adx);
     let [m, p, t, _] = s.lanes();
     dm_chain::<ADX>(cols, period, 2 * period, [m, p, t, adx], out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lanes::{test_hlc as hlc, warm_suffices};
+
+    fn chain<const O: u8>(v: &[Vec<f64>; 3], period: usize) -> DmChain<'_, O> {
+        DmChain {
+            h: &v[0],
+            l: &v[1],
+            c: &v[2],
+            per: fp(period),
+            pm1: fp(period - 1),
+        }
+    }
+
+    #[test]
+    fn dm_guesses_converge_within_the_warm_up() {
+        let v = hlc(40_000);
+        let n = v[0].len();
+        for p in [2usize, 14, 60] {
+            let w = wilder_warm(p);
+            assert!(
+                warm_suffices(&chain::<ADX>(&v, p), [0.0; 4], n, w),
+                "ADX {p}"
+            );
+            assert!(warm_suffices(&chain::<DX>(&v, p), [0.0; 4], n, w), "DX {p}");
+            assert!(
+                warm_suffices(&chain::<PLUS_DI>(&v, p), [0.0; 4], n, w),
+                "DI {p}"
+            );
+            // Far too short a warm-up does not converge (the check can fail).
+            assert!(
+                !warm_suffices(&chain::<ADX>(&v, p), [0.0; 4], n, 4 * p),
+                "{p}"
+            );
+        }
+    }
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::util::{MAX_PERIOD, TA_EPSILON, check_period, is_zero, push_nan, span};
 use crate::error::Result;
 use crate::indicator::{Columns, Indicator, PriceField};
-use crate::lanes::{BLOCK, Chain, LANES, gather, scatter, segmented};
+use crate::lanes::{BLOCK, Chain, LANES, gather, scatter, segmented, wilder_warm};
 
 /// Shared state: Wilder's average gain and loss, seeded with the simple mean over the
 /// first `period` changes, then `avg = (avg * (period - 1) + x) * (1 / period)`.
@@ -217,7 +217,7 @@ impl GainLoss {
         };
         // Bars `period + 1..`.
         let first = period + 1;
-        let warm = period.saturating_mul(64).saturating_add(64);
+        let warm = wilder_warm(period);
         if recip {
             let chain = WilderChain::<true, _> {
                 x,
@@ -562,5 +562,39 @@ impl Indicator for Cmo {
     }
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         self.st.kernel(cols.field(self.price), out, cmo_of_nonneg);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lanes::warm_suffices;
+
+    #[test]
+    fn wilder_guesses_converge_within_the_warm_up() {
+        let x = crate::lanes::test_hlc(40_000)[2].clone();
+        for p in [2usize, 14, 60] {
+            #[allow(clippy::cast_precision_loss)]
+            let (pf, pm1) = (p as f64, (p - 1) as f64);
+            let rsi = WilderChain::<true, _> {
+                x: &x,
+                p: pf,
+                pm1,
+                inv: 1.0 / pf,
+                f: rsi_of_nonneg,
+            };
+            let cmo = WilderChain::<false, _> {
+                x: &x,
+                p: pf,
+                pm1,
+                inv: 1.0 / pf,
+                f: cmo_of_nonneg,
+            };
+            let w = wilder_warm(p);
+            assert!(warm_suffices(&rsi, [0.0; 2], x.len(), w), "RSI {p}");
+            assert!(warm_suffices(&cmo, [0.0; 2], x.len(), w), "CMO {p}");
+            // Far too short a warm-up does not converge (the check can fail).
+            assert!(!warm_suffices(&rsi, [0.0; 2], x.len(), 4 * p), "{p}");
+        }
     }
 }
