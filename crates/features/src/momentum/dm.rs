@@ -8,7 +8,7 @@
 use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
-use super::util::{MAX_PERIOD, check_period, extend_with, is_zero, push_nan, span};
+use super::util::{MAX_PERIOD, TA_EPSILON, check_period, extend_with, is_zero, push_nan, span};
 use crate::error::Result;
 use crate::indicator::{Columns, Indicator};
 use crate::lanes::{Chain, LANES, segmented, wilder_warm};
@@ -709,10 +709,20 @@ fn emit<const O: u8>(m: f64, p: f64, t: f64, x: f64, per: f64, pm1: f64) -> (f64
             let dm = if O == PLUS_DI { p } else { m };
             (if is_zero(t) { 0.0 } else { 100.0 * (dm / t) }, x)
         }
+        DX => {
+            // `dx_ok`, its validity test spelt out (the compiler then keeps it as vector
+            // masks in the lanes' loop).
+            let mdi = 100.0 * (m / t);
+            let pdi = 100.0 * (p / t);
+            let s = mdi + pdi;
+            let dx = 100.0 * ((mdi - pdi).abs() / s);
+            let keep = t.is_nan() | (t.abs() < TA_EPSILON) | s.is_nan() | (s.abs() < TA_EPSILON);
+            let x = if keep { x } else { dx };
+            (x, x)
+        }
         _ => {
             let (dx, ok) = dx_ok(m, p, t);
-            let v = if O == DX { dx } else { (x * pm1 + dx) / per };
-            let x = if ok { v } else { x };
+            let x = if ok { (x * pm1 + dx) / per } else { x };
             (x, x)
         }
     }
