@@ -53,7 +53,9 @@ pub(crate) trait Chain {
     /// Runs bars `starts[k]..starts[k] + len` of every lane `k` in lockstep from `st[k]`,
     /// writing lane `k`'s `len * WIDTH` outputs to `outs[k]`: exactly what [`step`] gives
     /// bar after bar on each lane (the default does that). A chain overrides it with the
-    /// same operations arranged so that the lanes run as one vector ([`lockstep_soa`]).
+    /// same operations arranged so that the lanes run as one vector (each state field a
+    /// `[f64; LANES]`, one vector instruction per operation for all lanes; see also
+    /// [`lockstep_soa`]).
     ///
     /// [`step`]: Chain::step
     #[inline(always)]
@@ -71,6 +73,20 @@ pub(crate) trait Chain {
             }
         }
     }
+    /// Runs bars `start..start + out.len() / WIDTH` serially from `s`, writing their
+    /// outputs to `out`; returns the state after: exactly what [`step`] gives bar after bar
+    /// (the default does that). A chain overrides it with a faster serial loop of the same
+    /// operations (e.g. software-pipelined); [`segmented`] runs the warm-ups, the redone
+    /// segments, the tail and series too short for lanes through it.
+    ///
+    /// [`step`]: Chain::step
+    #[inline(always)]
+    fn serial(&self, mut s: Self::State, start: usize, out: &mut [f64]) -> Self::State {
+        for (i, o) in out.chunks_exact_mut(Self::WIDTH).enumerate() {
+            self.step(&mut s, start + i, o);
+        }
+        s
+    }
 }
 
 /// Bit-for-bit equality of two arrays of `f64` (the usual [`Chain::same`]).
@@ -79,13 +95,11 @@ pub(crate) fn same_bits<const N: usize>(a: &[f64; N], b: &[f64; N]) -> bool {
     a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
 }
 
-/// Runs bars `start..start + out.len() / WIDTH` serially from `s`; returns the state after.
+/// Runs bars `start..start + out.len() / WIDTH` serially from `s` ([`Chain::serial`]);
+/// returns the state after.
 #[inline(always)]
-fn run<C: Chain>(c: &C, mut s: C::State, start: usize, out: &mut [f64]) -> C::State {
-    for (i, o) in out.chunks_exact_mut(C::WIDTH).enumerate() {
-        c.step(&mut s, start + i, o);
-    }
-    s
+fn run<C: Chain>(c: &C, s: C::State, start: usize, out: &mut [f64]) -> C::State {
+    c.serial(s, start, out)
 }
 
 /// Computes bars `first..first + out.len() / C::WIDTH` of the recurrence from the true state
@@ -162,7 +176,7 @@ pub(crate) fn segmented_into<C: Chain>(
 /// `o[c][k]` (output `c`), with each operation applied to all the lanes before the next one
 /// (the step on one lane is the same function with one lane).
 ///
-/// The lanes run over blocks of [`SOA_BLOCK`] bars: the block's inputs are copied into a
+/// The lanes run over blocks of [`BLOCK`] bars: the block's inputs are copied into a
 /// stack buffer, one group of `LANES` adjacent values (one per lane) per bar, the steps
 /// write their rows to a second buffer in the same arrangement, which is then copied to the
 /// lanes' outputs. That lets the compiler run each operation on the lanes as one vector
@@ -178,17 +192,12 @@ pub(crate) fn lockstep_soa<const S: usize, const W: usize>(
     step: impl Fn(&mut [[f64; LANES]; S], &[f64; LANES], &mut [[f64; LANES]; W]),
 ) {
     let mut s: [[f64; LANES]; S] = std::array::from_fn(|j| std::array::from_fn(|k| st[k][j]));
-    let xs: [&[f64]; LANES] = std::array::from_fn(|k| &x[starts[k]..starts[k] + len]);
-    let mut xb = [[0.0; LANES]; SOA_BLOCK];
-    let mut ob = [[[0.0; LANES]; W]; SOA_BLOCK];
+    let mut xb = [[0.0; LANES]; BLOCK];
+    let mut ob = [[[0.0; LANES]; W]; BLOCK];
     let mut i = 0;
     while i < len {
-        let m = (len - i).min(SOA_BLOCK);
-        for (k, xk) in xs.iter().enumerate() {
-            for (b, &v) in xb.iter_mut().zip(&xk[i..i + m]) {
-                b[k] = v;
-            }
-        }
+        let m = (len - i).min(BLOCK);
+        gather(x, starts, i, &mut xb[..m]);
         for (xv, ov) in xb[..m].iter().zip(&mut ob[..m]) {
             step(&mut s, xv, ov);
         }
@@ -203,9 +212,6 @@ pub(crate) fn lockstep_soa<const S: usize, const W: usize>(
     }
     *st = std::array::from_fn(|k| std::array::from_fn(|j| s[j][k]));
 }
-
-/// Bars per block of [`lockstep_soa`].
-const SOA_BLOCK: usize = 64;
 
 /// For the chains' tests: the most bars that a guess made at any bar of `at` needs to reach
 /// the true state's bits (the true states: the chain run serially over bars
@@ -268,6 +274,80 @@ pub(crate) fn walk(n: usize, seed: u64) -> Vec<f64> {
             p
         })
         .collect()
+}
+
+/// Bars per block of a lockstep loop that goes through [`gather`] and [`scatter`] (and of
+/// [`lockstep_soa`]).
+pub(crate) const BLOCK: usize = 64;
+
+/// For a [`Chain::lockstep`]: copies bars `i..i + buf.len()` of every lane `k` (the values
+/// `x[starts[k] + i..]`) into `buf`, lane `k` of bar `b` at `buf[b][k]`, so that the lanes'
+/// values of one bar are adjacent (one vector load); bars past the end of `x` are left.
+#[inline(always)]
+pub(crate) fn gather(x: &[f64], starts: &[usize; LANES], i: usize, buf: &mut [[f64; LANES]]) {
+    let m = buf.len();
+    for (k, &a) in starts.iter().enumerate() {
+        let src = x.get(a + i..a + i + m).unwrap_or(&[]);
+        for (b, &v) in buf.iter_mut().zip(src) {
+            b[k] = v;
+        }
+    }
+}
+
+/// For a [`Chain::lockstep`] with `WIDTH` 1: copies lane `k` of `buf` (`buf[b][k]`, one
+/// group of adjacent lane values per bar, written as one vector store) to
+/// `outs[k][i..i + buf.len()]`.
+#[inline(always)]
+pub(crate) fn scatter(buf: &[[f64; LANES]], i: usize, outs: &mut [&mut [f64]; LANES]) {
+    for (k, o) in outs.iter_mut().enumerate() {
+        if let Some(dst) = o.get_mut(i..i + buf.len()) {
+            for (d, b) in dst.iter_mut().zip(buf) {
+                *d = b[k];
+            }
+        }
+    }
+}
+
+/// Bars a guess of a Wilder smoothing chain (ADX and its family, RSI, CMO, ATR, NATR:
+/// each part forgets its start by a factor `1 - 1/period` per bar) needs to reach the true
+/// state's bits. Measured on the benchmark series from zero guesses: ADX, the slowest (the
+/// DX of the converging sums feeds its own smoothing), takes 30–48 periods; `64 · period +
+/// 64` leaves a margin (a too short warm-up only costs a serial redo).
+#[inline]
+pub(crate) fn wilder_warm(period: usize) -> usize {
+    period.saturating_mul(64).saturating_add(64)
+}
+
+/// For the chains' tests: whether a guess made at each of 40 bars spread over the second
+/// half of bars `1..n` reaches the true state's bits (the chain run serially from `s0` at
+/// bar 1) within `warm` bars, as [`segmented`] needs for its lanes to verify.
+#[cfg(test)]
+pub(crate) fn warm_suffices<C: Chain>(c: &C, s0: C::State, n: usize, warm: usize) -> bool {
+    let at = (0..40).map(|q| n / 2 + q * (n / 2 - warm - 1) / 40);
+    bars_to_converge(c, s0, 1, n - 1, at).is_some_and(|most| most <= warm)
+}
+
+/// For the chains' tests: high, low and close of a random walk of `n` bars.
+#[cfg(test)]
+pub(crate) fn test_hlc(n: usize) -> [Vec<f64>; 3] {
+    let mut s = 7u64;
+    let mut u = move || {
+        s = s
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        #[allow(clippy::cast_precision_loss)]
+        let u = (s >> 11) as f64 / (1u64 << 53) as f64;
+        u
+    };
+    let mut p = 100.0;
+    let mut v: [Vec<f64>; 3] = Default::default();
+    for _ in 0..n {
+        p *= 1.0 + (u() - 0.5) * 0.02;
+        v[0].push(p * (1.0 + 0.01 * u()));
+        v[1].push(p * (1.0 - 0.01 * u()));
+        v[2].push(p);
+    }
+    v
 }
 
 #[cfg(test)]

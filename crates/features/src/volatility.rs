@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::indicator::{Columns, Indicator};
-use crate::momentum::util::push_nan;
+use crate::lanes::{Chain, LANES, segmented, wilder_warm};
+use crate::momentum::util::{push_nan, span};
 use crate::overlap::ma::fp;
 use crate::overlap::{MAX_PERIOD, check_range};
 
@@ -69,43 +70,149 @@ fn atr_kernel(cols: &Columns<'_>, period: usize, natr: bool, out: &mut Vec<f64>)
     let prev = sum / fp(period);
     out.push(if natr { natr_of(prev, close) } else { prev });
     let keep = fp(period - 1) / fp(period);
-    // Bars `period + 1..`: high, low and close, and the previous close.
     let (h, l, c) = (cols.high(), cols.low(), cols.close());
-    let cols4 = [
-        h.get(period + 1..).unwrap_or(&[]),
-        l.get(period + 1..).unwrap_or(&[]),
-        c.get(period..).unwrap_or(&[]),
-        c.get(period + 1..).unwrap_or(&[]),
-    ];
+    let start = out.len();
+    out.resize(start + (n - period - 1), 0.0);
+    let Some(o) = out.get_mut(start..) else {
+        return;
+    };
+    // Bars `period + 1..`.
+    let first = period + 1;
+    let warm = wilder_warm(period);
     if natr {
+        let chain = AtrChain::<true> { h, l, c, keep };
         crate::fma::dispatch(
             #[inline(always)]
-            move || atr_tail::<true>(cols4, prev, keep, out),
+            || segmented(&chain, prev, first, warm, o),
         );
     } else {
+        let chain = AtrChain::<false> { h, l, c, keep };
         crate::fma::dispatch(
             #[inline(always)]
-            move || atr_tail::<false>(cols4, prev, keep, out),
+            || segmented(&chain, prev, first, warm, o),
         );
     }
 }
 
-/// The ATR recursion `prev = fma(prev, keep, tr * (1 - keep))` over `[high, low,
-/// previous close, close]`, appending the ATR (or the NATR when `NATR`). The scaled true
-/// ranges are computed one block ahead of the recursion, in the same loop (the CPU does
-/// them, and the NATR division, in the shadow of the FMA latency).
+/// The ATR recursion `prev = fma(prev, keep, tr * (1 - keep))` (`AtrCore::update`'s) as a
+/// [`Chain`] for [`segmented`]: it forgets its start by a factor `keep` per bar; bar `i`
+/// reads its high, low and close and the previous close, and writes the ATR (or the NATR
+/// when `NATR`).
+struct AtrChain<'a, const NATR: bool> {
+    h: &'a [f64],
+    l: &'a [f64],
+    c: &'a [f64],
+    keep: f64,
+}
+
+impl<const NATR: bool> AtrChain<'_, NATR> {
+    /// The output for the ATR `prev` at a bar with close `c`.
+    #[inline(always)]
+    fn emit(prev: f64, c: f64) -> f64 {
+        if NATR { natr_of(prev, c) } else { prev }
+    }
+}
+
+impl<const NATR: bool> Chain for AtrChain<'_, NATR> {
+    type State = f64;
+    const WIDTH: usize = 1;
+
+    #[inline(always)]
+    fn same(a: &f64, b: &f64) -> bool {
+        a.to_bits() == b.to_bits()
+    }
+
+    #[inline(always)]
+    fn guess(&self, _j: usize) -> f64 {
+        0.0
+    }
+
+    #[inline(always)]
+    fn step(&self, s: &mut f64, i: usize, out: &mut [f64]) {
+        let at = |x: &[f64], i: usize| x.get(i).copied().unwrap_or(f64::NAN);
+        let c = at(self.c, i);
+        let tr = tr_of(at(self.h, i), at(self.l, i), at(self.c, i.wrapping_sub(1)));
+        *s = s.mul_add(self.keep, tr * (1.0 - self.keep));
+        if let Some(o) = out.first_mut() {
+            *o = Self::emit(*s, c);
+        }
+    }
+
+    #[inline(always)]
+    fn serial(&self, s: f64, start: usize, out: &mut [f64]) -> f64 {
+        let n = start + out.len();
+        let cols4 = [
+            span(self.h, start, n),
+            span(self.l, start, n),
+            span(self.c, start.saturating_sub(1), n.saturating_sub(1)),
+            span(self.c, start, n),
+        ];
+        atr_run::<NATR>(cols4, s, self.keep, out)
+    }
+
+    /// [`Chain::step`] on the lanes side by side (the ATRs a `[f64; LANES]`, which the
+    /// compiler turns into vector instructions); the previous close is carried.
+    #[inline(always)]
+    fn lockstep(
+        &self,
+        st: &mut [f64; LANES],
+        starts: &[usize; LANES],
+        len: usize,
+        outs: &mut [&mut [f64]; LANES],
+    ) {
+        let lane =
+            |x| -> [&[f64]; LANES] { std::array::from_fn(|k| span(x, starts[k], starts[k] + len)) };
+        let (h, l, c) = (lane(self.h), lane(self.l), lane(self.c));
+        if h.iter().chain(&l).chain(&c).any(|x| x.len() != len)
+            || outs.iter().any(|o| o.len() < len)
+        {
+            // Not reached from `segmented` (every lane's bars exist); serially otherwise.
+            for (s, (&a, o)) in st.iter_mut().zip(starts.iter().zip(outs.iter_mut())) {
+                *s = self.serial(*s, a, o);
+            }
+            return;
+        }
+        let mut pc: [f64; LANES] = std::array::from_fn(|k| {
+            self.c
+                .get(starts[k].wrapping_sub(1))
+                .copied()
+                .unwrap_or(f64::NAN)
+        });
+        let (keep, rest) = (self.keep, 1.0 - self.keep);
+        let mut s = *st;
+        for i in 0..len {
+            let ci: [f64; LANES] = std::array::from_fn(|k| c[k][i]);
+            let mut y = [0.0; LANES];
+            for k in 0..LANES {
+                let tr = tr_of(h[k][i], l[k][i], pc[k]);
+                s[k] = s[k].mul_add(keep, tr * rest);
+                y[k] = Self::emit(s[k], ci[k]);
+            }
+            pc = ci;
+            for k in 0..LANES {
+                outs[k][i] = y[k];
+            }
+        }
+        *st = s;
+    }
+}
+
+/// [`AtrChain`]'s [`Chain::serial`]: the ATR recursion over `[high, low, previous close,
+/// close]` from `prev`, writing the ATR (or the NATR when `NATR`) to `out`; returns the
+/// ATR after. The scaled true ranges are computed one block ahead of the recursion, in the
+/// same loop (the CPU does them, and the NATR division, in the shadow of the FMA latency).
 #[inline(always)]
-fn atr_tail<const NATR: bool>(cols4: [&[f64]; 4], mut prev: f64, keep: f64, out: &mut Vec<f64>) {
+fn atr_run<const NATR: bool>(cols4: [&[f64]; 4], mut prev: f64, keep: f64, out: &mut [f64]) -> f64 {
     const B: usize = 256;
     let [h, l, pc, c] = cols4;
     let rest = 1.0 - keep;
     let mut inc = [0.0f64; B];
-    let mut row = [0.0f64; B];
     let mut blocks = h
         .chunks(B)
         .zip(l.chunks(B))
         .zip(pc.chunks(B))
         .zip(c.chunks(B));
+    let mut outs = out.chunks_mut(B);
     let mut k = 0;
     let mut closes: &[f64] = &[];
     if let Some((((h, l), pc), c)) = blocks.next() {
@@ -118,7 +225,8 @@ fn atr_tail<const NATR: bool>(cols4: [&[f64]; 4], mut prev: f64, keep: f64, out:
     while k > 0 {
         let (((h, l), pc), c) = blocks.next().unwrap_or((((&[], &[]), &[]), &[]));
         let next = h.len();
-        let emit = |prev: f64, c: f64| if NATR { natr_of(prev, c) } else { prev };
+        let row = outs.next().unwrap_or(&mut []);
+        let emit = AtrChain::<NATR>::emit;
         let here = inc.iter_mut().zip(row.iter_mut()).zip(closes);
         for (((d, r), &c), ((&h, &l), &pc)) in here.zip(h.iter().zip(l).zip(pc)) {
             prev = prev.mul_add(keep, *d);
@@ -130,10 +238,10 @@ fn atr_tail<const NATR: bool>(cols4: [&[f64]; 4], mut prev: f64, keep: f64, out:
             prev = prev.mul_add(keep, *d);
             *r = emit(prev, c);
         }
-        out.extend_from_slice(row.get(..k).unwrap_or(&[]));
         k = next;
         closes = c;
     }
+    prev
 }
 
 /// NATR from the ATR and the close (0 when the close is exactly zero).
@@ -317,5 +425,36 @@ impl Indicator for Natr {
     }
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         atr_kernel(cols, self.core.period, true, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lanes::warm_suffices;
+
+    #[test]
+    fn atr_guesses_converge_within_the_warm_up() {
+        let [h, l, c] = crate::lanes::test_hlc(40_000);
+        for p in [2usize, 14, 60] {
+            let keep = fp(p - 1) / fp(p);
+            let atr = AtrChain::<false> {
+                h: &h,
+                l: &l,
+                c: &c,
+                keep,
+            };
+            let natr = AtrChain::<true> {
+                h: &h,
+                l: &l,
+                c: &c,
+                keep,
+            };
+            let w = wilder_warm(p);
+            assert!(warm_suffices(&atr, 0.0, h.len(), w), "ATR {p}");
+            assert!(warm_suffices(&natr, 0.0, h.len(), w), "NATR {p}");
+            // Far too short a warm-up does not converge (the check can fail).
+            assert!(!warm_suffices(&atr, 0.0, h.len(), 4 * p), "{p}");
+        }
     }
 }

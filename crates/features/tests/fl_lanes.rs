@@ -16,7 +16,8 @@ use aaiti_features::{Columns, Params, indicator};
 /// Indicators whose batch kernel runs lanes, with parameters that make the warm-up short
 /// (period 2), typical, and long relative to the series: EMA, DEMA, TEMA, T3, MA with those
 /// types (matype 1, 3, 4, 8), MACD, MACDEXT (three EMAs: MACD's kernel; DEMA/TEMA/T3
-/// lines: the MA kernels), MACDFIX, APO/PPO with EMAs and TRIX.
+/// lines: the MA kernels), MACDFIX, APO/PPO with EMAs, TRIX, the directional movement
+/// family (ADX, ADXR, DX, ±DI, ±DM), RSI, CMO, ATR and NATR.
 fn cases() -> Vec<(&'static str, Params)> {
     let mut v = Vec::new();
     for p in [2.0, 5.0, 30.0, 200.0] {
@@ -78,6 +79,16 @@ fn cases() -> Vec<(&'static str, Params)> {
     }
     for p in [1.0, 2.0, 5.0, 30.0, 90.0] {
         v.push(("TRIX", Params::new().with("timeperiod", p)));
+    }
+    // The directional movement family (one `DmChain` per output), Wilder RSI / CMO and
+    // ATR / NATR.
+    for name in [
+        "ADX", "ADXR", "DX", "PLUS_DI", "MINUS_DI", "PLUS_DM", "MINUS_DM", "RSI", "CMO", "ATR",
+        "NATR",
+    ] {
+        for p in [2.0, 14.0, 60.0] {
+            v.push((name, Params::new().with("timeperiod", p)));
+        }
     }
     v
 }

@@ -8,9 +8,10 @@
 use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
-use super::util::{MAX_PERIOD, check_period, extend_with, is_zero, push_nan, span};
+use super::util::{MAX_PERIOD, TA_EPSILON, check_period, extend_with, is_zero, push_nan, span};
 use crate::error::Result;
 use crate::indicator::{Columns, Indicator};
+use crate::lanes::{Chain, LANES, segmented, wilder_warm};
 
 /// TA-Lib's true range of today's high/low against yesterday's close.
 #[inline]
@@ -635,7 +636,7 @@ impl Sums {
         self.tr = self.tr - self.tr / per + tr;
     }
 
-    /// `[minus, plus, tr, 0]`, the lanes of [`dm_tail`].
+    /// `[minus, plus, tr, 0]`, the start of a [`DmChain`].
     #[inline(always)]
     fn lanes(self) -> [f64; 4] {
         [self.minus, self.plus, self.tr, 0.0]
@@ -661,51 +662,6 @@ fn bars<'a>(
         .map(|((((&h, &hp), &l), &lp), &cp)| one_bar(h, l, hp, lp, cp))
 }
 
-/// The Wilder recursion over bars `from..` of `cols`, from `sums` (the state after bar
-/// `from - 1`), appending `emit([minus, plus, tr, 0])` for each bar.
-///
-/// The one-bar `[−DM, +DM, TR, 0]` are not loop-carried (the CPU computes them ahead,
-/// in the shadow of the recursion's latency); the recursion is written lane-wise on
-/// 4-wide arrays, `DmCore::step`'s `(s - s / period) + x` on each lane. The outputs go
-/// through a stack buffer so that the state stays in registers.
-#[inline(always)]
-fn dm_tail(
-    cols: &Columns<'_>,
-    from: usize,
-    sums: Sums,
-    per: f64,
-    out: &mut Vec<f64>,
-    mut emit: impl FnMut(&[f64; 4]) -> f64,
-) {
-    const B: usize = 128;
-    let n = cols.len();
-    let (h, l, c) = (cols.high(), cols.low(), cols.close());
-    let a0 = from.saturating_sub(1);
-    let b0 = n.saturating_sub(1);
-    let (h, hp) = (span(h, from, n), span(h, a0, b0));
-    let (l, lp, cp) = (span(l, from, n), span(l, a0, b0), span(c, a0, b0));
-    let mut w = [sums.minus, sums.plus, sums.tr, 0.0];
-    let mut row = [0.0f64; B];
-    let blocks = h
-        .chunks(B)
-        .zip(hp.chunks(B))
-        .zip(l.chunks(B))
-        .zip(lp.chunks(B))
-        .zip(cp.chunks(B));
-    for ((((h, hp), l), lp), cp) in blocks {
-        let k = h.len();
-        let rows = h.iter().zip(hp).zip(l).zip(lp).zip(cp);
-        for (r, ((((&h, &hp), &l), &lp), &cp)) in row.iter_mut().zip(rows) {
-            let (p, m, tr) = one_bar(h, l, hp, lp, cp);
-            for (x, d) in w.iter_mut().zip([m, p, tr, 0.0]) {
-                *x = *x - *x / per + d;
-            }
-            *r = emit(&w);
-        }
-        out.extend_from_slice(row.get(..k).unwrap_or(&[]));
-    }
-}
-
 /// `(minusDI, plusDI)` of `[minus, plus, tr, _]`, as [`DmCore::di`].
 #[inline(always)]
 fn di_of(w: &[f64; 4]) -> Option<(f64, f64)> {
@@ -729,106 +685,221 @@ fn dx_of(w: &[f64; 4]) -> Option<f64> {
     }
 }
 
-/// ±DM kernel (`plus` selects the side).
-fn dm_kernel(cols: &Columns<'_>, period: usize, plus: bool, out: &mut Vec<f64>) {
-    let n = cols.len();
-    out.reserve(n);
-    if period == 1 {
-        if n > 0 {
-            out.push(f64::NAN);
-            out.extend(bars(cols, 1, n).map(|(p, m, _)| if plus { p } else { m }));
+/// What a [`DmChain`] emits per bar (its const parameter): one side's Wilder sum, one
+/// side's DI, DX (the last defined one), or ADX.
+const MINUS_DM: u8 = 0;
+/// See [`MINUS_DM`].
+const PLUS_DM: u8 = 1;
+/// See [`MINUS_DM`].
+const MINUS_DI: u8 = 2;
+/// See [`MINUS_DM`].
+const PLUS_DI: u8 = 3;
+/// See [`MINUS_DM`].
+const DX: u8 = 4;
+/// See [`MINUS_DM`].
+const ADX: u8 = 5;
+
+/// DX and its validity from the sums, as [`dx_of`] (invalid where it gives `None`; the
+/// value is then meaningless).
+#[inline(always)]
+fn dx_ok(m: f64, p: f64, t: f64) -> (f64, bool) {
+    let mdi = 100.0 * (m / t);
+    let pdi = 100.0 * (p / t);
+    let s = mdi + pdi;
+    (100.0 * ((mdi - pdi).abs() / s), !(is_zero(t) | is_zero(s)))
+}
+
+/// Output `O` of a bar from its Wilder sums `(m, p, t)` = `(−DM, +DM, TR)`, and the new
+/// `x` (the last DX for [`DX`], the ADX for [`ADX`], updated from `x` as `Dx::update` /
+/// `Adx::update` do; unchanged otherwise). By value, so that lane-wise callers get
+/// selects rather than masked stores.
+#[inline(always)]
+fn emit<const O: u8>(m: f64, p: f64, t: f64, x: f64, per: f64, pm1: f64) -> (f64, f64) {
+    match O {
+        MINUS_DM => (m, x),
+        PLUS_DM => (p, x),
+        MINUS_DI | PLUS_DI => {
+            let dm = if O == PLUS_DI { p } else { m };
+            (if is_zero(t) { 0.0 } else { 100.0 * (dm / t) }, x)
         }
-        return;
-    }
-    if n < period {
-        push_nan(out, n);
-        return;
-    }
-    let s = Sums::seed(cols, period);
-    push_nan(out, period - 1);
-    out.push(if plus { s.plus } else { s.minus });
-    let per = fp(period);
-    let side = usize::from(plus);
-    crate::fma::dispatch(
-        #[inline(always)]
-        move || {
-            dm_tail(cols, period, s, per, out, |w| {
-                w.get(side).copied().unwrap_or(0.0)
-            })
-        },
-    );
-}
-
-/// ±DI kernel (`plus` selects the side).
-fn di_kernel(cols: &Columns<'_>, period: usize, plus: bool, out: &mut Vec<f64>) {
-    let n = cols.len();
-    out.reserve(n);
-    if period == 1 {
-        if n > 0 {
-            out.push(f64::NAN);
-            extend_with(out, bars(cols, 1, n), |(p, m, tr)| {
-                let dm = if plus { p } else { m };
-                if dm == 0.0 || is_zero(tr) {
-                    0.0
-                } else {
-                    dm / tr
-                }
-            });
+        DX => {
+            // `dx_ok`, its validity test spelt out (the compiler then keeps it as vector
+            // masks in the lanes' loop).
+            let mdi = 100.0 * (m / t);
+            let pdi = 100.0 * (p / t);
+            let s = mdi + pdi;
+            let dx = 100.0 * ((mdi - pdi).abs() / s);
+            let keep = t.is_nan() | (t.abs() < TA_EPSILON) | s.is_nan() | (s.abs() < TA_EPSILON);
+            let x = if keep { x } else { dx };
+            (x, x)
         }
-        return;
+        _ => {
+            let (dx, ok) = dx_ok(m, p, t);
+            let x = if ok { (x * pm1 + dx) / per } else { x };
+            (x, x)
+        }
     }
-    if n <= period {
-        push_nan(out, n);
-        return;
-    }
-    let s = Sums::seed(cols, period);
-    push_nan(out, period);
-    let per = fp(period);
-    crate::fma::dispatch(
-        #[inline(always)]
-        move || {
-            dm_tail(cols, period, s, per, out, |w| match di_of(w) {
-                Some((mdi, pdi)) => {
-                    if plus {
-                        pdi
-                    } else {
-                        mdi
-                    }
-                }
-                None => 0.0,
-            });
-        },
-    );
 }
 
-/// DX kernel.
-fn dx_kernel(cols: &Columns<'_>, period: usize, out: &mut Vec<f64>) {
-    let n = cols.len();
-    out.reserve(n);
-    if n <= period {
-        push_nan(out, n);
-        return;
-    }
-    let s = Sums::seed(cols, period);
-    push_nan(out, period);
-    let per = fp(period);
-    crate::fma::dispatch(
-        #[inline(always)]
-        move || {
-            // `Dx::update` sets `last = 0` on the first bar without a DX: it already is 0.
-            let mut last = 0.0;
-            dm_tail(cols, period, s, per, out, move |w| {
-                if let Some(dx) = dx_of(w) {
-                    last = dx;
-                }
-                last
-            });
-        },
-    );
+/// The steady state of the ±DM / TR recursion (`DmCore::smooth` and, per output `O`,
+/// `emit`), as a [`Chain`] for [`segmented`]: `[−DM sum, +DM sum, TR sum, x]`, where `x` is
+/// the last DX ([`DX`]), the ADX ([`ADX`]), or 0. Each sum forgets its start by a factor
+/// `1 - 1/period` per bar, and so does the ADX; a DX kernel's `x` is replaced by the next
+/// defined DX. The one-bar values come from the columns (bar `i - 1`'s high, low and
+/// close), so the state is complete.
+struct DmChain<'a, const O: u8> {
+    h: &'a [f64],
+    l: &'a [f64],
+    c: &'a [f64],
+    per: f64,
+    pm1: f64,
 }
 
-/// The ADX recursion over bars `from..` of `cols` from the Wilder sums `sums` (after bar
-/// `from - 1`) and `adx` (its value at bar `from - 1`).
+impl<'a, const O: u8> DmChain<'a, O> {
+    fn new(cols: &Columns<'a>, period: usize) -> Self {
+        Self {
+            h: cols.high(),
+            l: cols.low(),
+            c: cols.close(),
+            per: fp(period),
+            pm1: fp(period.saturating_sub(1)),
+        }
+    }
+}
+
+impl<const O: u8> Chain for DmChain<'_, O> {
+    type State = [f64; 4];
+    const WIDTH: usize = 1;
+
+    #[inline(always)]
+    fn same(a: &[f64; 4], b: &[f64; 4]) -> bool {
+        a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+    }
+
+    #[inline(always)]
+    fn guess(&self, _j: usize) -> [f64; 4] {
+        [0.0; 4]
+    }
+
+    #[inline(always)]
+    fn step(&self, s: &mut [f64; 4], i: usize, out: &mut [f64]) {
+        let at = |x: &[f64], i: usize| x.get(i).copied().unwrap_or(f64::NAN);
+        let j = i.wrapping_sub(1);
+        let (dp, dm, tr) = one_bar(
+            at(self.h, i),
+            at(self.l, i),
+            at(self.h, j),
+            at(self.l, j),
+            at(self.c, j),
+        );
+        let per = self.per;
+        let [m, p, t, x] = *s;
+        let m = m - m / per + dm;
+        let p = p - p / per + dp;
+        let t = t - t / per + tr;
+        let (y, x) = emit::<O>(m, p, t, x, per, self.pm1);
+        *s = [m, p, t, x];
+        if let Some(o) = out.first_mut() {
+            *o = y;
+        }
+    }
+
+    #[inline(always)]
+    fn serial(&self, s: [f64; 4], start: usize, out: &mut [f64]) -> [f64; 4] {
+        if O == ADX {
+            adx_run(self, s, start, out)
+        } else {
+            dm_run(self, s, start, out)
+        }
+    }
+
+    /// [`Chain::step`] on the lanes side by side, each state field a `[f64; LANES]`
+    /// (the compiler turns the lane loops into vector instructions: one division per
+    /// field for the four lanes); the previous bar's high, low and close are carried.
+    #[inline(always)]
+    fn lockstep(
+        &self,
+        st: &mut [[f64; 4]; LANES],
+        starts: &[usize; LANES],
+        len: usize,
+        outs: &mut [&mut [f64]; LANES],
+    ) {
+        let lane =
+            |x| -> [&[f64]; LANES] { std::array::from_fn(|k| span(x, starts[k], starts[k] + len)) };
+        let (h, l, c) = (lane(self.h), lane(self.l), lane(self.c));
+        if h.iter().chain(&l).chain(&c).any(|x| x.len() != len)
+            || outs.iter().any(|o| o.len() < len)
+        {
+            // Not reached from `segmented` (every lane's bars exist); serially otherwise.
+            for (s, (&a, o)) in st.iter_mut().zip(starts.iter().zip(outs.iter_mut())) {
+                *s = self.serial(*s, a, o);
+            }
+            return;
+        }
+        let prev = |x: &[f64], k: usize| {
+            x.get(starts[k].wrapping_sub(1))
+                .copied()
+                .unwrap_or(f64::NAN)
+        };
+        let mut hp: [f64; LANES] = std::array::from_fn(|k| prev(self.h, k));
+        let mut lp: [f64; LANES] = std::array::from_fn(|k| prev(self.l, k));
+        let mut cp: [f64; LANES] = std::array::from_fn(|k| prev(self.c, k));
+        let (per, pm1) = (self.per, self.pm1);
+        let mut m: [f64; LANES] = std::array::from_fn(|k| st[k][0]);
+        let mut p: [f64; LANES] = std::array::from_fn(|k| st[k][1]);
+        let mut t: [f64; LANES] = std::array::from_fn(|k| st[k][2]);
+        let mut x: [f64; LANES] = std::array::from_fn(|k| st[k][3]);
+        for i in 0..len {
+            let hi: [f64; LANES] = std::array::from_fn(|k| h[k][i]);
+            let li: [f64; LANES] = std::array::from_fn(|k| l[k][i]);
+            let ci: [f64; LANES] = std::array::from_fn(|k| c[k][i]);
+            let mut y = [0.0; LANES];
+            for k in 0..LANES {
+                let (dp, dm, tr) = one_bar(hi[k], li[k], hp[k], lp[k], cp[k]);
+                m[k] = m[k] - m[k] / per + dm;
+                p[k] = p[k] - p[k] / per + dp;
+                t[k] = t[k] - t[k] / per + tr;
+                (y[k], x[k]) = emit::<O>(m[k], p[k], t[k], x[k], per, pm1);
+            }
+            (hp, lp, cp) = (hi, li, ci);
+            for k in 0..LANES {
+                outs[k][i] = y[k];
+            }
+        }
+        *st = std::array::from_fn(|k| [m[k], p[k], t[k], x[k]]);
+    }
+}
+
+/// [`DmChain`]'s [`Chain::serial`] for the outputs other than ADX: the Wilder recursion over bars
+/// `from..from + out.len()`, from `s`.
+///
+/// The one-bar `[−DM, +DM, TR, 0]` are not loop-carried (the CPU computes them ahead,
+/// in the shadow of the recursion's latency); the recursion is written lane-wise on
+/// 4-wide arrays, `DmCore::step`'s `(s - s / period) + x` on each lane (the fourth lane
+/// stays 0, and `x` apart).
+#[inline(always)]
+fn dm_run<const O: u8>(ch: &DmChain<'_, O>, s: [f64; 4], from: usize, out: &mut [f64]) -> [f64; 4] {
+    let n = from + out.len();
+    let a0 = from.saturating_sub(1);
+    let b0 = n.saturating_sub(1);
+    let (h, hp) = (span(ch.h, from, n), span(ch.h, a0, b0));
+    let (l, lp, cp) = (span(ch.l, from, n), span(ch.l, a0, b0), span(ch.c, a0, b0));
+    let (per, pm1) = (ch.per, ch.pm1);
+    let [m, p, t, mut x] = s;
+    let mut w = [m, p, t, 0.0];
+    let rows = h.iter().zip(hp).zip(l).zip(lp).zip(cp);
+    for (o, ((((&h, &hp), &l), &lp), &cp)) in out.iter_mut().zip(rows) {
+        let (dp, dm, tr) = one_bar(h, l, hp, lp, cp);
+        for (v, d) in w.iter_mut().zip([dm, dp, tr, 0.0]) {
+            *v = *v - *v / per + d;
+        }
+        (*o, x) = emit::<O>(w[0], w[1], w[2], x, per, pm1);
+    }
+    [w[0], w[1], w[2], x]
+}
+
+/// [`DmChain`]'s [`Chain::serial`] for ADX: the ±DM / TR and ADX recursions over bars
+/// `from..from + out.len()`, from `s`.
 ///
 /// The ±DM / TR recursions and the ADX recursion are independent loop-carried chains, each
 /// ending in a division by the period; the DI and DX divisions in between are not
@@ -836,40 +907,31 @@ fn dx_kernel(cols: &Columns<'_>, period: usize, out: &mut Vec<f64>) {
 /// work runs in blocks, software-pipelined in three stages: one loop advances the ±DM /
 /// TR sums over block `j`, computes the DX values of block `j - 1` from its sums and
 /// advances the ADX over block `j - 2`. The two recursions overlap, and the DX divisions
-/// (not loop-carried) fill the divider in the shadow of their latency. Each stage reads a slot of the shared buffers before the next stage
-/// overwrites it. Every value is computed with the same operations as `Adx::update`.
+/// (not loop-carried) fill the divider in the shadow of their latency. Each stage reads a
+/// slot of the shared buffers before the next stage overwrites it. Every value is computed
+/// with the same operations as `Adx::update`.
 #[inline(always)]
-fn adx_tail(
-    cols: &Columns<'_>,
+fn adx_run<const O: u8>(
+    ch: &DmChain<'_, O>,
+    s: [f64; 4],
     from: usize,
-    sums: Sums,
-    mut adx: f64,
-    per: f64,
-    pm1: f64,
-    out: &mut Vec<f64>,
-) {
+    out: &mut [f64],
+) -> [f64; 4] {
     const B: usize = 128;
-    /// DX and its validity from the sums, as [`dx_of`] (invalid where it gives `None`).
-    #[inline(always)]
-    fn dx_ok(m: f64, p: f64, t: f64) -> (f64, bool) {
-        let mdi = 100.0 * (m / t);
-        let pdi = 100.0 * (p / t);
-        let s = mdi + pdi;
-        (100.0 * ((mdi - pdi).abs() / s), !(is_zero(t) | is_zero(s)))
-    }
-    let n = cols.len();
-    let (h, l, c) = (cols.high(), cols.low(), cols.close());
+    let n = from + out.len();
     let a0 = from.saturating_sub(1);
     let b0 = n.saturating_sub(1);
-    let (h, hp) = (span(h, from, n), span(h, a0, b0));
-    let (l, lp, cp) = (span(l, from, n), span(l, a0, b0), span(c, a0, b0));
-    let mut w = sums.lanes();
+    let (h, hp) = (span(ch.h, from, n), span(ch.h, a0, b0));
+    let (l, lp, cp) = (span(ch.l, from, n), span(ch.l, a0, b0), span(ch.c, a0, b0));
+    let (per, pm1) = (ch.per, ch.pm1);
+    let [sm, sp, st, mut adx] = s;
+    let mut w = [sm, sp, st, 0.0];
     // Sums after each bar of block `j - 1`, DX (with validity) of block `j - 2`, ADX rows.
     let (mut mb, mut pb, mut tb) = ([0.0f64; B], [0.0f64; B], [0.0f64; B]);
     let (mut dx, mut ok) = ([0.0f64; B], [false; B]);
     let mut row = [0.0f64; B];
-    // Lengths of the blocks in the DX and the ADX stages.
-    let (mut k1, mut k2) = (0usize, 0usize);
+    // Lengths of the blocks in the DX and the ADX stages, and the rows written so far.
+    let (mut k1, mut k2, mut done) = (0usize, 0usize, 0usize);
     let mut blocks = h
         .chunks(B)
         .zip(hp.chunks(B))
@@ -880,7 +942,7 @@ fn adx_tail(
         let ((((h, hp), l), lp), cp) = blocks.next().unwrap_or(((((&[], &[]), &[]), &[]), &[]));
         let k0 = h.len();
         if k0 == 0 && k1 == 0 && k2 == 0 {
-            return;
+            return [w[0], w[1], w[2], adx];
         }
         if k0 == B && k1 == B && k2 == B {
             // Steady state: the three stages at each index, in one loop.
@@ -949,12 +1011,107 @@ fn adx_tail(
                 }
             }
         }
-        out.extend_from_slice(row.get(..k2).unwrap_or(&[]));
+        if let (Some(o), Some(r)) = (out.get_mut(done..done + k2), row.get(..k2)) {
+            o.copy_from_slice(r);
+        }
+        done += k2;
         (k1, k2) = (k0, k1);
     }
 }
 
-/// ADX kernel (see [`adx_tail`]).
+/// Runs the [`DmChain`] `O` over bars `from..` of `cols` from `s0` (the state after bar
+/// `from - 1`), appending one output per bar to `out`.
+#[inline(always)]
+fn dm_chain<const O: u8>(
+    cols: &Columns<'_>,
+    period: usize,
+    from: usize,
+    s0: [f64; 4],
+    out: &mut Vec<f64>,
+) {
+    let start = out.len();
+    out.resize(start + cols.len().saturating_sub(from), 0.0);
+    let chain = DmChain::<O>::new(cols, period);
+    if let Some(o) = out.get_mut(start..) {
+        crate::fma::dispatch(
+            #[inline(always)]
+            || segmented(&chain, s0, from, wilder_warm(period), o),
+        );
+    }
+}
+
+/// ±DM kernel (`plus` selects the side).
+fn dm_kernel(cols: &Columns<'_>, period: usize, plus: bool, out: &mut Vec<f64>) {
+    let n = cols.len();
+    out.reserve(n);
+    if period == 1 {
+        if n > 0 {
+            out.push(f64::NAN);
+            out.extend(bars(cols, 1, n).map(|(p, m, _)| if plus { p } else { m }));
+        }
+        return;
+    }
+    if n < period {
+        push_nan(out, n);
+        return;
+    }
+    let s = Sums::seed(cols, period);
+    push_nan(out, period - 1);
+    out.push(if plus { s.plus } else { s.minus });
+    if plus {
+        dm_chain::<PLUS_DM>(cols, period, period, s.lanes(), out);
+    } else {
+        dm_chain::<MINUS_DM>(cols, period, period, s.lanes(), out);
+    }
+}
+
+/// ±DI kernel (`plus` selects the side).
+fn di_kernel(cols: &Columns<'_>, period: usize, plus: bool, out: &mut Vec<f64>) {
+    let n = cols.len();
+    out.reserve(n);
+    if period == 1 {
+        if n > 0 {
+            out.push(f64::NAN);
+            extend_with(out, bars(cols, 1, n), |(p, m, tr)| {
+                let dm = if plus { p } else { m };
+                if dm == 0.0 || is_zero(tr) {
+                    0.0
+                } else {
+                    dm / tr
+                }
+            });
+        }
+        return;
+    }
+    if n <= period {
+        push_nan(out, n);
+        return;
+    }
+    let s = Sums::seed(cols, period);
+    push_nan(out, period);
+    if plus {
+        dm_chain::<PLUS_DI>(cols, period, period, s.lanes(), out);
+    } else {
+        dm_chain::<MINUS_DI>(cols, period, period, s.lanes(), out);
+    }
+}
+
+/// DX kernel.
+fn dx_kernel(cols: &Columns<'_>, period: usize, out: &mut Vec<f64>) {
+    let n = cols.len();
+    out.reserve(n);
+    if n <= period {
+        push_nan(out, n);
+        return;
+    }
+    let s = Sums::seed(cols, period);
+    push_nan(out, period);
+    // `Dx::update` sets `last = 0` on the first bar without a DX: it already is 0 (the
+    // fourth lane of `s.lanes()`).
+    dm_chain::<DX>(cols, period, period, s.lanes(), out);
+}
+
+/// ADX kernel: the warm-up as `Adx::update_ref`, then the [`DmChain`] for [`ADX`].
 fn adx_kernel(cols: &Columns<'_>, period: usize, out: &mut Vec<f64>) {
     let n = cols.len();
     out.reserve(n);
@@ -975,9 +1132,45 @@ fn adx_kernel(cols: &Columns<'_>, period: usize, out: &mut Vec<f64>) {
     push_nan(out, lookback);
     let adx = sum_dx / per;
     out.push(adx);
-    let pm1 = fp(period - 1);
-    crate::fma::dispatch(
-        #[inline(always)]
-        move || adx_tail(cols, 2 * period, s, adx, per, pm1, out),
-    );
+    let [m, p, t, _] = s.lanes();
+    dm_chain::<ADX>(cols, period, 2 * period, [m, p, t, adx], out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lanes::{test_hlc as hlc, warm_suffices};
+
+    fn chain<const O: u8>(v: &[Vec<f64>; 3], period: usize) -> DmChain<'_, O> {
+        DmChain {
+            h: &v[0],
+            l: &v[1],
+            c: &v[2],
+            per: fp(period),
+            pm1: fp(period - 1),
+        }
+    }
+
+    #[test]
+    fn dm_guesses_converge_within_the_warm_up() {
+        let v = hlc(40_000);
+        let n = v[0].len();
+        for p in [2usize, 14, 60] {
+            let w = wilder_warm(p);
+            assert!(
+                warm_suffices(&chain::<ADX>(&v, p), [0.0; 4], n, w),
+                "ADX {p}"
+            );
+            assert!(warm_suffices(&chain::<DX>(&v, p), [0.0; 4], n, w), "DX {p}");
+            assert!(
+                warm_suffices(&chain::<PLUS_DI>(&v, p), [0.0; 4], n, w),
+                "DI {p}"
+            );
+            // Far too short a warm-up does not converge (the check can fail).
+            assert!(
+                !warm_suffices(&chain::<ADX>(&v, p), [0.0; 4], n, 4 * p),
+                "{p}"
+            );
+        }
+    }
 }

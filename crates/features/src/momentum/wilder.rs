@@ -3,9 +3,10 @@
 use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
-use super::util::{MAX_PERIOD, TA_EPSILON, check_period, is_zero, push_nan};
+use super::util::{MAX_PERIOD, TA_EPSILON, check_period, is_zero, push_nan, span};
 use crate::error::Result;
 use crate::indicator::{Columns, Indicator, PriceField};
+use crate::lanes::{BLOCK, Chain, LANES, gather, scatter, segmented, wilder_warm};
 
 /// Shared state: Wilder's average gain and loss, seeded with the simple mean over the
 /// first `period` changes, then `avg = (avg * (period - 1) + x) * (1 / period)`.
@@ -211,24 +212,191 @@ impl GainLoss {
         }
         push_nan(out, period);
         out.push(f(gain, loss));
-        let tail = x.get(period..).unwrap_or(&[]);
         let st = [gain, loss];
+        let start = out.len();
+        out.resize(start + (n - period - 1), 0.0);
+        let Some(o) = out.get_mut(start..) else {
+            return;
+        };
+        // Bars `period + 1..`.
+        let first = period + 1;
+        let warm = wilder_warm(period);
         if recip {
+            let chain = WilderChain::<true, _> {
+                x,
+                p,
+                pm1,
+                inv: 1.0 / p,
+                f,
+            };
             crate::fma::dispatch(
                 #[inline(always)]
-                move || wilder_tail::<true>(tail, st, p, pm1, f, out),
+                || segmented(&chain, st, first, warm, o),
             );
         } else {
+            let chain = WilderChain::<false, _> {
+                x,
+                p,
+                pm1,
+                inv: 1.0 / p,
+                f,
+            };
             crate::fma::dispatch(
                 #[inline(always)]
-                move || wilder_tail::<false>(tail, st, p, pm1, f, out),
+                || segmented(&chain, st, first, warm, o),
             );
         }
     }
 }
 
-/// The smoothing after the seed over `tail` (`tail[0]` is the last seed value), from the
-/// averages `[gain, loss]`; `RECIP` multiplies by `1 / p` (RSI), otherwise divides (CMO).
+/// The change from `pv` to `v` as the pair `[gain increment, loss increment]` that
+/// [`WilderChain`] adds (see [`wilder_run`]).
+#[inline(always)]
+fn pair(v: f64, pv: f64) -> [f64; 2] {
+    let diff = v - pv;
+    let fall = diff < 0.0;
+    [
+        if fall { 0.0 } else { diff },
+        if fall { -diff } else { -0.0 },
+    ]
+}
+
+/// The smoothing after the seed (`GainLoss::step`'s, as [`wilder_run`] computes it) as a
+/// [`Chain`] for [`segmented`]: state `[gain, loss]`, both forgetting their start by a
+/// factor `1 - 1/period` per bar; bar `i` reads `x[i]` and `x[i - 1]`, and writes
+/// `f(gain, loss)`. `RECIP` multiplies by `inv = 1 / p` (RSI), otherwise divides by `p`
+/// (CMO).
+struct WilderChain<'a, const RECIP: bool, F> {
+    x: &'a [f64],
+    p: f64,
+    pm1: f64,
+    inv: f64,
+    f: F,
+}
+
+impl<const RECIP: bool, F> WilderChain<'_, RECIP, F> {
+    /// One smoothing step of `N` chains' averages by their increments, field by field
+    /// (`N` = 1 serially, [`LANES`] in lockstep, where each line is one vector operation).
+    #[inline(always)]
+    fn smooth<const N: usize>(
+        &self,
+        gain: &mut [f64; N],
+        loss: &mut [f64; N],
+        up: &[f64; N],
+        down: &[f64; N],
+    ) {
+        for (g, l) in gain.iter_mut().zip(loss.iter_mut()) {
+            *l *= self.pm1;
+            *g *= self.pm1;
+        }
+        for ((g, l), (&u, &d)) in gain
+            .iter_mut()
+            .zip(loss.iter_mut())
+            .zip(up.iter().zip(down))
+        {
+            *l += d;
+            *g += u;
+        }
+        for (g, l) in gain.iter_mut().zip(loss.iter_mut()) {
+            if RECIP {
+                *l *= self.inv;
+                *g *= self.inv;
+            } else {
+                *l /= self.p;
+                *g /= self.p;
+            }
+        }
+    }
+}
+
+impl<const RECIP: bool, F: Fn(f64, f64) -> f64> Chain for WilderChain<'_, RECIP, F> {
+    type State = [f64; 2];
+    const WIDTH: usize = 1;
+
+    #[inline(always)]
+    fn same(a: &[f64; 2], b: &[f64; 2]) -> bool {
+        a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+    }
+
+    #[inline(always)]
+    fn guess(&self, _j: usize) -> [f64; 2] {
+        [0.0; 2]
+    }
+
+    #[inline(always)]
+    fn step(&self, s: &mut [f64; 2], i: usize, out: &mut [f64]) {
+        let at = |i: usize| self.x.get(i).copied().unwrap_or(f64::NAN);
+        let [up, down] = pair(at(i), at(i.wrapping_sub(1)));
+        let (mut gain, mut loss) = ([s[0]], [s[1]]);
+        self.smooth(&mut gain, &mut loss, &[up], &[down]);
+        *s = [gain[0], loss[0]];
+        if let Some(o) = out.first_mut() {
+            *o = (self.f)(s[0], s[1]);
+        }
+    }
+
+    #[inline(always)]
+    fn serial(&self, s: [f64; 2], start: usize, out: &mut [f64]) -> [f64; 2] {
+        wilder_run(self, s, start, out)
+    }
+
+    /// [`Chain::step`] on the lanes side by side (each of gain and loss a `[f64; LANES]`,
+    /// which the compiler turns into vector instructions); the previous value is carried.
+    #[inline(always)]
+    fn lockstep(
+        &self,
+        st: &mut [[f64; 2]; LANES],
+        starts: &[usize; LANES],
+        len: usize,
+        outs: &mut [&mut [f64]; LANES],
+    ) {
+        if starts.iter().any(|&a| a == 0 || a + len > self.x.len())
+            || outs.iter().any(|o| o.len() < len)
+        {
+            // Not reached from `segmented` (every lane's bars exist); serially otherwise.
+            for (s, (&a, o)) in st.iter_mut().zip(starts.iter().zip(outs.iter_mut())) {
+                *s = self.serial(*s, a, o);
+            }
+            return;
+        }
+        let mut prev: [f64; LANES] = std::array::from_fn(|k| {
+            self.x
+                .get(starts[k].wrapping_sub(1))
+                .copied()
+                .unwrap_or(f64::NAN)
+        });
+        let mut gain: [f64; LANES] = std::array::from_fn(|k| st[k][0]);
+        let mut loss: [f64; LANES] = std::array::from_fn(|k| st[k][1]);
+        let mut xb = [[0.0; LANES]; BLOCK];
+        let mut ob = [[0.0; LANES]; BLOCK];
+        let mut i = 0;
+        while i < len {
+            let m = (len - i).min(BLOCK);
+            let (xb, ob) = (&mut xb[..m], &mut ob[..m]);
+            gather(self.x, starts, i, xb);
+            for (v, o) in xb.iter().zip(ob.iter_mut()) {
+                // `pair`, lane-wise.
+                let mut diff = [0.0; LANES];
+                for k in 0..LANES {
+                    diff[k] = v[k] - prev[k];
+                }
+                let up = diff.map(|d| if d < 0.0 { 0.0 } else { d });
+                let down = diff.map(|d| if d < 0.0 { -d } else { -0.0 });
+                self.smooth(&mut gain, &mut loss, &up, &down);
+                for k in 0..LANES {
+                    o[k] = (self.f)(gain[k], loss[k]);
+                }
+                prev = *v;
+            }
+            scatter(ob, i, outs);
+            i += m;
+        }
+        *st = std::array::from_fn(|k| [gain[k], loss[k]]);
+    }
+}
+
+/// [`WilderChain`]'s [`Chain::serial`]: the smoothing over bars `from..from + out.len()`
+/// from the averages `[gain, loss]`.
 ///
 /// The signed changes are turned into pairs `[gain increment, -(loss increment)]` one
 /// block ahead of the recursions (in the same loop, so the CPU does it in the shadow of
@@ -236,30 +404,20 @@ impl GainLoss {
 /// is then in the loaded pair. `loss - d` is `loss + (-d)` (`d` is a negative change,
 /// never NaN) and `loss - 0` is `loss + (-0)`, so each side is `avg * (p - 1) + inc`.
 #[inline(always)]
-fn wilder_tail<const RECIP: bool>(
-    tail: &[f64],
+fn wilder_run<const RECIP: bool, F: Fn(f64, f64) -> f64>(
+    ch: &WilderChain<'_, RECIP, F>,
     st: [f64; 2],
-    p: f64,
-    pm1: f64,
-    f: impl Fn(f64, f64) -> f64,
-    out: &mut Vec<f64>,
-) {
+    from: usize,
+    out: &mut [f64],
+) -> [f64; 2] {
     const B: usize = 256;
-    #[inline(always)]
-    fn pair(v: f64, pv: f64) -> [f64; 2] {
-        let diff = v - pv;
-        if diff < 0.0 {
-            [0.0, -diff]
-        } else {
-            [diff, -0.0]
-        }
-    }
-    let [mut gain, mut loss] = st;
-    let inv = 1.0 / p;
-    let cur = tail.get(1..).unwrap_or(&[]);
+    let n = from + out.len();
+    let cur = span(ch.x, from, n);
+    let prev = span(ch.x, from.saturating_sub(1), n.saturating_sub(1));
+    let mut s = st;
     let mut inc = [[0.0f64; 2]; B];
-    let mut row = [0.0f64; B];
-    let mut blocks = cur.chunks(B).zip(tail.chunks(B));
+    let mut blocks = cur.chunks(B).zip(prev.chunks(B));
+    let mut outs = out.chunks_mut(B);
     let mut k = 0;
     if let Some((cur, prev)) = blocks.next() {
         for ((d, &v), &pv) in inc.iter_mut().zip(cur).zip(prev) {
@@ -268,24 +426,16 @@ fn wilder_tail<const RECIP: bool>(
         k = cur.len();
     }
     let mut step = |d: [f64; 2]| {
-        let [up, down] = d;
-        loss *= pm1;
-        gain *= pm1;
-        loss += down;
-        gain += up;
-        if RECIP {
-            loss *= inv;
-            gain *= inv;
-        } else {
-            loss /= p;
-            gain /= p;
-        }
-        f(gain, loss)
+        let (mut gain, mut loss) = ([s[0]], [s[1]]);
+        ch.smooth(&mut gain, &mut loss, &[d[0]], &[d[1]]);
+        s = [gain[0], loss[0]];
+        (ch.f)(s[0], s[1])
     };
     while k > 0 {
         // This block's recursions, and the next block's increments into the slots read.
         let (cur, prev) = blocks.next().unwrap_or((&[], &[]));
         let next = cur.len();
+        let row = outs.next().unwrap_or(&mut []);
         let ahead = inc.iter_mut().zip(row.iter_mut()).zip(cur.iter().zip(prev));
         for ((d, r), (&v, &pv)) in ahead {
             *r = step(*d);
@@ -294,9 +444,9 @@ fn wilder_tail<const RECIP: bool>(
         for (d, r) in inc.iter().zip(row.iter_mut()).take(k).skip(next) {
             *r = step(*d);
         }
-        out.extend_from_slice(row.get(..k).unwrap_or(&[]));
         k = next;
     }
+    s
 }
 
 /// RSI, Relative Strength Index (TA-Lib `RSI`): `100 * avgGain / (avgGain + avgLoss)` with
@@ -415,5 +565,39 @@ impl Indicator for Cmo {
     }
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         self.st.kernel(cols.field(self.price), out, cmo_of_nonneg);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lanes::warm_suffices;
+
+    #[test]
+    fn wilder_guesses_converge_within_the_warm_up() {
+        let x = crate::lanes::test_hlc(40_000)[2].clone();
+        for p in [2usize, 14, 60] {
+            #[allow(clippy::cast_precision_loss)]
+            let (pf, pm1) = (p as f64, (p - 1) as f64);
+            let rsi = WilderChain::<true, _> {
+                x: &x,
+                p: pf,
+                pm1,
+                inv: 1.0 / pf,
+                f: rsi_of_nonneg,
+            };
+            let cmo = WilderChain::<false, _> {
+                x: &x,
+                p: pf,
+                pm1,
+                inv: 1.0 / pf,
+                f: cmo_of_nonneg,
+            };
+            let w = wilder_warm(p);
+            assert!(warm_suffices(&rsi, [0.0; 2], x.len(), w), "RSI {p}");
+            assert!(warm_suffices(&cmo, [0.0; 2], x.len(), w), "CMO {p}");
+            // Far too short a warm-up does not converge (the check can fail).
+            assert!(!warm_suffices(&rsi, [0.0; 2], x.len(), 4 * p), "{p}");
+        }
     }
 }
