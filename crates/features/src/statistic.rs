@@ -73,10 +73,12 @@ impl VarCore {
     #[inline(always)]
     pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
         let p = self.period;
-        if self.countdown > 0 && self.ring.is_full() && self.ring.len() == p {
+        if self.countdown > 0
+            && self.ring.is_full()
+            && self.ring.len() == p
             // Full ring of `p` values: `back(p - 1)` is the value `push` evicts.
-            let leaving = self.ring.back_full(p - 1);
-            self.ring.push_full(x);
+            && let Some(leaving) = self.ring.swap_oldest(x)
+        {
             self.countdown -= 1;
             let shift = self.shift;
             let d_old = leaving - shift;
@@ -94,10 +96,14 @@ impl VarCore {
             }
             let (core, v) = Self::exact_outlined(std::mem::replace(self, Self::placeholder()));
             *self = core;
+            // The out-of-line paths never change the period; restoring it keeps it (and
+            // `fp(p)`) a loop invariant in the caller.
+            self.period = p;
             return Some(v);
         }
         let (core, y) = Self::update_outlined(std::mem::replace(self, Self::placeholder()), x);
         *self = core;
+        self.period = p;
         y
     }
     /// [`update_ref`](Self::update_ref) out of line, on the state taken by value.
