@@ -154,7 +154,7 @@ fn roundtrip<I: Indicator>(ind: &I) -> I {
 /// Whether the state is restored from JSON before bar `i` (many warm-up bars, then every
 /// 13th, and the middle).
 fn cut(i: usize, n: usize) -> bool {
-    i < 40 || i % 13 == 0 || i == n / 2
+    i < 40 || i.is_multiple_of(13) || i == n / 2
 }
 
 const LENGTHS: [usize; 9] = [0, 1, 2, 5, 15, 29, 30, 31, 700];
