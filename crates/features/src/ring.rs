@@ -85,20 +85,6 @@ impl Ring {
         self.buf.get(next).copied().unwrap_or(0.0)
     }
 
-    /// [`back_full`](Self::back_full)`(cap - 1)` and then [`push_full`](Self::push_full)`(x)`
-    /// in one step, for a full ring: the oldest value, which `x` overwrites in its slot.
-    /// `None`, and nothing changed, when the write index is out of range (only in a
-    /// corrupt deserialized state; the caller then runs the general code).
-    #[inline(always)]
-    pub(crate) fn swap_oldest(&mut self, x: f64) -> Option<f64> {
-        let h = self.head;
-        let cap = self.buf.len();
-        let slot = self.buf.get_mut(h)?;
-        let oldest = std::mem::replace(slot, x);
-        self.head = if h + 1 >= cap { 0 } else { h + 1 };
-        Some(oldest)
-    }
-
     /// [`back`](Self::back) for a full ring: the value pushed `k` pushes ago (`k < cap`).
     #[inline(always)]
     pub(crate) fn back_full(&self, k: usize) -> f64 {
@@ -169,26 +155,8 @@ mod tests {
                 for k in 0..cap {
                     assert_eq!(b.back_full(k).to_bits(), a.back(k).to_bits());
                 }
-                let mut c = b.clone();
-                let oldest = c.back_full(cap - 1);
-                c.push_full(-x);
-                let mut d = b.clone();
-                assert_eq!(d.swap_oldest(-x).map(f64::to_bits), Some(oldest.to_bits()));
-                assert_eq!(c, d);
                 x = -x * 1.5;
             }
         }
-    }
-
-    #[test]
-    fn swap_oldest_refuses_an_out_of_range_head() {
-        let mut r = Ring::new(3);
-        for x in [1.0, 2.0, 3.0] {
-            r.push(x);
-        }
-        r.head = 3;
-        let before = r.clone();
-        assert_eq!(r.swap_oldest(4.0), None);
-        assert_eq!(r, before);
     }
 }

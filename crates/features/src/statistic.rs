@@ -73,12 +73,10 @@ impl VarCore {
     #[inline(always)]
     pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
         let p = self.period;
-        if self.countdown > 0
-            && self.ring.is_full()
-            && self.ring.len() == p
+        if self.countdown > 0 && self.ring.is_full() && self.ring.len() == p {
             // Full ring of `p` values: `back(p - 1)` is the value `push` evicts.
-            && let Some(leaving) = self.ring.swap_oldest(x)
-        {
+            let leaving = self.ring.back_full(p - 1);
+            self.ring.push_full(x);
             self.countdown -= 1;
             let shift = self.shift;
             let d_old = leaving - shift;
