@@ -94,10 +94,14 @@ impl VarCore {
             }
             let (core, v) = Self::exact_outlined(std::mem::replace(self, Self::placeholder()));
             *self = core;
+            // The out-of-line paths never change the period; restoring it keeps it (and
+            // `fp(p)`) a loop invariant in the caller.
+            self.period = p;
             return Some(v);
         }
         let (core, y) = Self::update_outlined(std::mem::replace(self, Self::placeholder()), x);
         *self = core;
+        self.period = p;
         y
     }
     /// [`update_ref`](Self::update_ref) out of line, on the state taken by value.

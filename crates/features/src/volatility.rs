@@ -4,6 +4,7 @@ use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
+use crate::fma::Fused;
 use crate::indicator::{Columns, Indicator};
 use crate::lanes::{Chain, LANES, segmented, wilder_warm};
 use crate::momentum::util::{push_nan, span};
@@ -321,8 +322,50 @@ impl AtrCore {
     pub(crate) fn lookback(&self) -> usize {
         self.period
     }
-    #[inline]
+    /// Feeds one bar; the ATR from bar `period` on.
+    ///
+    /// The hot path (previous close known, seeded, `period > 1`, FMA seen) inlines into
+    /// the caller's loop with the state in registers and runs [`update_with`](Self::update_with)'s
+    /// smoothing step with one `vfmadd` ([`crate::fma::Hw`]). Every other case runs
+    /// `update_with` out of line on a copy, whose fields other than `period` are written
+    /// back (so the period, and `keep` from it, stay loop invariants in the caller).
+    #[inline(always)]
     pub(crate) fn update(&mut self, bar: &Bar) -> Option<f64> {
+        let p = self.period;
+        if let (Some(pc), Some(f)) = (self.tr.prev_close, crate::fma::Hw::cached())
+            && self.n >= p
+            && p > 1
+        {
+            let tr = tr_of(bar.high, bar.low, pc);
+            self.tr.prev_close = Some(bar.close);
+            let keep = fp(p - 1) / fp(p);
+            self.prev = f.mul_add(self.prev, keep, tr * (1.0 - keep));
+            return Some(self.prev);
+        }
+        let (st, y) = self.clone().update_outlined(bar.high, bar.low, bar.close);
+        self.tr = st.tr;
+        self.n = st.n;
+        self.sum = st.sum;
+        self.prev = st.prev;
+        y
+    }
+    /// [`update_with`](Self::update_with) out of line, on the state taken by value.
+    #[cold]
+    #[inline(never)]
+    fn update_outlined(mut self, high: f64, low: f64, close: f64) -> (Self, Option<f64>) {
+        let bar = Bar {
+            open: close,
+            high,
+            low,
+            close,
+            volume: 0.0,
+        };
+        let y = crate::fma::with_fused!(f => self.update_with(f, &bar));
+        (self, y)
+    }
+    /// The reference step, with the fused multiply-add `f` (reads the high, low and close).
+    #[inline(always)]
+    fn update_with<F: Fused>(&mut self, f: F, bar: &Bar) -> Option<f64> {
         let tr = self.tr.update(bar)?;
         let p = self.period;
         if p == 1 {
@@ -338,7 +381,7 @@ impl AtrCore {
             return Some(self.prev);
         }
         let keep = fp(p - 1) / fp(p);
-        self.prev = self.prev.mul_add(keep, tr * (1.0 - keep));
+        self.prev = f.mul_add(self.prev, keep, tr * (1.0 - keep));
         Some(self.prev)
     }
     #[inline]

@@ -8,7 +8,7 @@
 use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
-use super::util::{MAX_PERIOD, check_period, ema_step, is_zero_strict};
+use super::util::{MAX_PERIOD, check_period, is_zero_strict};
 use crate::error::Result;
 use crate::fma::Fused;
 use crate::indicator::{Columns, Indicator, PriceField};
@@ -83,7 +83,8 @@ impl MacdCore {
 
     crate::overlap::ma::fused_core!(MacdOutput, Self::new(0, 0, 0, 0.0, 0.0));
 
-    /// [`update`](Self::update) with the fused steps `f` (`ema_step` spelled out).
+    /// [`update`](Self::update) with the fused steps `f` (TA-Lib's EMA step
+    /// `fma(x - prev, k, prev)`).
     #[inline(always)]
     fn update_with<F: Fused>(&mut self, f: F, x: f64) -> Option<MacdOutput> {
         if self.sig_n >= self.signal {
@@ -199,8 +200,8 @@ impl Chain for MacdChain<'_> {
         let v = self.x[j - 1];
         [v, v, 0.0]
     }
-    /// `update`'s steady state (`ema_step`, spelled out so it is surely compiled in the
-    /// FMA frame).
+    /// `update`'s steady state (TA-Lib's EMA step `fma(x - prev, k, prev)`, spelled out so
+    /// it is surely compiled in the FMA frame).
     #[inline(always)]
     fn step(&self, s: &mut [f64; 3], i: usize, out: &mut [f64]) {
         let v = self.x[i];
@@ -748,8 +749,10 @@ impl FusedEma {
         }
     }
 
-    #[inline]
-    fn update(&mut self, x: f64) -> Option<f64> {
+    /// Feeds one value, with the fused multiply-add `f` (TA-Lib's EMA step
+    /// `fma(x - prev, k, prev)`); the EMA from the `period`-th value on.
+    #[inline(always)]
+    fn update_with<F: Fused>(&mut self, f: F, x: f64) -> Option<f64> {
         if self.n < self.period {
             self.v += x;
             self.n += 1;
@@ -762,7 +765,7 @@ impl FusedEma {
             }
             return Some(self.v);
         }
-        self.v = ema_step(self.v, x, self.k);
+        self.v = f.mul_add(x - self.v, self.k, self.v);
         Some(self.v)
     }
 }
@@ -807,16 +810,32 @@ impl Indicator for Trix {
     fn lookback(&self) -> usize {
         3 * (self.period - 1) + 1
     }
-    #[inline]
+    #[inline(always)]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
-        let [a, b, c] = &mut self.e;
-        let x = c.update(b.update(a.update(self.price.get(bar))?)?)?;
-        let prev = self.prev.replace(x)?;
-        Some(if prev == 0.0 {
-            0.0
-        } else {
-            ((x / prev) - 1.0) * 100.0
-        })
+        // The steady state (every EMA seeded, a previous triple EMA known, FMA seen)
+        // inlines into the caller's loop with the state in registers: `update_with`'s three
+        // EMA steps with one `vfmadd` each (`fma::Hw`). Every other case runs `update_with`
+        // out of line on a copy, of which only the moving fields (the EMAs' counts and
+        // values, `prev`) are written back, so the periods and factors stay loop
+        // invariants in the caller.
+        let x = self.price.get(bar);
+        if let (Some(h), Some(prev)) = (crate::fma::Hw::cached(), self.prev)
+            && self.e.iter().all(|e| e.n >= e.period)
+        {
+            let [a, b, c] = &mut self.e;
+            a.v = h.mul_add(x - a.v, a.k, a.v);
+            b.v = h.mul_add(a.v - b.v, b.k, b.v);
+            c.v = h.mul_add(b.v - c.v, c.k, c.v);
+            self.prev = Some(c.v);
+            return Some(trix_of(c.v, prev));
+        }
+        let (st, y) = self.clone().update_outlined(x);
+        for (e, s) in self.e.iter_mut().zip(&st.e) {
+            e.n = s.n;
+            e.v = s.v;
+        }
+        self.prev = st.prev;
+        y
     }
     #[inline]
     fn reset(&mut self) {
@@ -850,6 +869,35 @@ impl Indicator for Trix {
     }
 }
 
+impl Trix {
+    /// [`update_with`](Self::update_with) out of line, on the state taken by value.
+    #[cold]
+    #[inline(never)]
+    fn update_outlined(mut self, x: f64) -> (Self, Option<f64>) {
+        let y = crate::fma::with_fused!(f => self.update_with(f, x));
+        (self, y)
+    }
+
+    /// The reference step on the value `x`, with the fused multiply-add `f`.
+    #[inline(always)]
+    fn update_with<F: Fused>(&mut self, f: F, x: f64) -> Option<f64> {
+        let [a, b, c] = &mut self.e;
+        let x = c.update_with(f, b.update_with(f, a.update_with(f, x)?)?)?;
+        let prev = self.prev.replace(x)?;
+        Some(trix_of(x, prev))
+    }
+}
+
+/// TRIX from the triple EMA and the previous one (0 when the previous is zero).
+#[inline(always)]
+fn trix_of(x: f64, prev: f64) -> f64 {
+    if prev == 0.0 {
+        0.0
+    } else {
+        ((x / prev) - 1.0) * 100.0
+    }
+}
+
 /// TRIX's steady state (every EMA seeded, a previous triple EMA known) as a [`Chain`]:
 /// state (EMA1, EMA2, EMA3), the last also the previous bar's triple EMA.
 struct TrixChain<'a> {
@@ -868,7 +916,8 @@ impl Chain for TrixChain<'_> {
     fn guess(&self, j: usize) -> [f64; 3] {
         [self.x[j - 1]; 3]
     }
-    /// `update`'s steady state: the three `ema_step`s, then the one-bar rate of change.
+    /// `update`'s steady state: the three EMA steps `fma(x - prev, k, prev)`, then the
+    /// one-bar rate of change.
     #[inline(always)]
     fn step(&self, s: &mut [f64; 3], i: usize, out: &mut [f64]) {
         let k = self.k;

@@ -1,5 +1,5 @@
 //! Small shared pieces of the momentum and cycle functions: TA-Lib's zero test,
-//! parameter checks, rolling-extreme deques and TA-Lib's fused EMA step.
+//! parameter checks and rolling-extreme deques.
 
 use serde::{Deserialize, Serialize};
 
@@ -26,13 +26,6 @@ pub(crate) fn is_zero_strict(v: f64) -> bool {
 #[inline]
 pub(crate) fn is_zero_scaled_strict(v: f64, scale: f64) -> bool {
     v.abs() <= TA_EPSILON * scale
-}
-
-/// TA-Lib 0.8.1's EMA step `((x - prev) * k) + prev`, which the library evaluates as one
-/// fused multiply-add (its FMA numerical contract; `fma` is correctly rounded everywhere).
-#[inline]
-pub(crate) fn ema_step(prev: f64, x: f64, k: f64) -> f64 {
-    (x - prev).mul_add(k, prev)
 }
 
 /// `Error::InvalidParameter` for an integer parameter outside `min..=max`.

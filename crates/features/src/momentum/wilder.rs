@@ -64,7 +64,12 @@ impl GainLoss {
         let n = self.n;
         if n <= self.period {
             let (st, y) = self.clone().warm(x);
-            *self = st;
+            // Not `*self = st`: the period and `recip` are not written, so they (and the
+            // factors and the `recip` test from them) stay loop invariants in the caller.
+            self.n = st.n;
+            self.prev = st.prev;
+            self.gain = st.gain;
+            self.loss = st.loss;
             return y;
         }
         self.n = n.saturating_add(1);
@@ -135,7 +140,12 @@ impl GainLoss {
 #[inline(always)]
 fn rsi_of(g: f64, l: f64) -> f64 {
     let s = g + l;
-    if is_zero(s) { 0.0 } else { 100.0 * (g / s) }
+    // `!is_zero(s)` (NaN or `|s| < EPS`) as one compare.
+    if s.abs() >= TA_EPSILON {
+        100.0 * (g / s)
+    } else {
+        0.0
+    }
 }
 
 /// CMO from the averages: `100 * (gain - loss) / (gain + loss)`, 0 when the sum is zero.
