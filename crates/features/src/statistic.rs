@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::indicator::{Columns, Indicator, PriceField};
+use crate::lanes::{Chain, LANES, same_bits};
 use crate::overlap::ma::{BLOCK, fp, is_zero, push_nan};
 use crate::overlap::{MAX_PERIOD, check_range, check_real};
 use crate::ring::Ring;
@@ -514,7 +515,8 @@ impl Indicator for LinearReg {
         self.sum_xy = 0.0;
         self.countdown = 0;
     }
-    /// Serial running sums per block, then the line's value in a vectorisable pass.
+    /// Speculative lanes ([`RegChain`]); per block, serial running sums, then the line's
+    /// value in a vectorisable pass.
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         let x = cols.field(self.price);
         let p = self.period;
@@ -533,57 +535,245 @@ impl Indicator for LinearReg {
             divisor: sum_x * sum_x - pf * sum_x_sqr,
             last: fp(p - 1),
         };
-        let (mut sum_y, mut sum_xy) = (0.0, 0.0);
-        let mut countdown = 0usize;
+        let chain = RegChain {
+            x,
+            off: p - 1,
+            p,
+            line,
+        };
+        let s0 = RegState {
+            sum_y: 0.0,
+            sum_xy: 0.0,
+            countdown: 0,
+        };
+        let warm = p.saturating_mul(8).saturating_add(1);
+        crate::lanes::segmented_into(&chain, s0, x.len() - (p - 1), warm, out);
+    }
+}
+
+/// The LINEARREG family's running sums `Σy`, `Σ(bars ago)·y` and the countdown to the
+/// next exact re-computation.
+#[derive(Debug, Clone, Copy)]
+struct RegState {
+    sum_y: f64,
+    sum_xy: f64,
+    countdown: usize,
+}
+
+/// The LINEARREG family's batch recurrence as a [`Chain`] (chain bar `i` is bar `off + i`
+/// of `x`, `off = p - 1`: chain bar 0 is the first output, an exact computation).
+///
+/// The sums never forget their start, but every `8 · p`-th output (from the first)
+/// recomputes them from the window alone; which bars do is a function of the index
+/// ([`RegChain::countdown`]), so a guess that carries the exact countdown (and any sums)
+/// is the true state bit for bit after its next exact bar, at most `8 · p` bars later:
+/// `warm = 8 · p + 1` always verifies.
+struct RegChain<'a> {
+    x: &'a [f64],
+    off: usize,
+    p: usize,
+    line: RegLine,
+}
+
+impl RegChain<'_> {
+    /// The countdown before chain bar `t` (0 at `t = 0`, then every `8 · p` bars).
+    fn countdown(&self, t: usize) -> usize {
+        let cycle = 8 * self.p;
+        match t % cycle {
+            0 => 0,
+            r => cycle - r,
+        }
+    }
+    /// The exact sums over the window of bar `b`, oldest (weight p - 1) to newest; the
+    /// countdown rearms.
+    #[inline(always)]
+    fn exact(&self, s: &mut RegState, b: usize) {
+        let p = self.p;
+        let (mut a, mut c) = (0.0, 0.0);
+        let mut w = fp(p);
+        for &v in &self.x[b + 1 - p..=b] {
+            w -= 1.0;
+            c += v;
+            a += w * v;
+        }
+        s.sum_y = c;
+        s.sum_xy = a;
+        s.countdown = 8 * p - 1;
+    }
+}
+
+impl Chain for RegChain<'_> {
+    type State = RegState;
+    const WIDTH: usize = 1;
+    #[inline(always)]
+    fn same(a: &RegState, b: &RegState) -> bool {
+        a.countdown == b.countdown && same_bits(&[a.sum_y, a.sum_xy], &[b.sum_y, b.sum_xy])
+    }
+    #[inline(always)]
+    fn guess(&self, j: usize) -> RegState {
+        RegState {
+            sum_y: 0.0,
+            sum_xy: 0.0,
+            countdown: self.countdown(j),
+        }
+    }
+    #[inline(always)]
+    fn step(&self, s: &mut RegState, i: usize, out: &mut [f64]) {
+        let b = self.off + i;
+        if s.countdown == 0 {
+            self.exact(s, b);
+        } else {
+            s.countdown -= 1;
+            let (xn, xl) = (self.x[b], self.x[b - self.p]);
+            // Every value ages one bar: W' = W - (p-1)·x_old + (S - x_old); S' = S - x_old + x.
+            let aged = s.sum_y - xl;
+            s.sum_xy = (s.sum_xy - self.line.last * xl) + aged;
+            s.sum_y = aged + xn;
+        }
+        out[0] = self.line.at(s.sum_xy, s.sum_y);
+    }
+    /// The serial kernel: per block between exact bars, the running sums, then the line's
+    /// values in a vectorisable pass.
+    #[inline(always)]
+    fn serial(&self, mut s: RegState, start: usize, out: &mut [f64]) -> RegState {
+        let (x, p, line) = (self.x, self.p, &self.line);
         let mut sy = [0.0; BLOCK];
         let mut sxy = [0.0; BLOCK];
-        let mut buf = [0.0; BLOCK];
-        let mut i = p - 1;
-        while i < x.len() {
-            if countdown == 0 {
-                // Exact sums over the window, oldest (weight p - 1) to newest.
-                let (mut a, mut b) = (0.0, 0.0);
-                let mut w = pf;
-                for &v in &x[i + 1 - p..=i] {
-                    w -= 1.0;
-                    b += v;
-                    a += w * v;
-                }
-                sum_y = b;
-                sum_xy = a;
-                countdown = 8 * p - 1;
-                out.push(line.at(sum_xy, sum_y));
+        let mut i = 0;
+        while i < out.len() {
+            let b = self.off + start + i;
+            if s.countdown == 0 {
+                self.step(&mut s, start + i, &mut out[i..=i]);
                 i += 1;
                 continue;
             }
-            let m = countdown.min(x.len() - i).min(BLOCK);
-            countdown -= m;
-            let new = &x[i..i + m];
-            let leaving = &x[i - p..i - p + m];
+            let m = s.countdown.min(out.len() - i).min(BLOCK);
+            s.countdown -= m;
+            let new = &x[b..b + m];
+            let leaving = &x[b - p..b - p + m];
+            let (mut sum_y, mut sum_xy) = (s.sum_y, s.sum_xy);
+            let buf = &mut out[i..i + m];
             if line.kind == RegKind::Value {
                 // One loop: the divider works on bar j while the sums run ahead.
                 let (pf, sum_x, divisor, last) = (line.pf, line.sum_x, line.divisor, line.last);
                 for ((o, &xn), &xl) in buf.iter_mut().zip(new).zip(leaving) {
-                    // Every value ages one bar: W' = W - (p-1)·x_old + (S - x_old); S' = S - x_old + x.
                     let aged = sum_y - xl;
                     sum_xy = (sum_xy - last * xl) + aged;
                     sum_y = aged + xn;
                     let m = (pf * sum_xy - sum_x * sum_y) / divisor;
                     *o = (sum_y - m * sum_x) / pf + m * last;
                 }
-                out.extend_from_slice(&buf[..m]);
-                i += m;
+            } else {
+                for (((a, c), &xn), &xl) in sxy.iter_mut().zip(sy.iter_mut()).zip(new).zip(leaving)
+                {
+                    let aged = sum_y - xl;
+                    sum_xy = (sum_xy - line.last * xl) + aged;
+                    sum_y = aged + xn;
+                    *a = sum_xy;
+                    *c = sum_y;
+                }
+                line.block(&sxy[..m], &sy[..m], buf);
+            }
+            (s.sum_y, s.sum_xy) = (sum_y, sum_xy);
+            i += m;
+        }
+        s
+    }
+    /// The lanes side by side (each sum a `[f64; LANES]`), aligned on their exact bars
+    /// ([`crate::lanes::lockstep_aligned`]) in blocks between them, then the line's
+    /// values of the block (all lanes) in one vectorised pass.
+    #[inline(always)]
+    fn lockstep(
+        &self,
+        st: &mut [RegState; LANES],
+        starts: &[usize; LANES],
+        len: usize,
+        outs: &mut [&mut [f64]; LANES],
+    ) {
+        let lead = st.map(|s| s.countdown);
+        crate::lanes::lockstep_aligned(
+            self,
+            st,
+            starts,
+            len,
+            outs,
+            lead,
+            #[inline(always)]
+            |st, starts, len, outs| self.lanes(st, starts, len, outs),
+        );
+    }
+}
+
+impl RegChain<'_> {
+    /// [`Chain::lockstep`] for lanes at any phases: a bar where some lane computes its
+    /// sums exactly runs through `step` on every lane.
+    #[inline(always)]
+    fn lanes(
+        &self,
+        st: &mut [RegState; LANES],
+        starts: &[usize; LANES],
+        len: usize,
+        outs: &mut [&mut [f64]; LANES],
+    ) {
+        use crate::lanes::{BLOCK as LB, gather_t, scatter_t};
+        let p = self.p;
+        let last = self.line.last;
+        let new: [usize; LANES] = std::array::from_fn(|k| self.off + starts[k]);
+        let old: [usize; LANES] = std::array::from_fn(|k| new[k] - p);
+        let mut xb = [[0.0; LANES]; LB];
+        let mut tb = [[0.0; LANES]; LB];
+        let mut ab = [[0.0; LANES]; LB];
+        let mut cb = [[0.0; LANES]; LB];
+        let mut ob = [[0.0; LANES]; LB];
+        let mut i = 0;
+        while i < len {
+            let due = st.iter().map(|s| s.countdown).min().unwrap_or(0);
+            if due == 0 {
+                for (k, (s, o)) in st.iter_mut().zip(outs.iter_mut()).enumerate() {
+                    self.step(s, starts[k] + i, &mut o[i..=i]);
+                }
+                i += 1;
                 continue;
             }
-            for (((a, b), &xn), &xl) in sxy.iter_mut().zip(sy.iter_mut()).zip(new).zip(leaving) {
-                let aged = sum_y - xl;
-                sum_xy = (sum_xy - line.last * xl) + aged;
-                sum_y = aged + xn;
+            let m = due.min(len - i).min(LB);
+            let (xb, tb, ab, cb, ob) = (
+                &mut xb[..m],
+                &mut tb[..m],
+                &mut ab[..m],
+                &mut cb[..m],
+                &mut ob[..m],
+            );
+            gather_t(self.x, &new, i, xb);
+            gather_t(self.x, &old, i, tb);
+            let mut sum_y: [f64; LANES] = std::array::from_fn(|k| st[k].sum_y);
+            let mut sum_xy: [f64; LANES] = std::array::from_fn(|k| st[k].sum_xy);
+            for (((xn, xl), a), c) in xb
+                .iter()
+                .zip(tb.iter())
+                .zip(ab.iter_mut())
+                .zip(cb.iter_mut())
+            {
+                let mut aged = [0.0; LANES];
+                for k in 0..LANES {
+                    aged[k] = sum_y[k] - xl[k];
+                }
+                for k in 0..LANES {
+                    sum_xy[k] = (sum_xy[k] - last * xl[k]) + aged[k];
+                }
+                for k in 0..LANES {
+                    sum_y[k] = aged[k] + xn[k];
+                }
                 *a = sum_xy;
-                *b = sum_y;
+                *c = sum_y;
             }
-            line.block(&sxy[..m], &sy[..m], &mut buf[..m]);
-            out.extend_from_slice(&buf[..m]);
+            self.line
+                .block(ab.as_flattened(), cb.as_flattened(), ob.as_flattened_mut());
+            scatter_t(ob, i, outs);
+            for (k, s) in st.iter_mut().enumerate() {
+                s.sum_y = sum_y[k];
+                s.sum_xy = sum_xy[k];
+                s.countdown -= m;
+            }
             i += m;
         }
     }
