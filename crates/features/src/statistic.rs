@@ -185,10 +185,10 @@ impl VarCore {
     /// Batch kernel: from a fresh state, appends one variance per input (NaN inside the
     /// lookback), bit for bit what folding [`update`](Self::update) gives.
     ///
-    /// Per block of bars, a serial pass runs the two running sums (the only loop-carried
-    /// chains) and a second, vectorisable pass (in the FMA/AVX frame) does the divisions
-    /// and the cancellation check; a failed check ends the block there and the exact
-    /// re-computation runs on that bar, as in `update`.
+    /// Speculative lanes ([`VarChain`]). Per block of bars, a serial pass runs the two
+    /// running sums (the only loop-carried chains) and a second, vectorisable pass (in the
+    /// FMA/AVX frame) does the divisions and the cancellation check; a failed check ends
+    /// the block there and the exact re-computation runs on that bar, as in `update`.
     pub(crate) fn batch(&self, x: &[f64], out: &mut Vec<f64>) {
         let p = self.period.max(1);
         if x.len() < p {
@@ -196,55 +196,20 @@ impl VarCore {
             return;
         }
         push_nan(out, p - 1);
-        let pf = fp(p);
-        let (mut total1, mut total2, mut shift) = (0.0, 0.0, 0.0);
-        let mut countdown = 0usize;
-        let mut t1 = [0.0; BLOCK];
-        let mut t2 = [0.0; BLOCK];
-        let mut var = [0.0; BLOCK];
-        let mut i = p - 1;
-        while i < x.len() {
-            if countdown == 0 {
-                // Exact two passes over the window, oldest to newest (as `update`).
-                let win = &x[i + 1 - p..=i];
-                let mut mean = 0.0;
-                for &v in win {
-                    mean += v;
-                }
-                mean /= pf;
-                let (mut s1, mut ss) = (0.0, 0.0);
-                for &v in win {
-                    let d = v - mean;
-                    s1 += d;
-                    ss += d * d;
-                }
-                shift = mean;
-                total1 = s1;
-                total2 = ss;
-                countdown = 8 * p - 1;
-                out.push(ss / pf);
-                i += 1;
-                continue;
-            }
-            let m = countdown.min(x.len() - i).min(BLOCK);
-            let new = &x[i..i + m];
-            let leaving = &x[i - p..i - p + m];
-            for (((a, b), &xn), &xl) in t1.iter_mut().zip(t2.iter_mut()).zip(new).zip(leaving) {
-                let d_old = xl - shift;
-                let d_new = xn - shift;
-                total1 = (total1 - d_old) + d_new;
-                total2 = (total2 - d_old * d_old) + d_new * d_new;
-                *a = total1;
-                *b = total2;
-            }
-            let ok = crate::fma::dispatch(
-                #[inline(always)]
-                || var_block(&t1[..m], &t2[..m], pf, &mut var[..m]),
-            );
-            out.extend_from_slice(&var[..ok]);
-            i += ok;
-            countdown = if ok == m { countdown - m } else { 0 };
-        }
+        let chain = VarChain {
+            x,
+            off: p - 1,
+            p,
+            pf: fp(p),
+        };
+        let s0 = VarState {
+            total1: 0.0,
+            total2: 0.0,
+            shift: 0.0,
+            countdown: 0,
+        };
+        let warm = p.saturating_mul(8).saturating_add(1);
+        crate::lanes::segmented_into(&chain, s0, x.len() - (p - 1), warm, out);
     }
 }
 
@@ -274,6 +239,277 @@ fn var_block(t1: &[f64], t2: &[f64], pf: f64, var: &mut [f64]) -> usize {
             !good
         })
         .unwrap_or(var.len())
+}
+
+/// VAR's batch state: the shifted running sums, the shift and the countdown to the next
+/// exact re-computation.
+#[derive(Debug, Clone, Copy)]
+struct VarState {
+    total1: f64,
+    total2: f64,
+    shift: f64,
+    countdown: usize,
+}
+
+/// VAR's batch recurrence as a [`Chain`] (chain bar `i` is bar `off + i` of `x`,
+/// `off = p - 1`: chain bar 0 is the first output, an exact computation).
+///
+/// Every exact re-computation restarts the sums from the window alone, so a lane is the
+/// true state bit for bit after an exact bar that the true chain shares. Those come every
+/// `8 · p` outputs *and* wherever the cancellation check fails, which restarts the
+/// countdown: the phase is data-dependent. The guess ([`VarChain::countdown`]) assumes no
+/// failure since the first output. Where one did occur before a segment (a flat or
+/// nearly flat window), the guessed lane re-synchronises on other bars than the true chain
+/// and verification fails, unless a failure inside the warm-up brings both to the same
+/// bar: that segment is then recomputed serially (correct, just slower).
+struct VarChain<'a> {
+    x: &'a [f64],
+    off: usize,
+    p: usize,
+    pf: f64,
+}
+
+impl VarChain<'_> {
+    /// The countdown before chain bar `t` if no cancellation check failed: 0 at `t = 0`,
+    /// then every `8 · p` bars.
+    fn countdown(&self, t: usize) -> usize {
+        let cycle = 8 * self.p;
+        match t % cycle {
+            0 => 0,
+            r => cycle - r,
+        }
+    }
+    /// The exact variance of bar `b`'s window (two passes, oldest to newest, as
+    /// `VarCore::exact`); the shift and sums restart from it and the countdown rearms.
+    #[inline(always)]
+    fn exact(&self, s: &mut VarState, b: usize) -> f64 {
+        let (p, pf) = (self.p, self.pf);
+        let win = &self.x[b + 1 - p..=b];
+        let mut mean = 0.0;
+        for &v in win {
+            mean += v;
+        }
+        mean /= pf;
+        let (mut s1, mut ss) = (0.0, 0.0);
+        for &v in win {
+            let d = v - mean;
+            s1 += d;
+            ss += d * d;
+        }
+        s.shift = mean;
+        s.total1 = s1;
+        s.total2 = ss;
+        s.countdown = 8 * p - 1;
+        ss / pf
+    }
+}
+
+impl Chain for VarChain<'_> {
+    type State = VarState;
+    const WIDTH: usize = 1;
+    #[inline(always)]
+    fn same(a: &VarState, b: &VarState) -> bool {
+        a.countdown == b.countdown
+            && same_bits(
+                &[a.total1, a.total2, a.shift],
+                &[b.total1, b.total2, b.shift],
+            )
+    }
+    /// The exact state of the window before bar `j` (so that the guessed lane's sums are
+    /// as accurate as the true ones and its checks fail where the true ones do), with the
+    /// countdown of a chain whose check never failed.
+    #[inline(always)]
+    fn guess(&self, j: usize) -> VarState {
+        let mut s = VarState {
+            total1: 0.0,
+            total2: 0.0,
+            shift: 0.0,
+            countdown: 0,
+        };
+        self.exact(&mut s, self.off + j - 1);
+        s.countdown = self.countdown(j);
+        s
+    }
+    #[inline(always)]
+    fn step(&self, s: &mut VarState, i: usize, out: &mut [f64]) {
+        let b = self.off + i;
+        if s.countdown == 0 {
+            out[0] = self.exact(s, b);
+            return;
+        }
+        s.countdown -= 1;
+        let d_old = self.x[b - self.p] - s.shift;
+        let d_new = self.x[b] - s.shift;
+        s.total1 = (s.total1 - d_old) + d_new;
+        s.total2 = (s.total2 - d_old * d_old) + d_new * d_new;
+        let m = s.total1 / self.pf;
+        let mean_sq = s.total2 / self.pf;
+        let var = mean_sq - m * m;
+        out[0] = if var > 1e-9 * mean_sq {
+            var
+        } else {
+            self.exact(s, b)
+        };
+    }
+    /// The serial kernel: per block, the running sums, then the variances and checks in a
+    /// vectorisable pass ([`var_block`]); a failed check ends the block there.
+    #[inline(always)]
+    fn serial(&self, mut s: VarState, start: usize, out: &mut [f64]) -> VarState {
+        let (x, p, pf) = (self.x, self.p, self.pf);
+        let mut t1 = [0.0; BLOCK];
+        let mut t2 = [0.0; BLOCK];
+        let mut i = 0;
+        while i < out.len() {
+            let b = self.off + start + i;
+            if s.countdown == 0 {
+                out[i] = self.exact(&mut s, b);
+                i += 1;
+                continue;
+            }
+            let m = s.countdown.min(out.len() - i).min(BLOCK);
+            let new = &x[b..b + m];
+            let leaving = &x[b - p..b - p + m];
+            let (mut total1, mut total2, shift) = (s.total1, s.total2, s.shift);
+            for (((a, c), &xn), &xl) in t1.iter_mut().zip(t2.iter_mut()).zip(new).zip(leaving) {
+                let d_old = xl - shift;
+                let d_new = xn - shift;
+                total1 = (total1 - d_old) + d_new;
+                total2 = (total2 - d_old * d_old) + d_new * d_new;
+                *a = total1;
+                *c = total2;
+            }
+            let ok = var_block(&t1[..m], &t2[..m], pf, &mut out[i..i + m]);
+            if ok == m {
+                (s.total1, s.total2) = (total1, total2);
+                s.countdown -= m;
+            } else {
+                // The failing bar: an exact re-computation (the sums before it are not
+                // needed).
+                s.countdown = 0;
+            }
+            i += ok;
+        }
+        s
+    }
+    /// The lanes side by side (each sum a `[f64; LANES]`), aligned on their scheduled
+    /// exact bars ([`crate::lanes::lockstep_aligned`]), in blocks between them; the
+    /// variances and checks of a block (all lanes) in one vectorised pass. A failed check
+    /// ends the block before that bar, which then runs through `step` on every lane.
+    #[inline(always)]
+    fn lockstep(
+        &self,
+        st: &mut [VarState; LANES],
+        starts: &[usize; LANES],
+        len: usize,
+        outs: &mut [&mut [f64]; LANES],
+    ) {
+        let lead = st.map(|s| s.countdown);
+        crate::lanes::lockstep_aligned(
+            self,
+            st,
+            starts,
+            len,
+            outs,
+            lead,
+            #[inline(always)]
+            |st, starts, len, outs| self.lanes(st, starts, len, outs),
+        );
+    }
+}
+
+impl VarChain<'_> {
+    /// [`Chain::lockstep`] for lanes at any phases.
+    #[inline(always)]
+    fn lanes(
+        &self,
+        st: &mut [VarState; LANES],
+        starts: &[usize; LANES],
+        len: usize,
+        outs: &mut [&mut [f64]; LANES],
+    ) {
+        use crate::lanes::{BLOCK as LB, gather_t, scatter_t};
+        let p = self.p;
+        let new: [usize; LANES] = std::array::from_fn(|k| self.off + starts[k]);
+        let old: [usize; LANES] = std::array::from_fn(|k| new[k] - p);
+        let mut xb = [[0.0; LANES]; LB];
+        let mut tb = [[0.0; LANES]; LB];
+        let mut ab = [[0.0; LANES]; LB];
+        let mut cb = [[0.0; LANES]; LB];
+        let mut ob = [[0.0; LANES]; LB];
+        let mut i = 0;
+        while i < len {
+            let due = st.iter().map(|s| s.countdown).min().unwrap_or(0);
+            if due == 0 {
+                for (k, (s, o)) in st.iter_mut().zip(outs.iter_mut()).enumerate() {
+                    self.step(s, starts[k] + i, &mut o[i..=i]);
+                }
+                i += 1;
+                continue;
+            }
+            let m = due.min(len - i).min(LB);
+            let (xb, tb, ab, cb, ob) = (
+                &mut xb[..m],
+                &mut tb[..m],
+                &mut ab[..m],
+                &mut cb[..m],
+                &mut ob[..m],
+            );
+            gather_t(self.x, &new, i, xb);
+            gather_t(self.x, &old, i, tb);
+            let mut total1: [f64; LANES] = std::array::from_fn(|k| st[k].total1);
+            let mut total2: [f64; LANES] = std::array::from_fn(|k| st[k].total2);
+            let shift: [f64; LANES] = std::array::from_fn(|k| st[k].shift);
+            for (((xn, xl), a), c) in xb
+                .iter()
+                .zip(tb.iter())
+                .zip(ab.iter_mut())
+                .zip(cb.iter_mut())
+            {
+                let mut d_old = [0.0; LANES];
+                let mut d_new = [0.0; LANES];
+                for k in 0..LANES {
+                    d_old[k] = xl[k] - shift[k];
+                }
+                for k in 0..LANES {
+                    d_new[k] = xn[k] - shift[k];
+                }
+                for k in 0..LANES {
+                    total1[k] = (total1[k] - d_old[k]) + d_new[k];
+                }
+                for k in 0..LANES {
+                    total2[k] = (total2[k] - d_old[k] * d_old[k]) + d_new[k] * d_new[k];
+                }
+                *a = total1;
+                *c = total2;
+            }
+            let ok = var_block(
+                ab.as_flattened(),
+                cb.as_flattened(),
+                self.pf,
+                ob.as_flattened_mut(),
+            );
+            // Rows before the first failed check (every lane's), then that row by `step`.
+            let rows = ok / LANES;
+            scatter_t(&ob[..rows], i, outs);
+            for (k, s) in st.iter_mut().enumerate() {
+                if let (Some(a), Some(c)) = (
+                    rows.checked_sub(1).map(|r| ab[r]),
+                    rows.checked_sub(1).map(|r| cb[r]),
+                ) {
+                    s.total1 = a[k];
+                    s.total2 = c[k];
+                }
+                s.countdown -= rows;
+            }
+            i += rows;
+            if rows < m {
+                for (k, (s, o)) in st.iter_mut().zip(outs.iter_mut()).enumerate() {
+                    self.step(s, starts[k] + i, &mut o[i..=i]);
+                }
+                i += 1;
+            }
+        }
+    }
 }
 
 /// VAR: population variance over `timeperiod` values (TA-Lib `VAR`, defaults 5 and
