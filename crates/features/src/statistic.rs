@@ -459,11 +459,16 @@ impl VarChain<'_> {
             let mut total1: [f64; LANES] = std::array::from_fn(|k| st[k].total1);
             let mut total2: [f64; LANES] = std::array::from_fn(|k| st[k].total2);
             let shift: [f64; LANES] = std::array::from_fn(|k| st[k].shift);
-            for (((xn, xl), a), c) in xb
+            let pf = self.pf;
+            // The variances and checks in the same loop as the sums (as `var_block`), so
+            // that the divisions overlap with the sums' latency.
+            let mut bad = [false; LANES];
+            for ((((xn, xl), a), c), o) in xb
                 .iter()
                 .zip(tb.iter())
                 .zip(ab.iter_mut())
                 .zip(cb.iter_mut())
+                .zip(ob.iter_mut())
             {
                 let mut d_old = [0.0; LANES];
                 let mut d_new = [0.0; LANES];
@@ -481,13 +486,25 @@ impl VarChain<'_> {
                 }
                 *a = total1;
                 *c = total2;
+                for k in 0..LANES {
+                    let m = total1[k] / pf;
+                    let mean_sq = total2[k] / pf;
+                    let d = mean_sq - m * m;
+                    // NaN fails the check, as in `update`.
+                    bad[k] |= !(d > 1e-9 * mean_sq);
+                    o[k] = d;
+                }
             }
-            let ok = var_block(
-                ab.as_flattened(),
-                cb.as_flattened(),
-                self.pf,
-                ob.as_flattened_mut(),
-            );
+            let ok = if bad.contains(&true) {
+                var_block(
+                    ab.as_flattened(),
+                    cb.as_flattened(),
+                    pf,
+                    ob.as_flattened_mut(),
+                )
+            } else {
+                LANES * m
+            };
             // Rows before the first failed check (every lane's), then that row by `step`.
             let rows = ok / LANES;
             scatter_t(&ob[..rows], i, outs);
@@ -935,21 +952,79 @@ impl Chain for RegChain<'_> {
             outs,
             lead,
             #[inline(always)]
-            |st, starts, len, outs| self.lanes(st, starts, len, outs),
+            |st, starts, len, outs| {
+                // The line's value in the sums' loop (`RegLine::block`'s operations), so
+                // that the divisions overlap with the sums' latency; ANGLE's `atan` after.
+                let RegLine {
+                    pf,
+                    sum_x,
+                    divisor,
+                    last,
+                    ..
+                } = self.line;
+                match self.line.kind {
+                    RegKind::Value => self.lanes(
+                        st,
+                        starts,
+                        len,
+                        outs,
+                        Some(|a: f64, b: f64| {
+                            let m = (pf * a - sum_x * b) / divisor;
+                            (b - m * sum_x) / pf + m * last
+                        }),
+                    ),
+                    RegKind::Intercept => {
+                        self.lanes(
+                            st,
+                            starts,
+                            len,
+                            outs,
+                            Some(|a: f64, b: f64| {
+                                let m = (pf * a - sum_x * b) / divisor;
+                                (b - m * sum_x) / pf
+                            }),
+                        );
+                    }
+                    RegKind::Slope => self.lanes(
+                        st,
+                        starts,
+                        len,
+                        outs,
+                        Some(|a: f64, b: f64| (pf * a - sum_x * b) / divisor),
+                    ),
+                    RegKind::Forecast => {
+                        self.lanes(
+                            st,
+                            starts,
+                            len,
+                            outs,
+                            Some(|a: f64, b: f64| {
+                                let m = (pf * a - sum_x * b) / divisor;
+                                (b - m * sum_x) / pf + m * pf
+                            }),
+                        );
+                    }
+                    RegKind::Angle => {
+                        self.lanes(st, starts, len, outs, None::<fn(f64, f64) -> f64>);
+                    }
+                }
+            },
         );
     }
 }
 
 impl RegChain<'_> {
     /// [`Chain::lockstep`] for lanes at any phases: a bar where some lane computes its
-    /// sums exactly runs through `step` on every lane.
+    /// sums exactly runs through `step` on every lane. The line's value is `f(Σxy, Σy)`
+    /// in the sums' loop, or [`RegLine::block`] after it (`f` none).
     #[inline(always)]
-    fn lanes(
+    fn lanes<F: Fn(f64, f64) -> f64>(
         &self,
         st: &mut [RegState; LANES],
         starts: &[usize; LANES],
         len: usize,
         outs: &mut [&mut [f64]; LANES],
+        f: Option<F>,
     ) {
         use crate::lanes::{BLOCK as LB, gather_t, scatter_t};
         let p = self.p;
@@ -983,11 +1058,12 @@ impl RegChain<'_> {
             gather_t(self.x, &old, i, tb);
             let mut sum_y: [f64; LANES] = std::array::from_fn(|k| st[k].sum_y);
             let mut sum_xy: [f64; LANES] = std::array::from_fn(|k| st[k].sum_xy);
-            for (((xn, xl), a), c) in xb
+            for ((((xn, xl), a), c), o) in xb
                 .iter()
                 .zip(tb.iter())
                 .zip(ab.iter_mut())
                 .zip(cb.iter_mut())
+                .zip(ob.iter_mut())
             {
                 let mut aged = [0.0; LANES];
                 for k in 0..LANES {
@@ -1001,9 +1077,16 @@ impl RegChain<'_> {
                 }
                 *a = sum_xy;
                 *c = sum_y;
+                if let Some(f) = &f {
+                    for k in 0..LANES {
+                        o[k] = f(sum_xy[k], sum_y[k]);
+                    }
+                }
             }
-            self.line
-                .block(ab.as_flattened(), cb.as_flattened(), ob.as_flattened_mut());
+            if f.is_none() {
+                self.line
+                    .block(ab.as_flattened(), cb.as_flattened(), ob.as_flattened_mut());
+            }
             scatter_t(ob, i, outs);
             for (k, s) in st.iter_mut().enumerate() {
                 s.sum_y = sum_y[k];
@@ -1366,5 +1449,97 @@ impl Indicator for Beta {
             );
             i = end;
         }
+    }
+}
+
+#[cfg(test)]
+mod lane_tests {
+    use super::{RegChain, RegKind, RegLine, RegState, VarChain, VarState};
+    use crate::lanes::{Chain, walk, warm_suffices};
+    use crate::overlap::ma::fp;
+
+    fn reg(x: &[f64], p: usize) -> RegChain<'_> {
+        let pf = fp(p);
+        let sum_x = fp(p * (p - 1)) * 0.5;
+        let sum_x_sqr = fp(p * (p - 1) * (2 * p - 1) / 6);
+        RegChain {
+            x,
+            off: p - 1,
+            p,
+            line: RegLine {
+                kind: RegKind::Value,
+                pf,
+                sum_x,
+                divisor: sum_x * sum_x - pf * sum_x_sqr,
+                last: fp(p - 1),
+            },
+        }
+    }
+
+    fn var(x: &[f64], p: usize) -> VarChain<'_> {
+        VarChain {
+            x,
+            off: p - 1,
+            p,
+            pf: fp(p),
+        }
+    }
+
+    /// The state before chain bar 1 (after the exact first output) of `c` from `s0`.
+    fn after_first<C: Chain>(c: &C, mut s0: C::State) -> C::State {
+        let mut o = vec![0.0; C::WIDTH];
+        c.step(&mut s0, 0, &mut o);
+        s0
+    }
+
+    const REG0: RegState = RegState {
+        sum_y: 0.0,
+        sum_xy: 0.0,
+        countdown: 0,
+    };
+    const VAR0: VarState = VarState {
+        total1: 0.0,
+        total2: 0.0,
+        shift: 0.0,
+        countdown: 0,
+    };
+
+    /// A guess with the exact countdown reaches the true state's bits within
+    /// `8 · p + 1` bars (the `warm` of the kernels), and not in far fewer: the sums are
+    /// only replaced at an exact bar.
+    #[test]
+    fn sum_chain_guesses_verify_within_the_warm_ups() {
+        let x = walk(30_000, 31);
+        let n = x.len() - 64;
+        for p in [2usize, 5, 14, 30] {
+            let warm = 8 * p + 1;
+            let c = reg(&x, p);
+            let s1 = after_first(&c, REG0);
+            assert!(warm_suffices(&c, s1, n, warm), "LINEARREG p={p}");
+            let c = var(&x, p);
+            let s1 = after_first(&c, VAR0);
+            assert!(warm_suffices(&c, s1, n, warm), "VAR p={p}");
+        }
+    }
+
+    /// After a plateau (flat windows, whose cancellation check fails and re-synchronises
+    /// VAR on every bar of it), the true chain's phase is not the one the guesses assume:
+    /// their lanes fail verification (and are recomputed serially), as `fl_lanes`'s
+    /// plateau series make them. Before the plateau, they verify.
+    #[test]
+    fn var_guesses_after_a_plateau_fail_verification() {
+        let p = 20;
+        let mut x = walk(30_000, 32);
+        let v = x[15_000];
+        x[15_000..15_437].iter_mut().for_each(|y| *y = v);
+        let c = var(&x, p);
+        let s1 = after_first(&c, VAR0);
+        // Guesses between bars 15 000 and 30 000 (after the plateau) never verify.
+        assert!(!warm_suffices(&c, s1, x.len() - 64, 8 * p + 1));
+        // Guesses before the plateau do.
+        let head = &x[..14_000];
+        let c = var(head, p);
+        let s1 = after_first(&c, VAR0);
+        assert!(warm_suffices(&c, s1, head.len() - 64, 8 * p + 1));
     }
 }
