@@ -1335,6 +1335,56 @@ impl WmaChain<'_> {
     }
 }
 
+#[cfg(test)]
+mod wma_lane_tests {
+    use super::{ScalarBatch, WmaChain, WmaCore, WmaState};
+    use crate::lanes::{walk, warm_suffices};
+
+    /// A guess with the exact countdown reaches the true state's bits within `8 · p + 1`
+    /// bars (the kernel's `warm`), at its first re-synchronisation.
+    #[test]
+    fn wma_guesses_verify_within_the_warm_ups() {
+        let x = walk(30_000, 41);
+        for p in [2usize, 5, 30, 100] {
+            let mut st = WmaCore::new(p);
+            let mut head = Vec::new();
+            for &v in &x[..p] {
+                head.push(st.update(v));
+            }
+            let chain = WmaChain {
+                x: &x,
+                off: p,
+                p,
+                c0: st.countdown,
+            };
+            let mut s = WmaState {
+                sub: st.sub,
+                sum: st.sum,
+                trailing: st.trailing,
+                countdown: st.countdown,
+            };
+            // The state before chain bar 1.
+            let mut o = [0.0];
+            crate::lanes::Chain::step(&chain, &mut s, 0, &mut o);
+            assert!(
+                warm_suffices(&chain, s, x.len() - p - 1, chain.warm()),
+                "p={p}"
+            );
+            // And the kernel (lanes on this long series) equals the fold.
+            let mut b = Vec::new();
+            WmaCore::new(p).batch(&x, &mut b);
+            let mut f = WmaCore::new(p);
+            for (i, (&v, &y)) in x.iter().zip(&b).enumerate() {
+                let want = f.update(v).unwrap_or(f64::NAN);
+                assert!(
+                    want.to_bits() == y.to_bits() || want.is_nan() && y.is_nan(),
+                    "p={p} bar {i}"
+                );
+            }
+        }
+    }
+}
+
 impl ScalarBatch for DemaCore {
     fn batch(&self, x: &[f64], out: &mut Vec<f64>) {
         let (head, rest) = split_warm(x, self.lookback());
