@@ -491,7 +491,8 @@ impl VarChain<'_> {
                     let mean_sq = total2[k] / pf;
                     let d = mean_sq - m * m;
                     // NaN fails the check, as in `update`.
-                    bad[k] |= !(d > 1e-9 * mean_sq);
+                    let good = d > 1e-9 * mean_sq;
+                    bad[k] |= !good;
                     o[k] = d;
                 }
             }
