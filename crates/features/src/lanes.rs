@@ -309,7 +309,7 @@ pub(crate) fn scatter(buf: &[[f64; LANES]], i: usize, outs: &mut [&mut [f64]; LA
 }
 
 /// For a [`Chain::lockstep`] of a chain whose lanes go through some event at a bar of
-/// their own (a re-synchronisation of running sums, [`crate::overlap::ma`]'s WMA): runs
+/// their own (the re-synchronisation of running sums: WMA, VAR, the LINEARREG family): runs
 /// lane `k`'s first `lead[k]` bars serially ([`Chain::serial`]), so that every lane then
 /// stands at its event, runs `body` (a lockstep: same arguments as [`Chain::lockstep`]) on
 /// the bars the lanes have left in common, and each lane's remaining bars serially. Same
