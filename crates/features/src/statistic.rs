@@ -430,7 +430,6 @@ impl VarChain<'_> {
         use crate::lanes::{BLOCK as LB, gather_t, scatter_t};
         let p = self.p;
         let new: [usize; LANES] = std::array::from_fn(|k| self.off + starts[k]);
-        let old: [usize; LANES] = std::array::from_fn(|k| new[k] - p);
         let mut xb = [[0.0; LANES]; LB];
         let mut tb = [[0.0; LANES]; LB];
         let mut ab = [[0.0; LANES]; LB];
@@ -455,7 +454,9 @@ impl VarChain<'_> {
                 &mut ob[..m],
             );
             gather_t(self.x, &new, i, xb);
-            gather_t(self.x, &old, i, tb);
+            // The leaving values (bar `b - p`; a block never holds chain bar 0, so b >= p).
+            let old: [usize; LANES] = std::array::from_fn(|k| new[k] + i - p);
+            gather_t(self.x, &old, 0, tb);
             let mut total1: [f64; LANES] = std::array::from_fn(|k| st[k].total1);
             let mut total2: [f64; LANES] = std::array::from_fn(|k| st[k].total2);
             let shift: [f64; LANES] = std::array::from_fn(|k| st[k].shift);
@@ -1031,7 +1032,6 @@ impl RegChain<'_> {
         let p = self.p;
         let last = self.line.last;
         let new: [usize; LANES] = std::array::from_fn(|k| self.off + starts[k]);
-        let old: [usize; LANES] = std::array::from_fn(|k| new[k] - p);
         let mut xb = [[0.0; LANES]; LB];
         let mut tb = [[0.0; LANES]; LB];
         let mut ab = [[0.0; LANES]; LB];
@@ -1056,7 +1056,9 @@ impl RegChain<'_> {
                 &mut ob[..m],
             );
             gather_t(self.x, &new, i, xb);
-            gather_t(self.x, &old, i, tb);
+            // The leaving values (bar `b - p`; a block never holds chain bar 0, so b >= p).
+            let old: [usize; LANES] = std::array::from_fn(|k| new[k] + i - p);
+            gather_t(self.x, &old, 0, tb);
             let mut sum_y: [f64; LANES] = std::array::from_fn(|k| st[k].sum_y);
             let mut sum_xy: [f64; LANES] = std::array::from_fn(|k| st[k].sum_xy);
             for ((((xn, xl), a), c), o) in xb
