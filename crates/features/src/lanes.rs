@@ -308,6 +308,109 @@ pub(crate) fn scatter(buf: &[[f64; LANES]], i: usize, outs: &mut [&mut [f64]; LA
     }
 }
 
+/// For a [`Chain::lockstep`] of a chain whose lanes go through some event at a bar of
+/// their own (the re-synchronisation of running sums: WMA, VAR, the LINEARREG family): runs
+/// lane `k`'s first `lead[k]` bars serially ([`Chain::serial`]), so that every lane then
+/// stands at its event, runs `body` (a lockstep: same arguments as [`Chain::lockstep`]) on
+/// the bars the lanes have left in common, and each lane's remaining bars serially. Same
+/// results as [`Chain::lockstep`] whatever `lead` (it only decides which bars run in
+/// `body`).
+#[inline(always)]
+pub(crate) fn lockstep_aligned<C: Chain>(
+    c: &C,
+    st: &mut [C::State; LANES],
+    starts: &[usize; LANES],
+    len: usize,
+    outs: &mut [&mut [f64]; LANES],
+    lead: [usize; LANES],
+    body: impl FnOnce(&mut [C::State; LANES], &[usize; LANES], usize, &mut [&mut [f64]; LANES]),
+) {
+    let w = C::WIDTH;
+    let lead = lead.map(|d| d.min(len));
+    for (k, (s, o)) in st.iter_mut().zip(outs.iter_mut()).enumerate() {
+        *s = c.serial(*s, starts[k], &mut o[..lead[k] * w]);
+    }
+    let common = len - lead.iter().copied().max().unwrap_or(0);
+    let moved: [usize; LANES] = std::array::from_fn(|k| starts[k] + lead[k]);
+    {
+        let mut it = outs.iter_mut().zip(lead);
+        let mut mid: [&mut [f64]; LANES] = std::array::from_fn(|_| match it.next() {
+            Some((o, d)) => &mut o[d * w..(d + common) * w],
+            None => &mut [],
+        });
+        body(st, &moved, common, &mut mid);
+    }
+    for (k, (s, o)) in st.iter_mut().zip(outs.iter_mut()).enumerate() {
+        *s = c.serial(
+            *s,
+            moved[k] + common,
+            &mut o[(lead[k] + common) * w..len * w],
+        );
+    }
+}
+
+/// The 4×4 transpose: row `j` of the result is `[a[j], b[j], c[j], d[j]]` (a few vector
+/// shuffles).
+#[inline(always)]
+fn transpose4(a: [f64; 4], b: [f64; 4], c: [f64; 4], d: [f64; 4]) -> [[f64; 4]; 4] {
+    let t0 = [a[0], b[0], a[2], b[2]];
+    let t1 = [a[1], b[1], a[3], b[3]];
+    let t2 = [c[0], d[0], c[2], d[2]];
+    let t3 = [c[1], d[1], c[3], d[3]];
+    [
+        [t0[0], t0[1], t2[0], t2[1]],
+        [t1[0], t1[1], t3[0], t3[1]],
+        [t0[2], t0[3], t2[2], t2[3]],
+        [t1[2], t1[3], t3[2], t3[3]],
+    ]
+}
+
+/// [`gather`] four bars at a time, each a 4×4 transpose of four values per lane (vector
+/// loads, shuffles and stores instead of one scalar move per value), for a block whose bars
+/// all exist on every lane ([`gather`] otherwise). Same result as [`gather`]. (Written for
+/// four lanes.)
+#[inline(always)]
+pub(crate) fn gather_t(x: &[f64], starts: &[usize; LANES], i: usize, buf: &mut [[f64; LANES]]) {
+    let m = buf.len();
+    let src: [&[f64]; LANES] =
+        std::array::from_fn(|k| x.get(starts[k] + i..starts[k] + i + m).unwrap_or(&[]));
+    if src.iter().any(|s| s.len() != m) {
+        gather(x, starts, i, buf);
+        return;
+    }
+    let [a, b, c, d] = src.map(|s| s.as_chunks::<4>().0);
+    let (rows, rest) = buf.as_chunks_mut::<4>();
+    for ((((r, a), b), c), d) in rows.iter_mut().zip(a).zip(b).zip(c).zip(d) {
+        *r = transpose4(*a, *b, *c, *d);
+    }
+    let q = m - rest.len();
+    for (j, row) in rest.iter_mut().enumerate() {
+        *row = std::array::from_fn(|k| src[k][q + j]);
+    }
+}
+
+/// [`scatter`] four bars at a time as 4×4 transposes (see [`gather_t`]), for a block whose
+/// bars all exist on every lane ([`scatter`] otherwise). Same result as [`scatter`].
+#[inline(always)]
+pub(crate) fn scatter_t(buf: &[[f64; LANES]], i: usize, outs: &mut [&mut [f64]; LANES]) {
+    let m = buf.len();
+    if outs.iter().any(|o| o.len() < i + m) {
+        scatter(buf, i, outs);
+        return;
+    }
+    let [a, b, c, d] = outs.each_mut().map(|o| o[i..i + m].as_chunks_mut::<4>().0);
+    let (rows, rest) = buf.as_chunks::<4>();
+    for ((((r, a), b), c), d) in rows.iter().zip(a).zip(b).zip(c).zip(d) {
+        [*a, *b, *c, *d] = transpose4(r[0], r[1], r[2], r[3]);
+    }
+    let q = m - rest.len();
+    for (j, row) in rest.iter().enumerate() {
+        for (o, &v) in outs.iter_mut().zip(row) {
+            o[i + q + j] = v;
+        }
+    }
+}
+
 /// Bars a guess of a Wilder smoothing chain (ADX and its family, RSI, CMO, ATR, NATR:
 /// each part forgets its start by a factor `1 - 1/period` per bar) needs to reach the true
 /// state's bits. Measured on the benchmark series from zero guesses: ADX, the slowest (the

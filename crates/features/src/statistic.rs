@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::indicator::{Columns, Indicator, PriceField};
+use crate::lanes::{Chain, LANES, same_bits};
 use crate::overlap::ma::{BLOCK, fp, is_zero, push_nan};
 use crate::overlap::{MAX_PERIOD, check_range, check_real};
 use crate::ring::Ring;
@@ -188,10 +189,10 @@ impl VarCore {
     /// Batch kernel: from a fresh state, appends one variance per input (NaN inside the
     /// lookback), bit for bit what folding [`update`](Self::update) gives.
     ///
-    /// Per block of bars, a serial pass runs the two running sums (the only loop-carried
-    /// chains) and a second, vectorisable pass (in the FMA/AVX frame) does the divisions
-    /// and the cancellation check; a failed check ends the block there and the exact
-    /// re-computation runs on that bar, as in `update`.
+    /// Speculative lanes ([`VarChain`]). Per block of bars, a serial pass runs the two
+    /// running sums (the only loop-carried chains) and a second, vectorisable pass (in the
+    /// FMA/AVX frame) does the divisions and the cancellation check; a failed check ends
+    /// the block there and the exact re-computation runs on that bar, as in `update`.
     pub(crate) fn batch(&self, x: &[f64], out: &mut Vec<f64>) {
         let p = self.period.max(1);
         if x.len() < p {
@@ -199,55 +200,20 @@ impl VarCore {
             return;
         }
         push_nan(out, p - 1);
-        let pf = fp(p);
-        let (mut total1, mut total2, mut shift) = (0.0, 0.0, 0.0);
-        let mut countdown = 0usize;
-        let mut t1 = [0.0; BLOCK];
-        let mut t2 = [0.0; BLOCK];
-        let mut var = [0.0; BLOCK];
-        let mut i = p - 1;
-        while i < x.len() {
-            if countdown == 0 {
-                // Exact two passes over the window, oldest to newest (as `update`).
-                let win = &x[i + 1 - p..=i];
-                let mut mean = 0.0;
-                for &v in win {
-                    mean += v;
-                }
-                mean /= pf;
-                let (mut s1, mut ss) = (0.0, 0.0);
-                for &v in win {
-                    let d = v - mean;
-                    s1 += d;
-                    ss += d * d;
-                }
-                shift = mean;
-                total1 = s1;
-                total2 = ss;
-                countdown = 8 * p - 1;
-                out.push(ss / pf);
-                i += 1;
-                continue;
-            }
-            let m = countdown.min(x.len() - i).min(BLOCK);
-            let new = &x[i..i + m];
-            let leaving = &x[i - p..i - p + m];
-            for (((a, b), &xn), &xl) in t1.iter_mut().zip(t2.iter_mut()).zip(new).zip(leaving) {
-                let d_old = xl - shift;
-                let d_new = xn - shift;
-                total1 = (total1 - d_old) + d_new;
-                total2 = (total2 - d_old * d_old) + d_new * d_new;
-                *a = total1;
-                *b = total2;
-            }
-            let ok = crate::fma::dispatch(
-                #[inline(always)]
-                || var_block(&t1[..m], &t2[..m], pf, &mut var[..m]),
-            );
-            out.extend_from_slice(&var[..ok]);
-            i += ok;
-            countdown = if ok == m { countdown - m } else { 0 };
-        }
+        let chain = VarChain {
+            x,
+            off: p - 1,
+            p,
+            pf: fp(p),
+        };
+        let s0 = VarState {
+            total1: 0.0,
+            total2: 0.0,
+            shift: 0.0,
+            countdown: 0,
+        };
+        let warm = p.saturating_mul(8).saturating_add(1);
+        crate::lanes::segmented_into(&chain, s0, x.len() - (p - 1), warm, out);
     }
 }
 
@@ -277,6 +243,296 @@ fn var_block(t1: &[f64], t2: &[f64], pf: f64, var: &mut [f64]) -> usize {
             !good
         })
         .unwrap_or(var.len())
+}
+
+/// VAR's batch state: the shifted running sums, the shift and the countdown to the next
+/// exact re-computation.
+#[derive(Debug, Clone, Copy)]
+struct VarState {
+    total1: f64,
+    total2: f64,
+    shift: f64,
+    countdown: usize,
+}
+
+/// VAR's batch recurrence as a [`Chain`] (chain bar `i` is bar `off + i` of `x`,
+/// `off = p - 1`: chain bar 0 is the first output, an exact computation).
+///
+/// Every exact re-computation restarts the sums from the window alone, so a lane is the
+/// true state bit for bit after an exact bar that the true chain shares. Those come every
+/// `8 · p` outputs *and* wherever the cancellation check fails, which restarts the
+/// countdown: the phase is data-dependent. The guess ([`VarChain::countdown`]) assumes no
+/// failure since the first output. Where one did occur before a segment (a flat or
+/// nearly flat window), the guessed lane re-synchronises on other bars than the true chain
+/// and verification fails, unless a failure inside the warm-up brings both to the same
+/// bar: that segment is then recomputed serially (correct, just slower).
+struct VarChain<'a> {
+    x: &'a [f64],
+    off: usize,
+    p: usize,
+    pf: f64,
+}
+
+impl VarChain<'_> {
+    /// The countdown before chain bar `t` if no cancellation check failed: 0 at `t = 0`,
+    /// then every `8 · p` bars.
+    fn countdown(&self, t: usize) -> usize {
+        let cycle = 8 * self.p;
+        match t % cycle {
+            0 => 0,
+            r => cycle - r,
+        }
+    }
+    /// The exact variance of bar `b`'s window (two passes, oldest to newest, as
+    /// `VarCore::exact`); the shift and sums restart from it and the countdown rearms.
+    #[inline(always)]
+    fn exact(&self, s: &mut VarState, b: usize) -> f64 {
+        let (p, pf) = (self.p, self.pf);
+        let win = &self.x[b + 1 - p..=b];
+        let mut mean = 0.0;
+        for &v in win {
+            mean += v;
+        }
+        mean /= pf;
+        let (mut s1, mut ss) = (0.0, 0.0);
+        for &v in win {
+            let d = v - mean;
+            s1 += d;
+            ss += d * d;
+        }
+        s.shift = mean;
+        s.total1 = s1;
+        s.total2 = ss;
+        s.countdown = 8 * p - 1;
+        ss / pf
+    }
+}
+
+impl Chain for VarChain<'_> {
+    type State = VarState;
+    const WIDTH: usize = 1;
+    #[inline(always)]
+    fn same(a: &VarState, b: &VarState) -> bool {
+        a.countdown == b.countdown
+            && same_bits(
+                &[a.total1, a.total2, a.shift],
+                &[b.total1, b.total2, b.shift],
+            )
+    }
+    /// The exact state of the window before bar `j` (so that the guessed lane's sums are
+    /// as accurate as the true ones and its checks fail where the true ones do), with the
+    /// countdown of a chain whose check never failed.
+    #[inline(always)]
+    fn guess(&self, j: usize) -> VarState {
+        let mut s = VarState {
+            total1: 0.0,
+            total2: 0.0,
+            shift: 0.0,
+            countdown: 0,
+        };
+        self.exact(&mut s, self.off + j - 1);
+        s.countdown = self.countdown(j);
+        s
+    }
+    #[inline(always)]
+    fn step(&self, s: &mut VarState, i: usize, out: &mut [f64]) {
+        let b = self.off + i;
+        if s.countdown == 0 {
+            out[0] = self.exact(s, b);
+            return;
+        }
+        s.countdown -= 1;
+        let d_old = self.x[b - self.p] - s.shift;
+        let d_new = self.x[b] - s.shift;
+        s.total1 = (s.total1 - d_old) + d_new;
+        s.total2 = (s.total2 - d_old * d_old) + d_new * d_new;
+        let m = s.total1 / self.pf;
+        let mean_sq = s.total2 / self.pf;
+        let var = mean_sq - m * m;
+        out[0] = if var > 1e-9 * mean_sq {
+            var
+        } else {
+            self.exact(s, b)
+        };
+    }
+    /// The serial kernel: per block, the running sums, then the variances and checks in a
+    /// vectorisable pass ([`var_block`]); a failed check ends the block there.
+    #[inline(always)]
+    fn serial(&self, mut s: VarState, start: usize, out: &mut [f64]) -> VarState {
+        let (x, p, pf) = (self.x, self.p, self.pf);
+        let mut t1 = [0.0; BLOCK];
+        let mut t2 = [0.0; BLOCK];
+        let mut i = 0;
+        while i < out.len() {
+            let b = self.off + start + i;
+            if s.countdown == 0 {
+                out[i] = self.exact(&mut s, b);
+                i += 1;
+                continue;
+            }
+            let m = s.countdown.min(out.len() - i).min(BLOCK);
+            let new = &x[b..b + m];
+            let leaving = &x[b - p..b - p + m];
+            let (mut total1, mut total2, shift) = (s.total1, s.total2, s.shift);
+            for (((a, c), &xn), &xl) in t1.iter_mut().zip(t2.iter_mut()).zip(new).zip(leaving) {
+                let d_old = xl - shift;
+                let d_new = xn - shift;
+                total1 = (total1 - d_old) + d_new;
+                total2 = (total2 - d_old * d_old) + d_new * d_new;
+                *a = total1;
+                *c = total2;
+            }
+            let ok = var_block(&t1[..m], &t2[..m], pf, &mut out[i..i + m]);
+            if ok == m {
+                (s.total1, s.total2) = (total1, total2);
+                s.countdown -= m;
+            } else {
+                // The failing bar: an exact re-computation (the sums before it are not
+                // needed).
+                s.countdown = 0;
+            }
+            i += ok;
+        }
+        s
+    }
+    /// The lanes side by side (each sum a `[f64; LANES]`), aligned on their scheduled
+    /// exact bars ([`crate::lanes::lockstep_aligned`]), in blocks between them; the
+    /// variances and checks of a block (all lanes) in one vectorised pass. A failed check
+    /// ends the block before that bar, which then runs through `step` on every lane.
+    #[inline(always)]
+    fn lockstep(
+        &self,
+        st: &mut [VarState; LANES],
+        starts: &[usize; LANES],
+        len: usize,
+        outs: &mut [&mut [f64]; LANES],
+    ) {
+        let lead = st.map(|s| s.countdown);
+        crate::lanes::lockstep_aligned(
+            self,
+            st,
+            starts,
+            len,
+            outs,
+            lead,
+            #[inline(always)]
+            |st, starts, len, outs| self.lanes(st, starts, len, outs),
+        );
+    }
+}
+
+impl VarChain<'_> {
+    /// [`Chain::lockstep`] for lanes at any phases.
+    #[inline(always)]
+    fn lanes(
+        &self,
+        st: &mut [VarState; LANES],
+        starts: &[usize; LANES],
+        len: usize,
+        outs: &mut [&mut [f64]; LANES],
+    ) {
+        use crate::lanes::{BLOCK as LB, gather_t, scatter_t};
+        let p = self.p;
+        let new: [usize; LANES] = std::array::from_fn(|k| self.off + starts[k]);
+        let mut xb = [[0.0; LANES]; LB];
+        let mut tb = [[0.0; LANES]; LB];
+        let mut ab = [[0.0; LANES]; LB];
+        let mut cb = [[0.0; LANES]; LB];
+        let mut ob = [[0.0; LANES]; LB];
+        let mut i = 0;
+        while i < len {
+            let due = st.iter().map(|s| s.countdown).min().unwrap_or(0);
+            if due == 0 {
+                for (k, (s, o)) in st.iter_mut().zip(outs.iter_mut()).enumerate() {
+                    self.step(s, starts[k] + i, &mut o[i..=i]);
+                }
+                i += 1;
+                continue;
+            }
+            let m = due.min(len - i).min(LB);
+            let (xb, tb, ab, cb, ob) = (
+                &mut xb[..m],
+                &mut tb[..m],
+                &mut ab[..m],
+                &mut cb[..m],
+                &mut ob[..m],
+            );
+            gather_t(self.x, &new, i, xb);
+            // The leaving values (bar `b - p`; a block never holds chain bar 0, so b >= p).
+            let old: [usize; LANES] = std::array::from_fn(|k| new[k] + i - p);
+            gather_t(self.x, &old, 0, tb);
+            let mut total1: [f64; LANES] = std::array::from_fn(|k| st[k].total1);
+            let mut total2: [f64; LANES] = std::array::from_fn(|k| st[k].total2);
+            let shift: [f64; LANES] = std::array::from_fn(|k| st[k].shift);
+            let pf = self.pf;
+            // The variances and checks in the same loop as the sums (as `var_block`), so
+            // that the divisions overlap with the sums' latency.
+            let mut bad = [false; LANES];
+            for ((((xn, xl), a), c), o) in xb
+                .iter()
+                .zip(tb.iter())
+                .zip(ab.iter_mut())
+                .zip(cb.iter_mut())
+                .zip(ob.iter_mut())
+            {
+                let mut d_old = [0.0; LANES];
+                let mut d_new = [0.0; LANES];
+                for k in 0..LANES {
+                    d_old[k] = xl[k] - shift[k];
+                }
+                for k in 0..LANES {
+                    d_new[k] = xn[k] - shift[k];
+                }
+                for k in 0..LANES {
+                    total1[k] = (total1[k] - d_old[k]) + d_new[k];
+                }
+                for k in 0..LANES {
+                    total2[k] = (total2[k] - d_old[k] * d_old[k]) + d_new[k] * d_new[k];
+                }
+                *a = total1;
+                *c = total2;
+                for k in 0..LANES {
+                    let m = total1[k] / pf;
+                    let mean_sq = total2[k] / pf;
+                    let d = mean_sq - m * m;
+                    // NaN fails the check, as in `update`.
+                    let good = d > 1e-9 * mean_sq;
+                    bad[k] |= !good;
+                    o[k] = d;
+                }
+            }
+            let ok = if bad.contains(&true) {
+                var_block(
+                    ab.as_flattened(),
+                    cb.as_flattened(),
+                    pf,
+                    ob.as_flattened_mut(),
+                )
+            } else {
+                LANES * m
+            };
+            // Rows before the first failed check (every lane's), then that row by `step`.
+            let rows = ok / LANES;
+            scatter_t(&ob[..rows], i, outs);
+            for (k, s) in st.iter_mut().enumerate() {
+                if let (Some(a), Some(c)) = (
+                    rows.checked_sub(1).map(|r| ab[r]),
+                    rows.checked_sub(1).map(|r| cb[r]),
+                ) {
+                    s.total1 = a[k];
+                    s.total2 = c[k];
+                }
+                s.countdown -= rows;
+            }
+            i += rows;
+            if rows < m {
+                for (k, (s, o)) in st.iter_mut().zip(outs.iter_mut()).enumerate() {
+                    self.step(s, starts[k] + i, &mut o[i..=i]);
+                }
+                i += 1;
+            }
+        }
+    }
 }
 
 /// VAR: population variance over `timeperiod` values (TA-Lib `VAR`, defaults 5 and
@@ -518,7 +774,8 @@ impl Indicator for LinearReg {
         self.sum_xy = 0.0;
         self.countdown = 0;
     }
-    /// Serial running sums per block, then the line's value in a vectorisable pass.
+    /// Speculative lanes ([`RegChain`]); per block, serial running sums, then the line's
+    /// value in a vectorisable pass.
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         let x = cols.field(self.price);
         let p = self.period;
@@ -537,57 +794,312 @@ impl Indicator for LinearReg {
             divisor: sum_x * sum_x - pf * sum_x_sqr,
             last: fp(p - 1),
         };
-        let (mut sum_y, mut sum_xy) = (0.0, 0.0);
-        let mut countdown = 0usize;
+        let chain = RegChain {
+            x,
+            off: p - 1,
+            p,
+            line,
+        };
+        let s0 = RegState {
+            sum_y: 0.0,
+            sum_xy: 0.0,
+            countdown: 0,
+        };
+        let warm = p.saturating_mul(8).saturating_add(1);
+        crate::lanes::segmented_into(&chain, s0, x.len() - (p - 1), warm, out);
+    }
+}
+
+/// The LINEARREG family's running sums `Σy`, `Σ(bars ago)·y` and the countdown to the
+/// next exact re-computation.
+#[derive(Debug, Clone, Copy)]
+struct RegState {
+    sum_y: f64,
+    sum_xy: f64,
+    countdown: usize,
+}
+
+/// The LINEARREG family's batch recurrence as a [`Chain`] (chain bar `i` is bar `off + i`
+/// of `x`, `off = p - 1`: chain bar 0 is the first output, an exact computation).
+///
+/// The sums never forget their start, but every `8 · p`-th output (from the first)
+/// recomputes them from the window alone; which bars do is a function of the index
+/// ([`RegChain::countdown`]), so a guess that carries the exact countdown (and any sums)
+/// is the true state bit for bit after its next exact bar, at most `8 · p` bars later:
+/// `warm = 8 · p + 1` always verifies.
+struct RegChain<'a> {
+    x: &'a [f64],
+    off: usize,
+    p: usize,
+    line: RegLine,
+}
+
+impl RegChain<'_> {
+    /// The countdown before chain bar `t` (0 at `t = 0`, then every `8 · p` bars).
+    fn countdown(&self, t: usize) -> usize {
+        let cycle = 8 * self.p;
+        match t % cycle {
+            0 => 0,
+            r => cycle - r,
+        }
+    }
+    /// The exact sums over the window of bar `b`, oldest (weight p - 1) to newest; the
+    /// countdown rearms.
+    #[inline(always)]
+    fn exact(&self, s: &mut RegState, b: usize) {
+        let p = self.p;
+        let (mut a, mut c) = (0.0, 0.0);
+        let mut w = fp(p);
+        for &v in &self.x[b + 1 - p..=b] {
+            w -= 1.0;
+            c += v;
+            a += w * v;
+        }
+        s.sum_y = c;
+        s.sum_xy = a;
+        s.countdown = 8 * p - 1;
+    }
+}
+
+impl Chain for RegChain<'_> {
+    type State = RegState;
+    const WIDTH: usize = 1;
+    #[inline(always)]
+    fn same(a: &RegState, b: &RegState) -> bool {
+        a.countdown == b.countdown && same_bits(&[a.sum_y, a.sum_xy], &[b.sum_y, b.sum_xy])
+    }
+    #[inline(always)]
+    fn guess(&self, j: usize) -> RegState {
+        RegState {
+            sum_y: 0.0,
+            sum_xy: 0.0,
+            countdown: self.countdown(j),
+        }
+    }
+    #[inline(always)]
+    fn step(&self, s: &mut RegState, i: usize, out: &mut [f64]) {
+        let b = self.off + i;
+        if s.countdown == 0 {
+            self.exact(s, b);
+        } else {
+            s.countdown -= 1;
+            let (xn, xl) = (self.x[b], self.x[b - self.p]);
+            // Every value ages one bar: W' = W - (p-1)·x_old + (S - x_old); S' = S - x_old + x.
+            let aged = s.sum_y - xl;
+            s.sum_xy = (s.sum_xy - self.line.last * xl) + aged;
+            s.sum_y = aged + xn;
+        }
+        out[0] = self.line.at(s.sum_xy, s.sum_y);
+    }
+    /// The serial kernel: per block between exact bars, the running sums, then the line's
+    /// values in a vectorisable pass.
+    #[inline(always)]
+    fn serial(&self, mut s: RegState, start: usize, out: &mut [f64]) -> RegState {
+        let (x, p, line) = (self.x, self.p, &self.line);
         let mut sy = [0.0; BLOCK];
         let mut sxy = [0.0; BLOCK];
-        let mut buf = [0.0; BLOCK];
-        let mut i = p - 1;
-        while i < x.len() {
-            if countdown == 0 {
-                // Exact sums over the window, oldest (weight p - 1) to newest.
-                let (mut a, mut b) = (0.0, 0.0);
-                let mut w = pf;
-                for &v in &x[i + 1 - p..=i] {
-                    w -= 1.0;
-                    b += v;
-                    a += w * v;
-                }
-                sum_y = b;
-                sum_xy = a;
-                countdown = 8 * p - 1;
-                out.push(line.at(sum_xy, sum_y));
+        let mut i = 0;
+        while i < out.len() {
+            let b = self.off + start + i;
+            if s.countdown == 0 {
+                self.step(&mut s, start + i, &mut out[i..=i]);
                 i += 1;
                 continue;
             }
-            let m = countdown.min(x.len() - i).min(BLOCK);
-            countdown -= m;
-            let new = &x[i..i + m];
-            let leaving = &x[i - p..i - p + m];
+            let m = s.countdown.min(out.len() - i).min(BLOCK);
+            s.countdown -= m;
+            let new = &x[b..b + m];
+            let leaving = &x[b - p..b - p + m];
+            let (mut sum_y, mut sum_xy) = (s.sum_y, s.sum_xy);
+            let buf = &mut out[i..i + m];
             if line.kind == RegKind::Value {
                 // One loop: the divider works on bar j while the sums run ahead.
                 let (pf, sum_x, divisor, last) = (line.pf, line.sum_x, line.divisor, line.last);
                 for ((o, &xn), &xl) in buf.iter_mut().zip(new).zip(leaving) {
-                    // Every value ages one bar: W' = W - (p-1)·x_old + (S - x_old); S' = S - x_old + x.
                     let aged = sum_y - xl;
                     sum_xy = (sum_xy - last * xl) + aged;
                     sum_y = aged + xn;
                     let m = (pf * sum_xy - sum_x * sum_y) / divisor;
                     *o = (sum_y - m * sum_x) / pf + m * last;
                 }
-                out.extend_from_slice(&buf[..m]);
-                i += m;
+            } else {
+                for (((a, c), &xn), &xl) in sxy.iter_mut().zip(sy.iter_mut()).zip(new).zip(leaving)
+                {
+                    let aged = sum_y - xl;
+                    sum_xy = (sum_xy - line.last * xl) + aged;
+                    sum_y = aged + xn;
+                    *a = sum_xy;
+                    *c = sum_y;
+                }
+                line.block(&sxy[..m], &sy[..m], buf);
+            }
+            (s.sum_y, s.sum_xy) = (sum_y, sum_xy);
+            i += m;
+        }
+        s
+    }
+    /// The lanes side by side (each sum a `[f64; LANES]`), aligned on their exact bars
+    /// ([`crate::lanes::lockstep_aligned`]) in blocks between them, then the line's
+    /// values of the block (all lanes) in one vectorised pass.
+    #[inline(always)]
+    fn lockstep(
+        &self,
+        st: &mut [RegState; LANES],
+        starts: &[usize; LANES],
+        len: usize,
+        outs: &mut [&mut [f64]; LANES],
+    ) {
+        let lead = st.map(|s| s.countdown);
+        crate::lanes::lockstep_aligned(
+            self,
+            st,
+            starts,
+            len,
+            outs,
+            lead,
+            #[inline(always)]
+            |st, starts, len, outs| {
+                // The line's value in the sums' loop (`RegLine::block`'s operations), so
+                // that the divisions overlap with the sums' latency; ANGLE's `atan` after.
+                let RegLine {
+                    pf,
+                    sum_x,
+                    divisor,
+                    last,
+                    ..
+                } = self.line;
+                match self.line.kind {
+                    RegKind::Value => self.lanes(
+                        st,
+                        starts,
+                        len,
+                        outs,
+                        Some(|a: f64, b: f64| {
+                            let m = (pf * a - sum_x * b) / divisor;
+                            (b - m * sum_x) / pf + m * last
+                        }),
+                    ),
+                    RegKind::Intercept => {
+                        self.lanes(
+                            st,
+                            starts,
+                            len,
+                            outs,
+                            Some(|a: f64, b: f64| {
+                                let m = (pf * a - sum_x * b) / divisor;
+                                (b - m * sum_x) / pf
+                            }),
+                        );
+                    }
+                    RegKind::Slope => self.lanes(
+                        st,
+                        starts,
+                        len,
+                        outs,
+                        Some(|a: f64, b: f64| (pf * a - sum_x * b) / divisor),
+                    ),
+                    RegKind::Forecast => {
+                        self.lanes(
+                            st,
+                            starts,
+                            len,
+                            outs,
+                            Some(|a: f64, b: f64| {
+                                let m = (pf * a - sum_x * b) / divisor;
+                                (b - m * sum_x) / pf + m * pf
+                            }),
+                        );
+                    }
+                    RegKind::Angle => {
+                        self.lanes(st, starts, len, outs, None::<fn(f64, f64) -> f64>);
+                    }
+                }
+            },
+        );
+    }
+}
+
+impl RegChain<'_> {
+    /// [`Chain::lockstep`] for lanes at any phases: a bar where some lane computes its
+    /// sums exactly runs through `step` on every lane. The line's value is `f(Σxy, Σy)`
+    /// in the sums' loop, or [`RegLine::block`] after it (`f` none).
+    #[inline(always)]
+    fn lanes<F: Fn(f64, f64) -> f64>(
+        &self,
+        st: &mut [RegState; LANES],
+        starts: &[usize; LANES],
+        len: usize,
+        outs: &mut [&mut [f64]; LANES],
+        f: Option<F>,
+    ) {
+        use crate::lanes::{BLOCK as LB, gather_t, scatter_t};
+        let p = self.p;
+        let last = self.line.last;
+        let new: [usize; LANES] = std::array::from_fn(|k| self.off + starts[k]);
+        let mut xb = [[0.0; LANES]; LB];
+        let mut tb = [[0.0; LANES]; LB];
+        let mut ab = [[0.0; LANES]; LB];
+        let mut cb = [[0.0; LANES]; LB];
+        let mut ob = [[0.0; LANES]; LB];
+        let mut i = 0;
+        while i < len {
+            let due = st.iter().map(|s| s.countdown).min().unwrap_or(0);
+            if due == 0 {
+                for (k, (s, o)) in st.iter_mut().zip(outs.iter_mut()).enumerate() {
+                    self.step(s, starts[k] + i, &mut o[i..=i]);
+                }
+                i += 1;
                 continue;
             }
-            for (((a, b), &xn), &xl) in sxy.iter_mut().zip(sy.iter_mut()).zip(new).zip(leaving) {
-                let aged = sum_y - xl;
-                sum_xy = (sum_xy - line.last * xl) + aged;
-                sum_y = aged + xn;
+            let m = due.min(len - i).min(LB);
+            let (xb, tb, ab, cb, ob) = (
+                &mut xb[..m],
+                &mut tb[..m],
+                &mut ab[..m],
+                &mut cb[..m],
+                &mut ob[..m],
+            );
+            gather_t(self.x, &new, i, xb);
+            // The leaving values (bar `b - p`; a block never holds chain bar 0, so b >= p).
+            let old: [usize; LANES] = std::array::from_fn(|k| new[k] + i - p);
+            gather_t(self.x, &old, 0, tb);
+            let mut sum_y: [f64; LANES] = std::array::from_fn(|k| st[k].sum_y);
+            let mut sum_xy: [f64; LANES] = std::array::from_fn(|k| st[k].sum_xy);
+            for ((((xn, xl), a), c), o) in xb
+                .iter()
+                .zip(tb.iter())
+                .zip(ab.iter_mut())
+                .zip(cb.iter_mut())
+                .zip(ob.iter_mut())
+            {
+                let mut aged = [0.0; LANES];
+                for k in 0..LANES {
+                    aged[k] = sum_y[k] - xl[k];
+                }
+                for k in 0..LANES {
+                    sum_xy[k] = (sum_xy[k] - last * xl[k]) + aged[k];
+                }
+                for k in 0..LANES {
+                    sum_y[k] = aged[k] + xn[k];
+                }
                 *a = sum_xy;
-                *b = sum_y;
+                *c = sum_y;
+                if let Some(f) = &f {
+                    for k in 0..LANES {
+                        o[k] = f(sum_xy[k], sum_y[k]);
+                    }
+                }
             }
-            line.block(&sxy[..m], &sy[..m], &mut buf[..m]);
-            out.extend_from_slice(&buf[..m]);
+            if f.is_none() {
+                self.line
+                    .block(ab.as_flattened(), cb.as_flattened(), ob.as_flattened_mut());
+            }
+            scatter_t(ob, i, outs);
+            for (k, s) in st.iter_mut().enumerate() {
+                s.sum_y = sum_y[k];
+                s.sum_xy = sum_xy[k];
+                s.countdown -= m;
+            }
             i += m;
         }
     }
@@ -944,5 +1456,97 @@ impl Indicator for Beta {
             );
             i = end;
         }
+    }
+}
+
+#[cfg(test)]
+mod lane_tests {
+    use super::{RegChain, RegKind, RegLine, RegState, VarChain, VarState};
+    use crate::lanes::{Chain, walk, warm_suffices};
+    use crate::overlap::ma::fp;
+
+    fn reg(x: &[f64], p: usize) -> RegChain<'_> {
+        let pf = fp(p);
+        let sum_x = fp(p * (p - 1)) * 0.5;
+        let sum_x_sqr = fp(p * (p - 1) * (2 * p - 1) / 6);
+        RegChain {
+            x,
+            off: p - 1,
+            p,
+            line: RegLine {
+                kind: RegKind::Value,
+                pf,
+                sum_x,
+                divisor: sum_x * sum_x - pf * sum_x_sqr,
+                last: fp(p - 1),
+            },
+        }
+    }
+
+    fn var(x: &[f64], p: usize) -> VarChain<'_> {
+        VarChain {
+            x,
+            off: p - 1,
+            p,
+            pf: fp(p),
+        }
+    }
+
+    /// The state before chain bar 1 (after the exact first output) of `c` from `s0`.
+    fn after_first<C: Chain>(c: &C, mut s0: C::State) -> C::State {
+        let mut o = vec![0.0; C::WIDTH];
+        c.step(&mut s0, 0, &mut o);
+        s0
+    }
+
+    const REG0: RegState = RegState {
+        sum_y: 0.0,
+        sum_xy: 0.0,
+        countdown: 0,
+    };
+    const VAR0: VarState = VarState {
+        total1: 0.0,
+        total2: 0.0,
+        shift: 0.0,
+        countdown: 0,
+    };
+
+    /// A guess with the exact countdown reaches the true state's bits within
+    /// `8 · p + 1` bars (the `warm` of the kernels), and not in far fewer: the sums are
+    /// only replaced at an exact bar.
+    #[test]
+    fn sum_chain_guesses_verify_within_the_warm_ups() {
+        let x = walk(30_000, 31);
+        let n = x.len() - 64;
+        for p in [2usize, 5, 14, 30] {
+            let warm = 8 * p + 1;
+            let c = reg(&x, p);
+            let s1 = after_first(&c, REG0);
+            assert!(warm_suffices(&c, s1, n, warm), "LINEARREG p={p}");
+            let c = var(&x, p);
+            let s1 = after_first(&c, VAR0);
+            assert!(warm_suffices(&c, s1, n, warm), "VAR p={p}");
+        }
+    }
+
+    /// After a plateau (flat windows, whose cancellation check fails and re-synchronises
+    /// VAR on every bar of it), the true chain's phase is not the one the guesses assume:
+    /// their lanes fail verification (and are recomputed serially), as `fl_lanes`'s
+    /// plateau series make them. Before the plateau, they verify.
+    #[test]
+    fn var_guesses_after_a_plateau_fail_verification() {
+        let p = 20;
+        let mut x = walk(30_000, 32);
+        let v = x[15_000];
+        x[15_000..15_437].iter_mut().for_each(|y| *y = v);
+        let c = var(&x, p);
+        let s1 = after_first(&c, VAR0);
+        // Guesses between bars 15 000 and 30 000 (after the plateau) never verify.
+        assert!(!warm_suffices(&c, s1, x.len() - 64, 8 * p + 1));
+        // Guesses before the plateau do.
+        let head = &x[..14_000];
+        let c = var(head, p);
+        let s1 = after_first(&c, VAR0);
+        assert!(warm_suffices(&c, s1, head.len() - 64, 8 * p + 1));
     }
 }

@@ -90,6 +90,41 @@ fn cases() -> Vec<(&'static str, Params)> {
             v.push((name, Params::new().with("timeperiod", p)));
         }
     }
+    // The re-synchronised running sums: WMA (and MA with matype 2), the LINEARREG family
+    // and TSF, VAR, STDDEV and BBANDS (its deviation is VAR's kernel). `Kind::Walk`'s
+    // flat runs of 7 bars make flat windows for periods up to 7, whose cancellation check
+    // fails and moves VAR's re-synchronisation phase; see also `plateaus` below.
+    for p in [2.0, 5.0, 30.0, 200.0] {
+        v.push(("WMA", Params::new().with("timeperiod", p)));
+    }
+    for p in [2.0, 30.0] {
+        v.push((
+            "MA",
+            Params::new().with("timeperiod", p).with("matype", 2.0),
+        ));
+    }
+    for name in [
+        "LINEARREG",
+        "LINEARREG_SLOPE",
+        "LINEARREG_INTERCEPT",
+        "LINEARREG_ANGLE",
+        "TSF",
+    ] {
+        for p in [2.0, 14.0, 150.0] {
+            v.push((name, Params::new().with("timeperiod", p)));
+        }
+    }
+    for name in ["VAR", "STDDEV"] {
+        for p in [2.0, 5.0, 20.0, 150.0] {
+            v.push((name, Params::new().with("timeperiod", p)));
+        }
+    }
+    for (p, matype) in [(2.0, 0.0), (20.0, 0.0), (20.0, 1.0), (90.0, 0.0)] {
+        v.push((
+            "BBANDS",
+            Params::new().with("timeperiod", p).with("matype", matype),
+        ));
+    }
     v
 }
 
@@ -133,4 +168,90 @@ fn fl_lane_kernels_equal_the_fold_on_long_series() {
         }
     }
     assert!(checked > 0);
+}
+
+/// A long walk whose close (replaced by a walk without `Kind::Walk`'s flat runs) holds
+/// still over `len` bars from each `(at, len)` of `at`.
+fn plateaus(n: usize, seed: u64, at: &[(usize, usize)]) -> [Vec<f64>; 5] {
+    let mut s = series(n, seed, Kind::Walk);
+    let mut r = common::Rng(seed);
+    let mut p = 100.0;
+    for c in &mut s[3] {
+        p *= 1.0 + 0.02 * (r.next() - 0.5);
+        *c = p;
+    }
+    for &(a, len) in at {
+        let v = s[3][a];
+        s[3][a..a + len].iter_mut().for_each(|c| *c = v);
+    }
+    s
+}
+
+/// VAR's (hence STDDEV's and BBANDS's) cancellation check fails on flat windows and
+/// re-synchronises there, which moves its re-synchronisation phase away from the one its
+/// lanes guess: a plateau before a segment makes that segment's verification fail and
+/// the segment be recomputed serially (and a plateau inside a warm-up can bring the phases
+/// together again). Either way the kernels equal the fold.
+#[test]
+fn fl_sum_chains_equal_the_fold_around_plateaus() {
+    let n = 250_000;
+    let layouts: [&[(usize, usize)]; 4] = [
+        // Early in the first segment: every later segment's phase differs.
+        &[(1_000, 400)],
+        // Short plateaus (flat windows only for short periods) across the series.
+        &[(20_000, 9), (62_400, 9), (125_100, 9), (180_000, 9)],
+        // Just before the segment starts, and inside the last segment.
+        &[(61_000, 300), (124_000, 1_500), (240_000, 500)],
+        // Plateaus everywhere, one every 10 000 bars.
+        &[
+            (5_000, 50),
+            (15_000, 50),
+            (25_000, 50),
+            (35_000, 50),
+            (45_000, 50),
+            (55_000, 50),
+            (65_000, 50),
+            (75_000, 50),
+            (85_000, 50),
+            (95_000, 50),
+            (105_000, 50),
+            (115_000, 50),
+            (125_000, 50),
+            (135_000, 50),
+            (145_000, 50),
+            (155_000, 50),
+            (165_000, 50),
+            (175_000, 50),
+            (185_000, 50),
+            (195_000, 50),
+            (205_000, 50),
+            (215_000, 50),
+            (225_000, 50),
+            (235_000, 50),
+            (245_000, 50),
+        ],
+    ];
+    let mut checked = 0;
+    for (name, extra) in [
+        ("VAR", None),
+        ("STDDEV", None),
+        ("BBANDS", Some(0.0)),
+        ("WMA", None),
+        ("LINEARREG", None),
+    ] {
+        for p in [3.0, 20.0, 60.0] {
+            let mut params = Params::new().with("timeperiod", p);
+            if let Some(m) = extra {
+                params = params.with("matype", m);
+            }
+            let ind = indicator(name, &params).unwrap();
+            for (q, at) in layouts.iter().enumerate() {
+                let data = plateaus(n, 13 + q as u64, at);
+                let cols = Columns::new(&data[0], &data[1], &data[2], &data[3], &data[4]).unwrap();
+                assert_kernel_eq_fold(ind.as_ref(), &cols, &format!("{name} p={p} layout {q}"));
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 5 * 3 * 4);
 }

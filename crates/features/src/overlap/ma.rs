@@ -1091,55 +1091,297 @@ impl ScalarBatch for WmaCore {
         let (head, rest) = split_warm(x, self.lookback());
         let st = warm_up(self, Self::reset, Self::update, head, out);
         if !rest.is_empty() {
-            wma_steady(&st, x, head.len(), out);
+            let chain = WmaChain {
+                x,
+                off: head.len(),
+                p: st.period,
+                c0: st.countdown,
+            };
+            let s0 = WmaState {
+                sub: st.sub,
+                sum: st.sum,
+                trailing: st.trailing,
+                countdown: st.countdown,
+            };
+            segmented_into(&chain, s0, rest.len(), chain.warm(), out);
         }
     }
 }
 
-/// WMA's steady state from bar `start` of `x` (state `st` after bar `start - 1`).
-#[inline(always)]
-fn wma_steady(st: &WmaCore, x: &[f64], start: usize, out: &mut Vec<f64>) {
-    let p = st.period;
-    let divider = fp(p) * fp(p + 1) * 0.5;
-    let pf = fp(p);
-    let (mut sub, mut sum, mut trailing, mut countdown) =
-        (st.sub, st.sum, st.trailing, st.countdown);
-    let mut buf = [0.0; BLOCK];
-    // Bar `i` has the window x[i+1-p..=i].
-    let mut i = start;
-    while i < x.len() {
-        if countdown == 0 {
-            // Direct re-computation over the window, oldest first (as `update`).
-            let win = &x[i + 1 - p..=i];
-            let (mut s1, mut s2) = (0.0, 0.0);
-            let mut w = 0usize;
-            for &v in win {
-                w += 1;
-                s1 += v;
-                s2 += v * fp(w);
+/// WMA's steady state: the running sums and the re-synchronisation countdown of
+/// [`WmaCore`] (`trailing` is the value the next bar subtracts, `x[bar - p]`).
+#[derive(Debug, Clone, Copy)]
+struct WmaState {
+    sub: f64,
+    sum: f64,
+    trailing: f64,
+    countdown: usize,
+}
+
+/// WMA's steady state as a [`Chain`] (chain bar `i` is bar `off + i` of `x`).
+///
+/// The running sums never forget their start, but every `8 · p`-th output re-synchronises
+/// them: the bar's outputs and the sums after it are computed from its window alone. The
+/// countdown to that bar is a function of the bar's index ([`WmaChain::countdown`]), so a
+/// guess that carries the exact countdown (and any sums) passes a re-synchronisation within
+/// `8 · p` bars, after which it is the true state bit for bit: `warm = 8 · p + 1` always
+/// verifies.
+struct WmaChain<'a> {
+    /// The whole input.
+    x: &'a [f64],
+    /// The bar of chain bar 0 (`p`: bars `0..p` are the warm-up).
+    off: usize,
+    p: usize,
+    /// The countdown before chain bar 0.
+    c0: usize,
+}
+
+impl WmaChain<'_> {
+    /// [`segmented`](crate::lanes::segmented)'s `warm` for this chain.
+    fn warm(&self) -> usize {
+        self.p.saturating_mul(8).saturating_add(1)
+    }
+    /// The countdown before chain bar `t`: `c0` counts down to the first
+    /// re-synchronisation (at `t = c0`), which rearms it to `8 · p - 1`.
+    fn countdown(&self, t: usize) -> usize {
+        let cycle = 8 * self.p;
+        match t.checked_sub(self.c0 + 1) {
+            None => self.c0 - t,
+            Some(u) => cycle - 1 - u % cycle,
+        }
+    }
+    /// WMA's divider `p (p + 1) / 2`.
+    fn divider(&self) -> f64 {
+        fp(self.p) * fp(self.p + 1) * 0.5
+    }
+    /// The direct computation at bar `b` (as `update`): the output, and the state after it.
+    #[inline(always)]
+    fn resync(&self, s: &mut WmaState, b: usize) -> f64 {
+        let p = self.p;
+        let win = &self.x[b + 1 - p..=b];
+        let (mut s1, mut s2) = (0.0, 0.0);
+        let mut w = 0usize;
+        for &v in win {
+            w += 1;
+            s1 += v;
+            s2 += v * fp(w);
+        }
+        s.sub = s1;
+        s.trailing = win[0];
+        s.sum = s2 - s1;
+        s.countdown = 8 * p - 1;
+        s2 / self.divider()
+    }
+}
+
+impl Chain for WmaChain<'_> {
+    type State = WmaState;
+    const WIDTH: usize = 1;
+    #[inline(always)]
+    fn same(a: &WmaState, b: &WmaState) -> bool {
+        a.countdown == b.countdown
+            && same_bits(&[a.sub, a.sum, a.trailing], &[b.sub, b.sum, b.trailing])
+    }
+    #[inline(always)]
+    fn guess(&self, j: usize) -> WmaState {
+        WmaState {
+            sub: 0.0,
+            sum: 0.0,
+            trailing: self.x[self.off + j - self.p],
+            countdown: self.countdown(j),
+        }
+    }
+    #[inline(always)]
+    fn step(&self, s: &mut WmaState, i: usize, out: &mut [f64]) {
+        let b = self.off + i;
+        if s.countdown == 0 {
+            out[0] = self.resync(s, b);
+            return;
+        }
+        s.countdown -= 1;
+        let v = self.x[b];
+        s.sub += v;
+        s.sub -= s.trailing;
+        s.sum += v * fp(self.p);
+        s.trailing = self.x[b + 1 - self.p];
+        out[0] = s.sum / self.divider();
+        s.sum -= s.sub;
+    }
+    /// The serial kernel: the recurrence in blocks between re-synchronisations.
+    #[inline(always)]
+    fn serial(&self, mut s: WmaState, start: usize, out: &mut [f64]) -> WmaState {
+        let p = self.p;
+        let divider = self.divider();
+        let pf = fp(p);
+        let x = self.x;
+        // Chain bar `i` (bar `b = off + i`) has the window x[b+1-p..=b].
+        let mut i = 0;
+        while i < out.len() {
+            let b = self.off + start + i;
+            if s.countdown == 0 {
+                out[i] = self.resync(&mut s, b);
+                i += 1;
+                continue;
             }
-            sub = s1;
-            trailing = win[0];
-            sum = s2 - s1;
-            countdown = 8 * p - 1;
-            out.push(s2 / divider);
-            i += 1;
-            continue;
+            let m = s.countdown.min(out.len() - i);
+            s.countdown -= m;
+            let new = &x[b..b + m];
+            let lead = &x[b + 1 - p..b + 1 - p + m];
+            let (mut sub, mut sum, mut trailing) = (s.sub, s.sum, s.trailing);
+            for ((o, &v), &t) in out[i..i + m].iter_mut().zip(new).zip(lead) {
+                sub += v;
+                sub -= trailing;
+                sum += v * pf;
+                trailing = t;
+                *o = sum / divider;
+                sum -= sub;
+            }
+            (s.sub, s.sum, s.trailing) = (sub, sum, trailing);
+            i += m;
         }
-        let m = countdown.min(x.len() - i).min(BLOCK);
-        countdown -= m;
-        let new = &x[i..i + m];
-        let lead = &x[i + 1 - p..i + 1 - p + m];
-        for ((o, &v), &t) in buf.iter_mut().zip(new).zip(lead) {
-            sub += v;
-            sub -= trailing;
-            sum += v * pf;
-            trailing = t;
-            *o = sum / divider;
-            sum -= sub;
+        s
+    }
+    /// The lanes' recurrences side by side (each sum a `[f64; LANES]`: one vector
+    /// instruction per operation, the division included) over blocks that hold no
+    /// re-synchronisation. Each lane first runs serially to its first re-synchronisation,
+    /// so that the lanes then re-synchronise on the same bars ([`lockstep_aligned`]); a bar
+    /// where some lane re-synchronises runs through `step` on every lane.
+    ///
+    /// [`lockstep_aligned`]: crate::lanes::lockstep_aligned
+    #[inline(always)]
+    fn lockstep(
+        &self,
+        st: &mut [WmaState; LANES],
+        starts: &[usize; LANES],
+        len: usize,
+        outs: &mut [&mut [f64]; LANES],
+    ) {
+        let lead = st.map(|s| s.countdown);
+        crate::lanes::lockstep_aligned(
+            self,
+            st,
+            starts,
+            len,
+            outs,
+            lead,
+            #[inline(always)]
+            |st, starts, len, outs| self.lanes(st, starts, len, outs),
+        );
+    }
+}
+
+impl WmaChain<'_> {
+    /// [`Chain::lockstep`] for lanes at any phases.
+    #[inline(always)]
+    fn lanes(
+        &self,
+        st: &mut [WmaState; LANES],
+        starts: &[usize; LANES],
+        len: usize,
+        outs: &mut [&mut [f64]; LANES],
+    ) {
+        use crate::lanes::{BLOCK, gather_t, scatter_t};
+        let p = self.p;
+        let divider = self.divider();
+        let pf = fp(p);
+        // Lane k's bar `i` reads x[new[k] + i] and subtracts x[old[k] + i].
+        let new: [usize; LANES] = std::array::from_fn(|k| self.off + starts[k]);
+        let old: [usize; LANES] = std::array::from_fn(|k| new[k] - p);
+        let mut xb = [[0.0; LANES]; BLOCK];
+        let mut tb = [[0.0; LANES]; BLOCK];
+        let mut ob = [[0.0; LANES]; BLOCK];
+        let mut i = 0;
+        while i < len {
+            let due = st.iter().map(|s| s.countdown).min().unwrap_or(0);
+            if due == 0 {
+                for (k, (s, o)) in st.iter_mut().zip(outs.iter_mut()).enumerate() {
+                    self.step(s, starts[k] + i, &mut o[i..=i]);
+                }
+                i += 1;
+                continue;
+            }
+            let m = due.min(len - i).min(BLOCK);
+            let (xb, tb, ob) = (&mut xb[..m], &mut tb[..m], &mut ob[..m]);
+            gather_t(self.x, &new, i, xb);
+            gather_t(self.x, &old, i, tb);
+            let mut sub: [f64; LANES] = std::array::from_fn(|k| st[k].sub);
+            let mut sum: [f64; LANES] = std::array::from_fn(|k| st[k].sum);
+            for ((v, t), o) in xb.iter().zip(tb.iter()).zip(ob.iter_mut()) {
+                for k in 0..LANES {
+                    sub[k] += v[k];
+                }
+                for k in 0..LANES {
+                    sub[k] -= t[k];
+                }
+                for k in 0..LANES {
+                    sum[k] += v[k] * pf;
+                }
+                for k in 0..LANES {
+                    o[k] = sum[k] / divider;
+                }
+                for k in 0..LANES {
+                    sum[k] -= sub[k];
+                }
+            }
+            scatter_t(ob, i, outs);
+            for (k, s) in st.iter_mut().enumerate() {
+                s.sub = sub[k];
+                s.sum = sum[k];
+                s.trailing = self.x[old[k] + i + m];
+                s.countdown -= m;
+            }
+            i += m;
         }
-        out.extend_from_slice(&buf[..m]);
-        i += m;
+    }
+}
+
+#[cfg(test)]
+mod wma_lane_tests {
+    use super::{ScalarBatch, WmaChain, WmaCore, WmaState};
+    use crate::lanes::{walk, warm_suffices};
+
+    /// A guess with the exact countdown reaches the true state's bits within `8 · p + 1`
+    /// bars (the kernel's `warm`), at its first re-synchronisation.
+    #[test]
+    fn wma_guesses_verify_within_the_warm_ups() {
+        let x = walk(30_000, 41);
+        for p in [2usize, 5, 30, 100] {
+            let mut st = WmaCore::new(p);
+            let mut head = Vec::new();
+            for &v in &x[..p] {
+                head.push(st.update(v));
+            }
+            let chain = WmaChain {
+                x: &x,
+                off: p,
+                p,
+                c0: st.countdown,
+            };
+            let mut s = WmaState {
+                sub: st.sub,
+                sum: st.sum,
+                trailing: st.trailing,
+                countdown: st.countdown,
+            };
+            // The state before chain bar 1.
+            let mut o = [0.0];
+            crate::lanes::Chain::step(&chain, &mut s, 0, &mut o);
+            assert!(
+                warm_suffices(&chain, s, x.len() - p - 1, chain.warm()),
+                "p={p}"
+            );
+            // And the kernel (lanes on this long series) equals the fold.
+            let mut b = Vec::new();
+            WmaCore::new(p).batch(&x, &mut b);
+            let mut f = WmaCore::new(p);
+            for (i, (&v, &y)) in x.iter().zip(&b).enumerate() {
+                let want = f.update(v).unwrap_or(f64::NAN);
+                assert!(
+                    want.to_bits() == y.to_bits() || want.is_nan() && y.is_nan(),
+                    "p={p} bar {i}"
+                );
+            }
+        }
     }
 }
 
