@@ -16,7 +16,7 @@
 //!    the previous segment's range, which the lanes overwrite);
 //! 3. the lanes run all segments, each writing its own outputs;
 //! 4. **verification, in order**: the true state at the end of segment `s - 1` is compared
-//!    bit for bit ([`Chain::same`]) with the state segment `s` started its lane from. If they
+//!    bit for bit ([`Bits::same`]) with the state segment `s` started its lane from. If they
 //!    are equal, segment `s`'s outputs are exactly what the serial chain gives; if not (the
 //!    guess had not converged, or a NaN/inf sits in the chain) segment `s` is recomputed
 //!    serially from the true state, overwriting its outputs.
@@ -25,26 +25,38 @@
 //! short for the warm-up to pay off run serially. The state must hold everything `step`
 //! reads from earlier bars, so that equal states imply equal futures.
 //!
+//! Running sums do not forget their start, but TA-Lib 0.8.1 re-synchronises some of them
+//! (WMA, the LINEARREG family and VAR recompute their sums from the window every
+//! `8 · period` outputs): a guess that carries the exact re-synchronisation phase of its bar
+//! equals the true state after the next re-synchronisation, so those verify too (VAR's phase
+//! also moves when its cancellation check fails; a segment after such a bar fails its
+//! verification and is recomputed serially).
+//!
 //! Users: the steady states of EMA, DEMA, TEMA and T3 (`overlap::ma`, hence MA with those
 //! types, and MACDEXT's lines), MACD/MACDFIX (and MACDEXT with three EMAs), APO/PPO with
-//! EMAs (both EMAs in one chain) and TRIX (`momentum::macd`). A cascade of EMAs needs a
-//! longer warm-up than one (`overlap::ma::cascade_warm`); the chains' tests measure how many
-//! bars their guesses take to converge on random walks. The lanes run [`Chain::step`] in
-//! turn by default; a chain may arrange the same operations lane-parallel
-//! ([`lockstep_soa`], T3) so that the compiler vectorizes them across the lanes.
+//! EMAs (both EMAs in one chain) and TRIX (`momentum::macd`); the directional movement
+//! family (`momentum::dm`: ADX, ADXR, DX, ±DI, ±DM), RSI and CMO (`momentum::wilder`), ATR
+//! and NATR (`volatility`); WMA (`overlap::ma`), VAR (hence STDDEV and BBANDS's bands) and
+//! the LINEARREG family with TSF (`statistic`). A cascade of EMAs needs a longer warm-up than
+//! one (`overlap::ma::cascade_warm`), Wilder smoothing [`wilder_warm`]; the chains' tests
+//! measure how many bars their guesses take to converge on random walks. The lanes run
+//! [`Chain::step`] in turn by default; a chain may arrange the same operations lane-parallel
+//! ([`Chain::lockstep`], [`lockstep_soa`], [`lockstep_aligned`]) so that the compiler
+//! vectorizes them across the lanes.
+//!
+//! The streaming `update` of these indicators cannot do this (each bar's value is due before
+//! the next bar exists): it runs the serial chain, as fast as TA-Lib's batch loop, so for the
+//! lane kernels the batch is 2–7× faster than streaming by construction.
 
 /// Number of chains run in lockstep.
 pub(crate) const LANES: usize = 4;
 
 /// A recurrence over bars, driven by [`segmented`].
 pub(crate) trait Chain {
-    /// Everything a step reads from earlier bars.
-    type State: Copy;
+    /// Everything a step reads from earlier bars, compared bit for bit ([`Bits`]).
+    type State: Bits;
     /// Outputs per bar (the kernel's row width).
     const WIDTH: usize;
-    /// Bit-for-bit equality of two states (`f64::to_bits`, so NaN payloads and the sign of
-    /// zero count).
-    fn same(a: &Self::State, b: &Self::State) -> bool;
     /// An approximate state *before* bar `j`, built from the bars before it (`segmented`
     /// asks only for `j >= 1`).
     fn guess(&self, j: usize) -> Self::State;
@@ -89,10 +101,40 @@ pub(crate) trait Chain {
     }
 }
 
-/// Bit-for-bit equality of two arrays of `f64` (the usual [`Chain::same`]).
-#[inline(always)]
-pub(crate) fn same_bits<const N: usize>(a: &[f64; N], b: &[f64; N]) -> bool {
-    a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+/// For a [`Chain::lockstep`] whose fast path needs every lane's bars in range: runs each lane
+/// serially through [`Chain::serial`] instead. Not reached from [`segmented`], whose lanes
+/// always have their bars; it keeps a direct call correct.
+#[inline(never)]
+pub(crate) fn serial_lanes<C: Chain>(
+    c: &C,
+    st: &mut [C::State; LANES],
+    starts: &[usize; LANES],
+    outs: &mut [&mut [f64]; LANES],
+) {
+    for (s, (&a, o)) in st.iter_mut().zip(starts.iter().zip(outs.iter_mut())) {
+        *s = c.serial(*s, a, o);
+    }
+}
+
+/// A chain state that can be compared bit for bit (`f64::to_bits`, so NaN payloads and the
+/// sign of zero count): equal states have equal futures.
+pub(crate) trait Bits: Copy {
+    /// Whether `self` and `other` hold the same bits.
+    fn same(&self, other: &Self) -> bool;
+}
+
+impl Bits for f64 {
+    #[inline(always)]
+    fn same(&self, other: &Self) -> bool {
+        self.to_bits() == other.to_bits()
+    }
+}
+
+impl<const N: usize> Bits for [f64; N] {
+    #[inline(always)]
+    fn same(&self, other: &Self) -> bool {
+        self.iter().zip(other).all(|(x, y)| x.same(y))
+    }
 }
 
 /// Runs bars `start..start + out.len() / WIDTH` serially from `s` ([`Chain::serial`]);
@@ -143,7 +185,7 @@ pub(crate) fn segmented<C: Chain>(
     // Verification in order: the true state reaching each segment must equal its start.
     let mut truth = st[0];
     for k in 1..LANES {
-        truth = if C::same(&truth, &spec[k]) {
+        truth = if truth.same(&spec[k]) {
             st[k]
         } else {
             run(c, truth, starts[k], outs[k])
@@ -236,7 +278,7 @@ pub(crate) fn bars_to_converge<C: Chain>(
     for j in at {
         let mut g = c.guess(j);
         let mut i = j;
-        while !C::same(&g, &truth[i - first]) {
+        while !g.same(&truth[i - first]) {
             if i == first + n {
                 return None;
             }
@@ -469,9 +511,6 @@ mod tests {
     impl Chain for Ema<'_> {
         type State = f64;
         const WIDTH: usize = 1;
-        fn same(a: &f64, b: &f64) -> bool {
-            a.to_bits() == b.to_bits()
-        }
         fn guess(&self, j: usize) -> f64 {
             self.x[j - 1]
         }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::indicator::{Columns, Indicator, PriceField};
-use crate::lanes::{Chain, LANES, same_bits};
+use crate::lanes::{Bits, Chain, LANES};
 use crate::overlap::ma::{BLOCK, fp, is_zero, push_nan};
 use crate::overlap::{MAX_PERIOD, check_range, check_real};
 use crate::ring::Ring;
@@ -308,17 +308,17 @@ impl VarChain<'_> {
     }
 }
 
+impl Bits for VarState {
+    #[inline(always)]
+    fn same(&self, b: &Self) -> bool {
+        self.countdown == b.countdown
+            && [self.total1, self.total2, self.shift].same(&[b.total1, b.total2, b.shift])
+    }
+}
+
 impl Chain for VarChain<'_> {
     type State = VarState;
     const WIDTH: usize = 1;
-    #[inline(always)]
-    fn same(a: &VarState, b: &VarState) -> bool {
-        a.countdown == b.countdown
-            && same_bits(
-                &[a.total1, a.total2, a.shift],
-                &[b.total1, b.total2, b.shift],
-            )
-    }
     /// The exact state of the window before bar `j` (so that the guessed lane's sums are
     /// as accurate as the true ones and its checks fail where the true ones do), with the
     /// countdown of a chain whose check never failed.
@@ -774,7 +774,7 @@ impl Indicator for LinearReg {
         self.sum_xy = 0.0;
         self.countdown = 0;
     }
-    /// Speculative lanes ([`RegChain`]); per block, serial running sums, then the line's
+    /// Speculative lanes (`RegChain`); per block, serial running sums, then the line's
     /// value in a vectorisable pass.
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         let x = cols.field(self.price);
@@ -861,13 +861,16 @@ impl RegChain<'_> {
     }
 }
 
+impl Bits for RegState {
+    #[inline(always)]
+    fn same(&self, b: &Self) -> bool {
+        self.countdown == b.countdown && [self.sum_y, self.sum_xy].same(&[b.sum_y, b.sum_xy])
+    }
+}
+
 impl Chain for RegChain<'_> {
     type State = RegState;
     const WIDTH: usize = 1;
-    #[inline(always)]
-    fn same(a: &RegState, b: &RegState) -> bool {
-        a.countdown == b.countdown && same_bits(&[a.sum_y, a.sum_xy], &[b.sum_y, b.sum_xy])
-    }
     #[inline(always)]
     fn guess(&self, j: usize) -> RegState {
         RegState {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::fma::Fused;
 use crate::indicator::{Columns, Indicator};
-use crate::lanes::{Chain, LANES, segmented, wilder_warm};
+use crate::lanes::{Chain, LANES, segmented, serial_lanes, wilder_warm};
 use crate::momentum::util::{push_nan, span};
 use crate::overlap::ma::fp;
 use crate::overlap::{MAX_PERIOD, check_range};
@@ -119,11 +119,6 @@ impl<const NATR: bool> Chain for AtrChain<'_, NATR> {
     const WIDTH: usize = 1;
 
     #[inline(always)]
-    fn same(a: &f64, b: &f64) -> bool {
-        a.to_bits() == b.to_bits()
-    }
-
-    #[inline(always)]
     fn guess(&self, _j: usize) -> f64 {
         0.0
     }
@@ -167,10 +162,7 @@ impl<const NATR: bool> Chain for AtrChain<'_, NATR> {
         if h.iter().chain(&l).chain(&c).any(|x| x.len() != len)
             || outs.iter().any(|o| o.len() < len)
         {
-            // Not reached from `segmented` (every lane's bars exist); serially otherwise.
-            for (s, (&a, o)) in st.iter_mut().zip(starts.iter().zip(outs.iter_mut())) {
-                *s = self.serial(*s, a, o);
-            }
+            serial_lanes(self, st, starts, outs);
             return;
         }
         let mut pc: [f64; LANES] = std::array::from_fn(|k| {

@@ -17,7 +17,8 @@ use aaiti_features::{Columns, Params, indicator};
 /// (period 2), typical, and long relative to the series: EMA, DEMA, TEMA, T3, MA with those
 /// types (matype 1, 3, 4, 8), MACD, MACDEXT (three EMAs: MACD's kernel; DEMA/TEMA/T3
 /// lines: the MA kernels), MACDFIX, APO/PPO with EMAs, TRIX, the directional movement
-/// family (ADX, ADXR, DX, ±DI, ±DM), RSI, CMO, ATR and NATR.
+/// family (ADX, ADXR, DX, ±DI, ±DM), RSI, CMO, ATR, NATR, WMA (and MA type 2), VAR,
+/// STDDEV, BBANDS and the LINEARREG family with TSF.
 fn cases() -> Vec<(&'static str, Params)> {
     let mut v = Vec::new();
     for p in [2.0, 5.0, 30.0, 200.0] {

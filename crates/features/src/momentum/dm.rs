@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::util::{MAX_PERIOD, TA_EPSILON, check_period, extend_with, is_zero, push_nan, span};
 use crate::error::Result;
 use crate::indicator::{Columns, Indicator};
-use crate::lanes::{Chain, LANES, segmented, wilder_warm};
+use crate::lanes::{Chain, LANES, segmented, serial_lanes, wilder_warm};
 
 /// TA-Lib's true range of today's high/low against yesterday's close.
 #[inline]
@@ -772,11 +772,6 @@ impl<const O: u8> Chain for DmChain<'_, O> {
     const WIDTH: usize = 1;
 
     #[inline(always)]
-    fn same(a: &[f64; 4], b: &[f64; 4]) -> bool {
-        a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
-    }
-
-    #[inline(always)]
     fn guess(&self, _j: usize) -> [f64; 4] {
         [0.0; 4]
     }
@@ -830,10 +825,7 @@ impl<const O: u8> Chain for DmChain<'_, O> {
         if h.iter().chain(&l).chain(&c).any(|x| x.len() != len)
             || outs.iter().any(|o| o.len() < len)
         {
-            // Not reached from `segmented` (every lane's bars exist); serially otherwise.
-            for (s, (&a, o)) in st.iter_mut().zip(starts.iter().zip(outs.iter_mut())) {
-                *s = self.serial(*s, a, o);
-            }
+            serial_lanes(self, st, starts, outs);
             return;
         }
         let prev = |x: &[f64], k: usize| {

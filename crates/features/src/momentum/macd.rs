@@ -12,7 +12,7 @@ use super::util::{MAX_PERIOD, check_period, is_zero_strict};
 use crate::error::Result;
 use crate::fma::Fused;
 use crate::indicator::{Columns, Indicator, PriceField};
-use crate::lanes::{Chain, same_bits, segmented_into};
+use crate::lanes::{Chain, segmented_into};
 use crate::overlap::ma::{BLOCK, MaCore, cascade_warm, ema_pair_batch};
 use crate::params::MaType;
 
@@ -190,10 +190,6 @@ impl MacdChain<'_> {
 impl Chain for MacdChain<'_> {
     type State = [f64; 3];
     const WIDTH: usize = 3;
-    #[inline(always)]
-    fn same(a: &[f64; 3], b: &[f64; 3]) -> bool {
-        same_bits(a, b)
-    }
     /// Both price EMAs at the previous input, the signal (an EMA of their difference) 0.
     #[inline(always)]
     fn guess(&self, j: usize) -> [f64; 3] {
@@ -908,10 +904,6 @@ struct TrixChain<'a> {
 impl Chain for TrixChain<'_> {
     type State = [f64; 3];
     const WIDTH: usize = 1;
-    #[inline(always)]
-    fn same(a: &[f64; 3], b: &[f64; 3]) -> bool {
-        same_bits(a, b)
-    }
     #[inline(always)]
     fn guess(&self, j: usize) -> [f64; 3] {
         [self.x[j - 1]; 3]

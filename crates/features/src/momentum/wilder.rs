@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::util::{MAX_PERIOD, TA_EPSILON, check_period, is_zero, push_nan, span};
 use crate::error::Result;
 use crate::indicator::{Columns, Indicator, PriceField};
-use crate::lanes::{BLOCK, Chain, LANES, gather, scatter, segmented, wilder_warm};
+use crate::lanes::{BLOCK, Chain, LANES, gather, scatter, segmented, serial_lanes, wilder_warm};
 
 /// Shared state: Wilder's average gain and loss, seeded with the simple mean over the
 /// first `period` changes, then `avg = (avg * (period - 1) + x) * (1 / period)`.
@@ -324,11 +324,6 @@ impl<const RECIP: bool, F: Fn(f64, f64) -> f64> Chain for WilderChain<'_, RECIP,
     const WIDTH: usize = 1;
 
     #[inline(always)]
-    fn same(a: &[f64; 2], b: &[f64; 2]) -> bool {
-        a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
-    }
-
-    #[inline(always)]
     fn guess(&self, _j: usize) -> [f64; 2] {
         [0.0; 2]
     }
@@ -363,10 +358,7 @@ impl<const RECIP: bool, F: Fn(f64, f64) -> f64> Chain for WilderChain<'_, RECIP,
         if starts.iter().any(|&a| a == 0 || a + len > self.x.len())
             || outs.iter().any(|o| o.len() < len)
         {
-            // Not reached from `segmented` (every lane's bars exist); serially otherwise.
-            for (s, (&a, o)) in st.iter_mut().zip(starts.iter().zip(outs.iter_mut())) {
-                *s = self.serial(*s, a, o);
-            }
+            serial_lanes(self, st, starts, outs);
             return;
         }
         let mut prev: [f64; LANES] = std::array::from_fn(|k| {

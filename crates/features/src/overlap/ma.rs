@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::fma::Fused;
-use crate::lanes::{Chain, LANES, lockstep_soa, same_bits, segmented_into};
+use crate::lanes::{Bits, Chain, LANES, lockstep_soa, segmented_into};
 use crate::params::MaType;
 use crate::ring::Ring;
 
@@ -277,10 +277,6 @@ impl Chain for EmaChain<'_> {
     type State = f64;
     const WIDTH: usize = 1;
     #[inline(always)]
-    fn same(a: &f64, b: &f64) -> bool {
-        a.to_bits() == b.to_bits()
-    }
-    #[inline(always)]
     fn guess(&self, j: usize) -> f64 {
         self.x[j - 1]
     }
@@ -334,10 +330,6 @@ struct EmaPairChain<'a, G> {
 impl<G: Fn(f64, f64) -> f64> Chain for EmaPairChain<'_, G> {
     type State = [f64; 2];
     const WIDTH: usize = 1;
-    #[inline(always)]
-    fn same(a: &[f64; 2], b: &[f64; 2]) -> bool {
-        same_bits(a, b)
-    }
     #[inline(always)]
     fn guess(&self, j: usize) -> [f64; 2] {
         [self.x[j - 1]; 2]
@@ -1174,14 +1166,17 @@ impl WmaChain<'_> {
     }
 }
 
+impl Bits for WmaState {
+    #[inline(always)]
+    fn same(&self, b: &Self) -> bool {
+        self.countdown == b.countdown
+            && [self.sub, self.sum, self.trailing].same(&[b.sub, b.sum, b.trailing])
+    }
+}
+
 impl Chain for WmaChain<'_> {
     type State = WmaState;
     const WIDTH: usize = 1;
-    #[inline(always)]
-    fn same(a: &WmaState, b: &WmaState) -> bool {
-        a.countdown == b.countdown
-            && same_bits(&[a.sub, a.sum, a.trailing], &[b.sub, b.sum, b.trailing])
-    }
     #[inline(always)]
     fn guess(&self, j: usize) -> WmaState {
         WmaState {
@@ -1437,10 +1432,6 @@ impl Chain for DemaChain<'_> {
     type State = [f64; 2];
     const WIDTH: usize = 1;
     #[inline(always)]
-    fn same(a: &[f64; 2], b: &[f64; 2]) -> bool {
-        same_bits(a, b)
-    }
-    #[inline(always)]
     fn guess(&self, j: usize) -> [f64; 2] {
         [self.x[j - 1]; 2]
     }
@@ -1493,10 +1484,6 @@ impl TemaChain<'_> {
 impl Chain for TemaChain<'_> {
     type State = [f64; 3];
     const WIDTH: usize = 1;
-    #[inline(always)]
-    fn same(a: &[f64; 3], b: &[f64; 3]) -> bool {
-        same_bits(a, b)
-    }
     #[inline(always)]
     fn guess(&self, j: usize) -> [f64; 3] {
         [self.x[j - 1]; 3]
@@ -1710,10 +1697,6 @@ impl T3Chain<'_> {
 impl Chain for T3Chain<'_> {
     type State = [f64; 6];
     const WIDTH: usize = 1;
-    #[inline(always)]
-    fn same(a: &[f64; 6], b: &[f64; 6]) -> bool {
-        same_bits(a, b)
-    }
     #[inline(always)]
     fn guess(&self, j: usize) -> [f64; 6] {
         [self.x[j - 1]; 6]
