@@ -10,14 +10,19 @@
 //!   floating-point operation order (tested against values generated with the TA-Lib
 //!   wheel, see `tests/golden/features/`).
 //! * **Streaming first**: every indicator is an [`Indicator`], an incremental state
-//!   (`Clone + serde`, so a live service can checkpoint it) whose `update` folded over a
+//!   (`Clone + serde`, so a live service can checkpoint it, NaN and ±inf included:
+//!   `aaiti_core::serde_f64` writes them as strings in JSON) whose `update` folded over a
 //!   series equals the batch output bit for bit. [`batch()`] runs each function's batch
 //!   kernel ([`Indicator::batch_into`]): the fold itself, or for the hot functions a tight
 //!   loop over the columns that performs the same operations in the same order, held to the
 //!   fold's bits by tests on every catalog function.
-//! * **Fast**: summed over 26 indicators the batch kernels take about 0.7–0.85× the time of
-//!   TA-Lib's C on 1M bars, and a streaming `update` costs at most about 2× the batch per
-//!   bar for 25 of them (`docs/benchmarks/features.md`). TA-Lib's fused multiply-adds run as
+//! * **Fast**: summed over 26 indicators the batch kernels take about 0.4× the time of
+//!   TA-Lib's C on 1M bars (`docs/benchmarks/features.md`). Recursive indicators (EMA family,
+//!   Wilder smoothing, ADX) and TA-Lib's re-synchronised running sums (WMA, LINEARREG, VAR)
+//!   beat TA-Lib's one-bar dependency chain with *speculative lanes*: four segments run in
+//!   lockstep from guesses, each verified bit for bit against the true state (and recomputed
+//!   serially when it differs), so the bits never depend on the guess. A streaming `update`
+//!   runs the serial chain, about as fast as TA-Lib's batch loop. TA-Lib's fused multiply-adds run as
 //!   `vfmadd` after a runtime FMA check: batch kernels in a `#[target_feature]` frame,
 //!   streaming updates through one inline `vfmadd213sd`. That is the crate's only `unsafe`
 //!   (module `fma`, private, reviewed); results are identical with or without FMA hardware.
