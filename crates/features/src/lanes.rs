@@ -391,6 +391,73 @@ pub(crate) fn lockstep_aligned<C: Chain>(
     }
 }
 
+/// A lane state of a re-synchronised running sum (WMA, VAR, LINEARREG).
+pub(crate) trait Countdown {
+    /// Bars left before the one computed exactly from the window (0: this bar).
+    fn countdown(&self) -> usize;
+}
+
+/// The block walk shared by the lockstep loops of re-synchronised running sums: bars
+/// `0..len` of the lanes go in blocks of at most [`BLOCK`] bars that hold no bar where some
+/// lane is due (countdown 0); such a bar runs through [`Chain::step`] on every lane. For
+/// each block of `m` bars starting at `i`, the entering values `x[new[k] + i..]` and the
+/// leaving ones `x[new[k] - p + i..]` are gathered one group of lane values per bar, and
+/// `block(st, i, entering, leaving, outs)` runs it and returns how many of its bars it
+/// completed (fewer than `m`: the next bar runs through `step` on every lane). One output
+/// per bar (`WIDTH` 1).
+#[inline(always)]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the loop's inputs, each used once"
+)]
+pub(crate) fn resync_blocks<C: Chain>(
+    c: &C,
+    st: &mut [C::State; LANES],
+    starts: &[usize; LANES],
+    len: usize,
+    outs: &mut [&mut [f64]; LANES],
+    x: &[f64],
+    new: &[usize; LANES],
+    p: usize,
+    mut block: impl FnMut(
+        &mut [C::State; LANES],
+        usize,
+        &[[f64; LANES]],
+        &[[f64; LANES]],
+        &mut [&mut [f64]; LANES],
+    ) -> usize,
+) where
+    C::State: Countdown,
+{
+    let mut xb = [[0.0; LANES]; BLOCK];
+    let mut tb = [[0.0; LANES]; BLOCK];
+    let mut i = 0;
+    while i < len {
+        let due = st.iter().map(Countdown::countdown).min().unwrap_or(0);
+        let done = if due == 0 {
+            0
+        } else {
+            let m = due.min(len - i).min(BLOCK);
+            gather_t(x, new, i, &mut xb[..m]);
+            // The leaving values (bar `b - p`; a block never holds a lane's first bar, which
+            // is due, so `b >= p`).
+            let old: [usize; LANES] = std::array::from_fn(|k| new[k] + i - p);
+            gather_t(x, &old, 0, &mut tb[..m]);
+            let r = block(st, i, &xb[..m], &tb[..m], outs);
+            if r == m {
+                i += m;
+                continue;
+            }
+            r
+        };
+        i += done;
+        for (k, (s, o)) in st.iter_mut().zip(outs.iter_mut()).enumerate() {
+            c.step(s, starts[k] + i, &mut o[i..=i]);
+        }
+        i += 1;
+    }
+}
+
 /// The 4×4 transpose: row `j` of the result is `[a[j], b[j], c[j], d[j]]` (a few vector
 /// shuffles).
 #[inline(always)]

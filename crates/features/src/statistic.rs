@@ -316,6 +316,13 @@ impl Bits for VarState {
     }
 }
 
+impl crate::lanes::Countdown for VarState {
+    #[inline(always)]
+    fn countdown(&self) -> usize {
+        self.countdown
+    }
+}
+
 impl Chain for VarChain<'_> {
     type State = VarState;
     const WIDTH: usize = 1;
@@ -431,107 +438,91 @@ impl VarChain<'_> {
         len: usize,
         outs: &mut [&mut [f64]; LANES],
     ) {
-        use crate::lanes::{BLOCK as LB, gather_t, scatter_t};
-        let p = self.p;
+        use crate::lanes::{BLOCK as LB, resync_blocks, scatter_t};
         let new: [usize; LANES] = std::array::from_fn(|k| self.off + starts[k]);
-        let mut xb = [[0.0; LANES]; LB];
-        let mut tb = [[0.0; LANES]; LB];
         let mut ab = [[0.0; LANES]; LB];
         let mut cb = [[0.0; LANES]; LB];
         let mut ob = [[0.0; LANES]; LB];
-        let mut i = 0;
-        while i < len {
-            let due = st.iter().map(|s| s.countdown).min().unwrap_or(0);
-            if due == 0 {
-                for (k, (s, o)) in st.iter_mut().zip(outs.iter_mut()).enumerate() {
-                    self.step(s, starts[k] + i, &mut o[i..=i]);
+        resync_blocks(
+            self,
+            st,
+            starts,
+            len,
+            outs,
+            self.x,
+            &new,
+            self.p,
+            #[inline(always)]
+            |st, i, xb, tb, outs| {
+                let m = xb.len();
+                let (ab, cb, ob) = (&mut ab[..m], &mut cb[..m], &mut ob[..m]);
+                let mut total1: [f64; LANES] = std::array::from_fn(|k| st[k].total1);
+                let mut total2: [f64; LANES] = std::array::from_fn(|k| st[k].total2);
+                let shift: [f64; LANES] = std::array::from_fn(|k| st[k].shift);
+                let pf = self.pf;
+                // The variances and checks in the same loop as the sums (as `var_block`),
+                // so that the divisions overlap with the sums' latency.
+                let mut bad = [false; LANES];
+                for ((((xn, xl), a), c), o) in xb
+                    .iter()
+                    .zip(tb.iter())
+                    .zip(ab.iter_mut())
+                    .zip(cb.iter_mut())
+                    .zip(ob.iter_mut())
+                {
+                    let mut d_old = [0.0; LANES];
+                    let mut d_new = [0.0; LANES];
+                    for k in 0..LANES {
+                        d_old[k] = xl[k] - shift[k];
+                    }
+                    for k in 0..LANES {
+                        d_new[k] = xn[k] - shift[k];
+                    }
+                    for k in 0..LANES {
+                        total1[k] = (total1[k] - d_old[k]) + d_new[k];
+                    }
+                    for k in 0..LANES {
+                        total2[k] = (total2[k] - d_old[k] * d_old[k]) + d_new[k] * d_new[k];
+                    }
+                    *a = total1;
+                    *c = total2;
+                    for k in 0..LANES {
+                        let m = total1[k] / pf;
+                        let mean_sq = total2[k] / pf;
+                        let d = mean_sq - m * m;
+                        // NaN fails the check, as in `update`.
+                        let good = d > 1e-9 * mean_sq;
+                        bad[k] |= !good;
+                        o[k] = d;
+                    }
                 }
-                i += 1;
-                continue;
-            }
-            let m = due.min(len - i).min(LB);
-            let (xb, tb, ab, cb, ob) = (
-                &mut xb[..m],
-                &mut tb[..m],
-                &mut ab[..m],
-                &mut cb[..m],
-                &mut ob[..m],
-            );
-            gather_t(self.x, &new, i, xb);
-            // The leaving values (bar `b - p`; a block never holds chain bar 0, so b >= p).
-            let old: [usize; LANES] = std::array::from_fn(|k| new[k] + i - p);
-            gather_t(self.x, &old, 0, tb);
-            let mut total1: [f64; LANES] = std::array::from_fn(|k| st[k].total1);
-            let mut total2: [f64; LANES] = std::array::from_fn(|k| st[k].total2);
-            let shift: [f64; LANES] = std::array::from_fn(|k| st[k].shift);
-            let pf = self.pf;
-            // The variances and checks in the same loop as the sums (as `var_block`), so
-            // that the divisions overlap with the sums' latency.
-            let mut bad = [false; LANES];
-            for ((((xn, xl), a), c), o) in xb
-                .iter()
-                .zip(tb.iter())
-                .zip(ab.iter_mut())
-                .zip(cb.iter_mut())
-                .zip(ob.iter_mut())
-            {
-                let mut d_old = [0.0; LANES];
-                let mut d_new = [0.0; LANES];
-                for k in 0..LANES {
-                    d_old[k] = xl[k] - shift[k];
+                let ok = if bad.contains(&true) {
+                    var_block(
+                        ab.as_flattened(),
+                        cb.as_flattened(),
+                        pf,
+                        ob.as_flattened_mut(),
+                    )
+                } else {
+                    LANES * m
+                };
+                // Rows before the first failed check (every lane's); the walk runs the
+                // failing row through `step`.
+                let rows = ok / LANES;
+                scatter_t(&ob[..rows], i, outs);
+                for (k, s) in st.iter_mut().enumerate() {
+                    if let (Some(a), Some(c)) = (
+                        rows.checked_sub(1).map(|r| ab[r]),
+                        rows.checked_sub(1).map(|r| cb[r]),
+                    ) {
+                        s.total1 = a[k];
+                        s.total2 = c[k];
+                    }
+                    s.countdown -= rows;
                 }
-                for k in 0..LANES {
-                    d_new[k] = xn[k] - shift[k];
-                }
-                for k in 0..LANES {
-                    total1[k] = (total1[k] - d_old[k]) + d_new[k];
-                }
-                for k in 0..LANES {
-                    total2[k] = (total2[k] - d_old[k] * d_old[k]) + d_new[k] * d_new[k];
-                }
-                *a = total1;
-                *c = total2;
-                for k in 0..LANES {
-                    let m = total1[k] / pf;
-                    let mean_sq = total2[k] / pf;
-                    let d = mean_sq - m * m;
-                    // NaN fails the check, as in `update`.
-                    let good = d > 1e-9 * mean_sq;
-                    bad[k] |= !good;
-                    o[k] = d;
-                }
-            }
-            let ok = if bad.contains(&true) {
-                var_block(
-                    ab.as_flattened(),
-                    cb.as_flattened(),
-                    pf,
-                    ob.as_flattened_mut(),
-                )
-            } else {
-                LANES * m
-            };
-            // Rows before the first failed check (every lane's), then that row by `step`.
-            let rows = ok / LANES;
-            scatter_t(&ob[..rows], i, outs);
-            for (k, s) in st.iter_mut().enumerate() {
-                if let (Some(a), Some(c)) = (
-                    rows.checked_sub(1).map(|r| ab[r]),
-                    rows.checked_sub(1).map(|r| cb[r]),
-                ) {
-                    s.total1 = a[k];
-                    s.total2 = c[k];
-                }
-                s.countdown -= rows;
-            }
-            i += rows;
-            if rows < m {
-                for (k, (s, o)) in st.iter_mut().zip(outs.iter_mut()).enumerate() {
-                    self.step(s, starts[k] + i, &mut o[i..=i]);
-                }
-                i += 1;
-            }
-        }
+                rows
+            },
+        );
     }
 }
 
@@ -868,6 +859,13 @@ impl Bits for RegState {
     }
 }
 
+impl crate::lanes::Countdown for RegState {
+    #[inline(always)]
+    fn countdown(&self) -> usize {
+        self.countdown
+    }
+}
+
 impl Chain for RegChain<'_> {
     type State = RegState;
     const WIDTH: usize = 1;
@@ -1035,76 +1033,65 @@ impl RegChain<'_> {
         outs: &mut [&mut [f64]; LANES],
         f: Option<F>,
     ) {
-        use crate::lanes::{BLOCK as LB, gather_t, scatter_t};
-        let p = self.p;
+        use crate::lanes::{BLOCK as LB, resync_blocks, scatter_t};
         let last = self.line.last;
         let new: [usize; LANES] = std::array::from_fn(|k| self.off + starts[k]);
-        let mut xb = [[0.0; LANES]; LB];
-        let mut tb = [[0.0; LANES]; LB];
         let mut ab = [[0.0; LANES]; LB];
         let mut cb = [[0.0; LANES]; LB];
         let mut ob = [[0.0; LANES]; LB];
-        let mut i = 0;
-        while i < len {
-            let due = st.iter().map(|s| s.countdown).min().unwrap_or(0);
-            if due == 0 {
-                for (k, (s, o)) in st.iter_mut().zip(outs.iter_mut()).enumerate() {
-                    self.step(s, starts[k] + i, &mut o[i..=i]);
-                }
-                i += 1;
-                continue;
-            }
-            let m = due.min(len - i).min(LB);
-            let (xb, tb, ab, cb, ob) = (
-                &mut xb[..m],
-                &mut tb[..m],
-                &mut ab[..m],
-                &mut cb[..m],
-                &mut ob[..m],
-            );
-            gather_t(self.x, &new, i, xb);
-            // The leaving values (bar `b - p`; a block never holds chain bar 0, so b >= p).
-            let old: [usize; LANES] = std::array::from_fn(|k| new[k] + i - p);
-            gather_t(self.x, &old, 0, tb);
-            let mut sum_y: [f64; LANES] = std::array::from_fn(|k| st[k].sum_y);
-            let mut sum_xy: [f64; LANES] = std::array::from_fn(|k| st[k].sum_xy);
-            for ((((xn, xl), a), c), o) in xb
-                .iter()
-                .zip(tb.iter())
-                .zip(ab.iter_mut())
-                .zip(cb.iter_mut())
-                .zip(ob.iter_mut())
-            {
-                let mut aged = [0.0; LANES];
-                for k in 0..LANES {
-                    aged[k] = sum_y[k] - xl[k];
-                }
-                for k in 0..LANES {
-                    sum_xy[k] = (sum_xy[k] - last * xl[k]) + aged[k];
-                }
-                for k in 0..LANES {
-                    sum_y[k] = aged[k] + xn[k];
-                }
-                *a = sum_xy;
-                *c = sum_y;
-                if let Some(f) = &f {
+        resync_blocks(
+            self,
+            st,
+            starts,
+            len,
+            outs,
+            self.x,
+            &new,
+            self.p,
+            #[inline(always)]
+            |st, i, xb, tb, outs| {
+                let m = xb.len();
+                let (ab, cb, ob) = (&mut ab[..m], &mut cb[..m], &mut ob[..m]);
+                let mut sum_y: [f64; LANES] = std::array::from_fn(|k| st[k].sum_y);
+                let mut sum_xy: [f64; LANES] = std::array::from_fn(|k| st[k].sum_xy);
+                for ((((xn, xl), a), c), o) in xb
+                    .iter()
+                    .zip(tb.iter())
+                    .zip(ab.iter_mut())
+                    .zip(cb.iter_mut())
+                    .zip(ob.iter_mut())
+                {
+                    let mut aged = [0.0; LANES];
                     for k in 0..LANES {
-                        o[k] = f(sum_xy[k], sum_y[k]);
+                        aged[k] = sum_y[k] - xl[k];
+                    }
+                    for k in 0..LANES {
+                        sum_xy[k] = (sum_xy[k] - last * xl[k]) + aged[k];
+                    }
+                    for k in 0..LANES {
+                        sum_y[k] = aged[k] + xn[k];
+                    }
+                    *a = sum_xy;
+                    *c = sum_y;
+                    if let Some(f) = &f {
+                        for k in 0..LANES {
+                            o[k] = f(sum_xy[k], sum_y[k]);
+                        }
                     }
                 }
-            }
-            if f.is_none() {
-                self.line
-                    .block(ab.as_flattened(), cb.as_flattened(), ob.as_flattened_mut());
-            }
-            scatter_t(ob, i, outs);
-            for (k, s) in st.iter_mut().enumerate() {
-                s.sum_y = sum_y[k];
-                s.sum_xy = sum_xy[k];
-                s.countdown -= m;
-            }
-            i += m;
-        }
+                if f.is_none() {
+                    self.line
+                        .block(ab.as_flattened(), cb.as_flattened(), ob.as_flattened_mut());
+                }
+                scatter_t(ob, i, outs);
+                for (k, s) in st.iter_mut().enumerate() {
+                    s.sum_y = sum_y[k];
+                    s.sum_xy = sum_xy[k];
+                    s.countdown -= m;
+                }
+                m
+            },
+        );
     }
 }
 

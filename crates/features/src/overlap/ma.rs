@@ -1174,6 +1174,13 @@ impl Bits for WmaState {
     }
 }
 
+impl crate::lanes::Countdown for WmaState {
+    #[inline(always)]
+    fn countdown(&self) -> usize {
+        self.countdown
+    }
+}
+
 impl Chain for WmaChain<'_> {
     type State = WmaState;
     const WIDTH: usize = 1;
@@ -1275,58 +1282,55 @@ impl WmaChain<'_> {
         len: usize,
         outs: &mut [&mut [f64]; LANES],
     ) {
-        use crate::lanes::{BLOCK, gather_t, scatter_t};
+        use crate::lanes::{BLOCK, resync_blocks, scatter_t};
         let p = self.p;
         let divider = self.divider();
         let pf = fp(p);
-        // Lane k's bar `i` reads x[new[k] + i] and subtracts x[old[k] + i].
+        // Lane k's bar `i` reads x[new[k] + i] and subtracts x[new[k] - p + i].
         let new: [usize; LANES] = std::array::from_fn(|k| self.off + starts[k]);
-        let old: [usize; LANES] = std::array::from_fn(|k| new[k] - p);
-        let mut xb = [[0.0; LANES]; BLOCK];
-        let mut tb = [[0.0; LANES]; BLOCK];
         let mut ob = [[0.0; LANES]; BLOCK];
-        let mut i = 0;
-        while i < len {
-            let due = st.iter().map(|s| s.countdown).min().unwrap_or(0);
-            if due == 0 {
-                for (k, (s, o)) in st.iter_mut().zip(outs.iter_mut()).enumerate() {
-                    self.step(s, starts[k] + i, &mut o[i..=i]);
+        resync_blocks(
+            self,
+            st,
+            starts,
+            len,
+            outs,
+            self.x,
+            &new,
+            p,
+            #[inline(always)]
+            |st, i, xb, tb, outs| {
+                let m = xb.len();
+                let ob = &mut ob[..m];
+                let mut sub: [f64; LANES] = std::array::from_fn(|k| st[k].sub);
+                let mut sum: [f64; LANES] = std::array::from_fn(|k| st[k].sum);
+                for ((v, t), o) in xb.iter().zip(tb.iter()).zip(ob.iter_mut()) {
+                    for k in 0..LANES {
+                        sub[k] += v[k];
+                    }
+                    for k in 0..LANES {
+                        sub[k] -= t[k];
+                    }
+                    for k in 0..LANES {
+                        sum[k] += v[k] * pf;
+                    }
+                    for k in 0..LANES {
+                        o[k] = sum[k] / divider;
+                    }
+                    for k in 0..LANES {
+                        sum[k] -= sub[k];
+                    }
                 }
-                i += 1;
-                continue;
-            }
-            let m = due.min(len - i).min(BLOCK);
-            let (xb, tb, ob) = (&mut xb[..m], &mut tb[..m], &mut ob[..m]);
-            gather_t(self.x, &new, i, xb);
-            gather_t(self.x, &old, i, tb);
-            let mut sub: [f64; LANES] = std::array::from_fn(|k| st[k].sub);
-            let mut sum: [f64; LANES] = std::array::from_fn(|k| st[k].sum);
-            for ((v, t), o) in xb.iter().zip(tb.iter()).zip(ob.iter_mut()) {
-                for k in 0..LANES {
-                    sub[k] += v[k];
+                scatter_t(ob, i, outs);
+                for (k, s) in st.iter_mut().enumerate() {
+                    s.sub = sub[k];
+                    s.sum = sum[k];
+                    s.trailing = self.x[new[k] + i + m - p];
+                    s.countdown -= m;
                 }
-                for k in 0..LANES {
-                    sub[k] -= t[k];
-                }
-                for k in 0..LANES {
-                    sum[k] += v[k] * pf;
-                }
-                for k in 0..LANES {
-                    o[k] = sum[k] / divider;
-                }
-                for k in 0..LANES {
-                    sum[k] -= sub[k];
-                }
-            }
-            scatter_t(ob, i, outs);
-            for (k, s) in st.iter_mut().enumerate() {
-                s.sub = sub[k];
-                s.sum = sum[k];
-                s.trailing = self.x[old[k] + i + m];
-                s.countdown -= m;
-            }
-            i += m;
-        }
+                m
+            },
+        );
     }
 }
 
