@@ -256,3 +256,47 @@ fn fl_sum_chains_equal_the_fold_around_plateaus() {
     }
     assert_eq!(checked, 5 * 3 * 4);
 }
+
+/// Random lengths around where the lanes switch on (each segment at least 16 warm-ups) and
+/// random periods, for every lane kernel's family: the kernel equals the fold whichever
+/// path (serial, lanes, lanes with a redone segment) the length and period select.
+#[test]
+fn fl_lane_kernels_equal_the_fold_at_random_lengths_and_periods() {
+    use common::Rng;
+    let mut r = Rng(2026);
+    let names = [
+        "EMA",
+        "DEMA",
+        "TEMA",
+        "T3",
+        "TRIX",
+        "ADX",
+        "DX",
+        "RSI",
+        "CMO",
+        "ATR",
+        "WMA",
+        "VAR",
+        "STDDEV",
+        "LINEARREG",
+        "TSF",
+    ];
+    let mut checked = 0;
+    for round in 0..3 {
+        for name in names {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let p = 2 + (r.next() * 40.0) as usize;
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let n = 20_000 + (r.next() * 120_000.0) as usize;
+            #[allow(clippy::cast_precision_loss)]
+            let params = Params::new().with("timeperiod", p as f64);
+            let ind = indicator(name, &params).unwrap_or_else(|e| panic!("{name} {p}: {e}"));
+            let kind = KINDS[(round + checked) % KINDS.len()];
+            let data = series(n, 3000 + checked as u64, kind);
+            let cols = Columns::new(&data[0], &data[1], &data[2], &data[3], &data[4]).unwrap();
+            assert_kernel_eq_fold(ind.as_ref(), &cols, &format!("{name}({p}) {kind:?} n={n}"));
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 45);
+}
