@@ -20,7 +20,10 @@ use aaiti_features::Indicator;
 use aaiti_features::PriceField;
 use aaiti_features::momentum::{Adx, Adxr, Cmo, Rsi};
 use aaiti_features::volume::Obv;
-use common::{KINDS, bars, same, series};
+use common::{
+    KINDS, STREAM_LENGTHS as LENGTHS, bars, check_output as check, json_roundtrip as roundtrip,
+    series,
+};
 
 const EPS: f64 = 0.000_000_000_000_01;
 
@@ -244,22 +247,6 @@ fn ref_obv(prev: &mut Option<(f64, f64)>, x: f64, v: f64) -> f64 {
 
 // ----- helpers ---------------------------------------------------------------------------
 
-fn check(label: &str, i: usize, got: Option<f64>, want: Option<f64>) {
-    match (got, want) {
-        (None, None) => {}
-        (Some(g), Some(w)) => assert!(same(g, w), "{label}: {g} != reference {w} at bar {i}"),
-        _ => panic!("{label}: {got:?} vs reference {want:?} at bar {i}"),
-    }
-}
-
-/// Serialises `ind` and reads it back (the restored state must continue identically); a
-/// state holding a NaN or an infinity round-trips too (`aaiti_core::serde_f64`).
-fn roundtrip<I: Indicator>(ind: &I) -> I {
-    let json = serde_json::to_string(ind).unwrap();
-    serde_json::from_str(&json).unwrap()
-}
-
-const LENGTHS: [usize; 9] = [0, 1, 2, 5, 15, 29, 30, 31, 700];
 const PERIODS: [usize; 5] = [2, 3, 5, 14, 40];
 
 // ----- tests -----------------------------------------------------------------------------

@@ -20,7 +20,10 @@ use aaiti_features::Indicator;
 use aaiti_features::PriceField;
 use aaiti_features::momentum::Trix;
 use aaiti_features::volatility::{Atr, Natr};
-use common::{KINDS, bars, same, series};
+use common::{
+    KINDS, STREAM_LENGTHS as LENGTHS, bars, check_output as check, json_roundtrip as roundtrip,
+    series,
+};
 
 // ----- frozen reference copies -----------------------------------------------------------
 
@@ -137,27 +140,12 @@ impl RefTrix {
 
 // ----- helpers ---------------------------------------------------------------------------
 
-fn check(label: &str, i: usize, got: Option<f64>, want: Option<f64>) {
-    match (got, want) {
-        (None, None) => {}
-        (Some(g), Some(w)) => assert!(same(g, w), "{label}: {g} != reference {w} at bar {i}"),
-        _ => panic!("{label}: {got:?} vs reference {want:?} at bar {i}"),
-    }
-}
-
-/// Serialises `ind` and reads it back (the restored state must continue identically).
-fn roundtrip<I: Indicator>(ind: &I) -> I {
-    let json = serde_json::to_string(ind).unwrap();
-    serde_json::from_str(&json).unwrap()
-}
-
 /// Whether the state is restored from JSON before bar `i` (many warm-up bars, then every
 /// 13th, and the middle).
 fn cut(i: usize, n: usize) -> bool {
     i < 40 || i.is_multiple_of(13) || i == n / 2
 }
 
-const LENGTHS: [usize; 9] = [0, 1, 2, 5, 15, 29, 30, 31, 700];
 const PERIODS: [usize; 6] = [1, 2, 3, 5, 14, 40];
 
 // ----- tests -----------------------------------------------------------------------------

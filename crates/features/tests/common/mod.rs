@@ -6,7 +6,7 @@
 #![allow(dead_code, reason = "each test file uses a subset")]
 
 use aaiti_core::Bar;
-use aaiti_features::{Columns, DynIndicator};
+use aaiti_features::{Columns, DynIndicator, Indicator};
 
 /// splitmix64 in `[0, 1]`, so the tests need no RNG crate.
 pub(crate) struct Rng(pub(crate) u64);
@@ -61,6 +61,27 @@ pub(crate) fn assert_kernel_eq_fold(ind: &dyn DynIndicator, cols: &Columns<'_>, 
 pub(crate) fn same(a: f64, b: f64) -> bool {
     a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
 }
+
+/// A streaming output against its reference's at bar `i`: both `None`, or the same bits.
+pub(crate) fn check_output(label: &str, i: usize, got: Option<f64>, want: Option<f64>) {
+    match (got, want) {
+        (None, None) => {}
+        (Some(g), Some(w)) => assert!(same(g, w), "{label}: {g} != reference {w} at bar {i}"),
+        _ => panic!("{label}: {got:?} vs reference {want:?} at bar {i}"),
+    }
+}
+
+/// Serialises `ind` to JSON and reads it back (the restored state must continue
+/// identically; a state holding a NaN or an infinity round-trips too, through
+/// `aaiti_core::serde_f64`).
+pub(crate) fn json_roundtrip<I: Indicator>(ind: &I) -> I {
+    let json = serde_json::to_string(ind).unwrap_or_else(|e| panic!("serialise: {e}"));
+    serde_json::from_str(&json).unwrap_or_else(|e| panic!("load {json}: {e}"))
+}
+
+/// Series lengths of the streaming reference tests: empty, the shortest, around typical
+/// lookbacks, and long.
+pub(crate) const STREAM_LENGTHS: [usize; 9] = [0, 1, 2, 5, 15, 29, 30, 31, 700];
 
 /// How a series is damaged.
 #[derive(Clone, Copy, Debug)]
