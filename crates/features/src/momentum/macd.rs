@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::fma::Fused;
 use crate::indicator::{Columns, Indicator, PriceField};
 use crate::lanes::{Chain, segmented_into};
-use crate::overlap::ma::{BLOCK, MaCore, cascade_warm, ema_pair_batch};
+use crate::overlap::ma::{BLOCK, EmaCascade, MaCore, cascade_warm, ema_pair_batch};
 use crate::params::MaType;
 
 crate::indicator_output! {
@@ -840,7 +840,7 @@ impl Indicator for Trix {
         }
     }
     /// The fold of `update` over the warm-up (`lookback + 1` bars), then the steady state
-    /// as a `TrixChain` run by speculative lanes (`lanes::segmented_into`).
+    /// as an `EmaCascade` run by speculative lanes (`lanes::segmented_into`).
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         let x = cols.field(self.price);
         let m = self.lookback().saturating_add(1).min(x.len());
@@ -856,7 +856,11 @@ impl Indicator for Trix {
             // `prev` is the third EMA's value (the last triple EMA).
             Some(prev) if !rest.is_empty() => {
                 let k = st.e[0].k;
-                let chain = TrixChain { x: rest, k };
+                let chain = EmaCascade {
+                    x: rest,
+                    k: [k; 3],
+                    emit: trix_of_cascade,
+                };
                 let s0 = [st.e[0].v, st.e[1].v, prev];
                 segmented_into(&chain, s0, rest.len(), cascade_warm(k, 3), out);
             }
@@ -894,42 +898,19 @@ fn trix_of(x: f64, prev: f64) -> f64 {
     }
 }
 
-/// TRIX's steady state (every EMA seeded, a previous triple EMA known) as a [`Chain`]:
-/// state (EMA1, EMA2, EMA3), the last also the previous bar's triple EMA.
-struct TrixChain<'a> {
-    x: &'a [f64],
-    k: f64,
-}
-
-impl Chain for TrixChain<'_> {
-    type State = [f64; 3];
-    const WIDTH: usize = 1;
-    #[inline(always)]
-    fn guess(&self, j: usize) -> [f64; 3] {
-        [self.x[j - 1]; 3]
-    }
-    /// `update`'s steady state: the three EMA steps `fma(x - prev, k, prev)`, then the
-    /// one-bar rate of change.
-    #[inline(always)]
-    fn step(&self, s: &mut [f64; 3], i: usize, out: &mut [f64]) {
-        let k = self.k;
-        s[0] = (self.x[i] - s[0]).mul_add(k, s[0]);
-        s[1] = (s[0] - s[1]).mul_add(k, s[1]);
-        let prev = s[2];
-        s[2] = (s[1] - prev).mul_add(k, prev);
-        out[0] = if prev == 0.0 {
-            0.0
-        } else {
-            ((s[2] / prev) - 1.0) * 100.0
-        };
-    }
+/// TRIX's output from its three EMAs before and after a bar (every EMA seeded, a previous
+/// triple EMA known), for the [`EmaCascade`]: [`trix_of`] of the new and previous triple EMA.
+#[inline(always)]
+fn trix_of_cascade(before: &[f64; 3], s: &[f64; 3]) -> f64 {
+    trix_of(s[2], before[2])
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{MacdChain, MacdCore, TrixChain};
+    use super::{MacdChain, MacdCore, trix_of_cascade};
     use crate::fma::{Hw, Plain};
     use crate::lanes::{guess_bars, walk};
+    use crate::overlap::ma::EmaCascade;
     use crate::overlap::ma::cascade_warm;
 
     /// MACD's and TRIX's warm-ups are long enough for their guesses to reach the true
@@ -955,7 +936,14 @@ mod tests {
         for p in [2, 5, 30, 200] {
             let most = walks
                 .iter()
-                .map(|x| guess_bars("TRIX", &TrixChain { x, k: k(p) }, [x[0]; 3], x.len()))
+                .map(|x| {
+                    let c = EmaCascade {
+                        x,
+                        k: [k(p); 3],
+                        emit: trix_of_cascade,
+                    };
+                    guess_bars("TRIX", &c, [x[0]; 3], x.len())
+                })
                 .max();
             let warm = cascade_warm(k(p), 3);
             eprintln!("TRIX({p}): bars to converge {most:?}, warm-up {warm}");

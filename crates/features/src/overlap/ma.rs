@@ -1389,9 +1389,10 @@ impl ScalarBatch for DemaCore {
         let (head, rest) = split_warm(x, self.lookback());
         let st = warm_up(self, Self::reset, Self::update, head, out);
         if !rest.is_empty() {
-            let chain = DemaChain {
+            let chain = EmaCascade {
                 x: rest,
                 k: [st.e1.k, st.e2.k],
+                emit: dema_of,
             };
             segmented_into(
                 &chain,
@@ -1419,33 +1420,54 @@ pub(crate) fn cascade_warm(k: f64, stages: usize) -> usize {
     ((48.0 + 8.0 * (stages - 1) as f64) / k + 64.0) as usize
 }
 
-/// DEMA's steady state (EMA1, EMA2) as a [`Chain`].
-struct DemaChain<'a> {
-    x: &'a [f64],
-    k: [f64; 2],
+/// The steady state of `N` cascaded EMAs of `x` (EMA `j` smooths EMA `j - 1`'s new value,
+/// EMA 0 the input, each `fma(v - prev, k[j], prev)`) as a [`Chain`]; `emit(before, after)`
+/// makes the bar's output from the EMAs before and after the bar (DEMA, TEMA, TRIX).
+pub(crate) struct EmaCascade<'a, const N: usize, F> {
+    /// The inputs after the seed.
+    pub(crate) x: &'a [f64],
+    /// The smoothing factor of each stage.
+    pub(crate) k: [f64; N],
+    /// The output of a bar.
+    pub(crate) emit: F,
 }
 
-impl DemaChain<'_> {
+impl<const N: usize, F> EmaCascade<'_, N, F> {
     /// [`segmented`](crate::lanes::segmented)'s `warm` for this chain.
-    fn warm(&self) -> usize {
-        cascade_warm(self.k[0].min(self.k[1]), 2)
+    pub(crate) fn warm(&self) -> usize {
+        cascade_warm(self.k.iter().copied().fold(f64::INFINITY, f64::min), N)
     }
 }
 
-impl Chain for DemaChain<'_> {
-    type State = [f64; 2];
+impl<const N: usize, F: Fn(&[f64; N], &[f64; N]) -> f64> Chain for EmaCascade<'_, N, F> {
+    type State = [f64; N];
     const WIDTH: usize = 1;
     #[inline(always)]
-    fn guess(&self, j: usize) -> [f64; 2] {
-        [self.x[j - 1]; 2]
+    fn guess(&self, j: usize) -> [f64; N] {
+        [self.x[j - 1]; N]
     }
     #[inline(always)]
-    fn step(&self, s: &mut [f64; 2], i: usize, out: &mut [f64]) {
-        let [k1, k2] = self.k;
-        s[0] = (self.x[i] - s[0]).mul_add(k1, s[0]);
-        s[1] = (s[0] - s[1]).mul_add(k2, s[1]);
-        out[0] = 2.0 * s[0] - s[1];
+    fn step(&self, s: &mut [f64; N], i: usize, out: &mut [f64]) {
+        let before = *s;
+        let mut v = self.x[i];
+        for (e, &k) in s.iter_mut().zip(&self.k) {
+            *e = (v - *e).mul_add(k, *e);
+            v = *e;
+        }
+        out[0] = (self.emit)(&before, s);
     }
+}
+
+/// DEMA's output from its two EMAs.
+#[inline(always)]
+fn dema_of(_: &[f64; 2], s: &[f64; 2]) -> f64 {
+    2.0 * s[0] - s[1]
+}
+
+/// TEMA's output from its three EMAs.
+#[inline(always)]
+fn tema_of(_: &[f64; 3], s: &[f64; 3]) -> f64 {
+    s[2] + (3.0 * s[0] - 3.0 * s[1])
 }
 
 impl ScalarBatch for TemaCore {
@@ -1457,9 +1479,10 @@ impl ScalarBatch for TemaCore {
         let (head, rest) = split_warm(x, self.lookback());
         let st = warm_up(self, Self::reset, Self::update, head, out);
         if !rest.is_empty() {
-            let chain = TemaChain {
+            let chain = EmaCascade {
                 x: rest,
                 k: [st.e1.k, st.e2.k, st.e3.k],
+                emit: tema_of,
             };
             segmented_into(
                 &chain,
@@ -1469,36 +1492,6 @@ impl ScalarBatch for TemaCore {
                 out,
             );
         }
-    }
-}
-
-/// TEMA's steady state (EMA1, EMA2, EMA3) as a [`Chain`].
-struct TemaChain<'a> {
-    x: &'a [f64],
-    k: [f64; 3],
-}
-
-impl TemaChain<'_> {
-    /// [`segmented`](crate::lanes::segmented)'s `warm` for this chain.
-    fn warm(&self) -> usize {
-        cascade_warm(self.k[0].min(self.k[1]).min(self.k[2]), 3)
-    }
-}
-
-impl Chain for TemaChain<'_> {
-    type State = [f64; 3];
-    const WIDTH: usize = 1;
-    #[inline(always)]
-    fn guess(&self, j: usize) -> [f64; 3] {
-        [self.x[j - 1]; 3]
-    }
-    #[inline(always)]
-    fn step(&self, s: &mut [f64; 3], i: usize, out: &mut [f64]) {
-        let [k1, k2, k3] = self.k;
-        s[0] = (self.x[i] - s[0]).mul_add(k1, s[0]);
-        s[1] = (s[0] - s[1]).mul_add(k2, s[1]);
-        s[2] = (s[1] - s[2]).mul_add(k3, s[2]);
-        out[0] = s[2] + (3.0 * s[0] - 3.0 * s[1]);
     }
 }
 
@@ -1746,8 +1739,8 @@ impl Chain for T3Chain<'_> {
 #[cfg(test)]
 mod tests {
     use super::{
-        DemaChain, DemaCore, EmaChain, EmaCore, KamaCore, ScalarBatch, SmaCore, T3Chain, T3Core,
-        TemaChain, TemaCore, TrimaCore, WmaCore, cascade_warm, ema_warm, fp,
+        DemaCore, EmaCascade, EmaChain, EmaCore, KamaCore, ScalarBatch, SmaCore, T3Chain, T3Core,
+        TemaCore, TrimaCore, WmaCore, cascade_warm, dema_of, ema_warm, fp, tema_of,
     };
     use crate::fma::{Fused, Hw, Plain};
     use crate::lanes::{guess_bars, walk};
@@ -1766,8 +1759,26 @@ mod tests {
                 let n = x.len();
                 let bars = [
                     guess_bars("EMA", &EmaChain { x, k }, x[0], n),
-                    guess_bars("DEMA", &DemaChain { x, k: [k; 2] }, [x[0]; 2], n),
-                    guess_bars("TEMA", &TemaChain { x, k: [k; 3] }, [x[0]; 3], n),
+                    guess_bars(
+                        "DEMA",
+                        &EmaCascade {
+                            x,
+                            k: [k; 2],
+                            emit: dema_of,
+                        },
+                        [x[0]; 2],
+                        n,
+                    ),
+                    guess_bars(
+                        "TEMA",
+                        &EmaCascade {
+                            x,
+                            k: [k; 3],
+                            emit: tema_of,
+                        },
+                        [x[0]; 3],
+                        n,
+                    ),
                     guess_bars(
                         "T3",
                         &T3Chain {
