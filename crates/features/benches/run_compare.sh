@@ -12,7 +12,7 @@
 # sides alternate for ROUNDS rounds and each side's time per indicator is its best over all
 # rounds (each round is itself best of 5); the table also shows the per-round ratio range.
 #
-# Creates /tmp/venv-feat-bench (pip install TA-Lib numpy) if missing. Takes ~2-4 minutes
+# Creates /tmp/venv-feat-bench (pip install TA-Lib==0.8.2 numpy) if missing. Takes ~2-4 minutes
 # (release build of the bench binary dominates the first run).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../../.." && pwd)"
@@ -23,7 +23,7 @@ OUT="${OUT:-docs/benchmarks/features.md}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/target}"
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q TA-Lib numpy
+  "$VENV/bin/pip" install -q TA-Lib==0.8.2 numpy  # the wheel of TA-Lib C 0.8.1, the parity reference
 fi
 cargo bench -p aaiti-features --bench compare --no-run >/dev/null 2>&1 || cargo bench -p aaiti-features --bench compare --no-run
 ROUNDS="${ROUNDS:-3}"
