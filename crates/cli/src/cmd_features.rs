@@ -8,7 +8,9 @@
 //! ```
 //! With `--spec`/`--preset` the warm-up rows are dropped (their count is printed); with
 //! `--talib` every bar is written, NaN (empty) inside each function's lookback, exactly like
-//! TA-Lib, and columns are named `FUNC.output` (`RSI.real`, `MACD.macdsignal`).
+//! TA-Lib, and columns are named `FUNC.output` (`RSI.real`, `MACD.macdsignal`). Values are
+//! written in Rust's shortest round-trip form (parsing a field gives back the exact `f64`); an
+//! infinite value (e.g. a variance that overflowed) is written as `inf`/`-inf`, not as empty.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -118,7 +120,7 @@ fn write_talib(
         out.push_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
         for c in &cols {
             out.push(',');
-            if c[i].is_finite() {
+            if !c[i].is_nan() {
                 let _ = write!(out, "{}", c[i]);
             }
         }
@@ -227,5 +229,34 @@ mod tests {
         })
         .unwrap_err();
         assert!(format!("{e:#}").contains("timeperiod"), "{e:#}");
+    }
+
+    #[test]
+    fn infinite_values_are_written_not_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("bars.csv");
+        std::fs::write(
+            &input,
+            "timestamp,open,high,low,close,volume\n\
+             2024-01-01T00:00:00Z,1e-300,1e-300,1e-300,1e-300,1\n\
+             2024-01-01T01:00:00Z,1e300,1e300,1e300,1e300,1\n",
+        )
+        .unwrap();
+        let out = dir.path().join("o.csv");
+        run(Command {
+            input: Some(input),
+            spec: None,
+            preset: None,
+            talib: vec!["ROCR:timeperiod=1".into()],
+            output: Some(out.clone()),
+            list: false,
+        })
+        .unwrap();
+        let text = std::fs::read_to_string(out).unwrap();
+        let rows: Vec<&str> = text.lines().collect();
+        assert_eq!(rows[0], "timestamp,ROCR.real");
+        // Bar 0 is inside the lookback (NaN, empty); bar 1 is 1e300 / 1e-300 = +inf.
+        assert_eq!(rows[1], "2024-01-01T00:00:00Z,");
+        assert_eq!(rows[2], "2024-01-01T01:00:00Z,inf");
     }
 }

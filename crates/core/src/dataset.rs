@@ -37,7 +37,9 @@ use crate::error::{Error, Result};
 pub struct Dataset {
     timestamps: Vec<DateTime<Utc>>,
     feature_names: Vec<String>,
+    #[serde(with = "crate::serde_f64::nested")]
     features: Array2<f64>,
+    #[serde(with = "crate::serde_f64::nested")]
     labels: Array1<f64>,
     label_end: Vec<DateTime<Utc>>,
 }
@@ -327,5 +329,25 @@ mod tests {
         assert_eq!(sel.labels().to_vec(), vec![1.0, 1.0]);
         assert!(ds.select(&[3, 1]).is_err());
         assert!(ds.select(&[9]).is_err());
+    }
+
+    #[test]
+    fn json_round_trip_keeps_nan_features_and_labels() {
+        let ts = times(3);
+        let ds = Dataset::new(
+            ts.clone(),
+            vec!["a".into(), "b".into()],
+            array![[f64::NAN, 1.0], [2.0, f64::INFINITY], [3.0, 4.0]],
+            array![0.5, 1.0, f64::NAN],
+            ts,
+        )
+        .unwrap();
+        let json = serde_json::to_string(&ds).unwrap();
+        let back: Dataset = serde_json::from_str(&json).unwrap();
+        assert!(back.features()[[0, 0]].is_nan());
+        assert_eq!(back.features()[[1, 1]], f64::INFINITY);
+        assert!(back.labels()[2].is_nan());
+        assert_eq!(back.features()[[2, 1]], 4.0);
+        assert_eq!(back.timestamps(), ds.timestamps());
     }
 }

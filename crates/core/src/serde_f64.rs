@@ -513,6 +513,53 @@ impl<T: NonFinite> NonFinite for VecDeque<T> {
     }
 }
 
+/// ndarray's own serde form (`{"v":1,"dim":[..],"data":[..]}`, elements in logical order),
+/// with the elements in this module's format: an `Array1<f64>`/`Array2<f64>` field holding NaN
+/// (a feature inside its look-back, a missing label) round-trips through JSON instead of being
+/// written as `null` that ndarray then refuses. Finite arrays are written byte for byte as
+/// ndarray writes them, so existing files still load.
+impl<D> NonFinite for ndarray::Array<f64, D>
+where
+    D: ndarray::Dimension + Serialize + for<'a> Deserialize<'a>,
+{
+    fn write<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        /// The elements in logical order.
+        struct Elems<'a, D: ndarray::Dimension>(&'a ndarray::Array<f64, D>);
+        impl<D: ndarray::Dimension> Serialize for Elems<'_, D> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.iter().map(R))
+            }
+        }
+        let mut st = s.serialize_struct("Array", 3)?;
+        st.serialize_field("v", &1u8)?;
+        st.serialize_field("dim", &self.raw_dim())?;
+        st.serialize_field("data", &Elems(self))?;
+        st.end()
+    }
+    fn read<'de, De: Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        /// ndarray's serde form with strict elements.
+        #[derive(Deserialize)]
+        #[serde(rename = "Array")]
+        struct Repr<D> {
+            v: u8,
+            dim: D,
+            data: Vec<W<f64>>,
+        }
+        let r = Repr::<D>::deserialize(d)?;
+        if r.v != 1 {
+            return Err(de::Error::custom(format_args!(
+                "unknown array format version {} (expected 1)",
+                r.v
+            )));
+        }
+        let data: Vec<f64> = r.data.into_iter().map(|w| w.0).collect();
+        let n = data.len();
+        ndarray::Array::from_shape_vec(r.dim, data)
+            .map_err(|e| de::Error::custom(format_args!("array data of {n} elements: {e}")))
+    }
+}
+
 /// Any [`NonFinite`] shape (e.g. `VecDeque<(u64, f64)>`, `Option<(f64, f64, bool)>`): the
 /// `f64`s in this module's format (strict), everything else as serde writes it.
 pub mod nested {
@@ -746,5 +793,63 @@ mod tests {
         let z: Lenient = serde_json::from_str(legacy).unwrap();
         assert!(z.a.is_nan() && z.b == inf && z.c == -inf && z.v[0].is_nan() && z.r[0].is_nan());
         assert_eq!(z.o, None);
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Arrays {
+        #[serde(with = "super::nested")]
+        m: ndarray::Array2<f64>,
+        #[serde(with = "super::nested")]
+        v: ndarray::Array1<f64>,
+    }
+
+    #[test]
+    fn ndarray_arrays_keep_non_finite_values_and_ndarray_s_form() {
+        let inf = f64::INFINITY;
+        let a = Arrays {
+            m: ndarray::array![[1.5, f64::NAN, 3.0], [-inf, 5.0, inf]],
+            v: ndarray::array![f64::NAN, 0.25],
+        };
+        let json = serde_json::to_string(&a).unwrap();
+        assert_eq!(
+            json,
+            r#"{"m":{"v":1,"dim":[2,3],"data":[1.5,"NaN",3.0,"-inf",5.0,"inf"]},"v":{"v":1,"dim":[2],"data":["NaN",0.25]}}"#
+        );
+        let back: Arrays = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.m.dim(), (2, 3));
+        for (x, y) in back.m.iter().zip(a.m.iter()) {
+            assert!(x.to_bits() == y.to_bits(), "{x} vs {y}");
+        }
+        assert!(back.v[0].is_nan() && back.v[1] == 0.25);
+        // Finite arrays: exactly ndarray's own serde output, so files written before still load.
+        let finite = ndarray::array![[1.0, 2.5], [3.0, -4.0]];
+        let ours = Arrays {
+            m: finite.clone(),
+            v: ndarray::array![1.0],
+        };
+        let plain = serde_json::to_string(&finite).unwrap();
+        assert!(
+            serde_json::to_string(&ours).unwrap().contains(&plain),
+            "{plain}"
+        );
+        let old = format!(r#"{{"m":{plain},"v":{{"v":1,"dim":[1],"data":[1.0]}}}}"#);
+        assert_eq!(serde_json::from_str::<Arrays>(&old).unwrap(), ours);
+        // A non-C-contiguous array is written in logical order.
+        let t = Arrays {
+            m: finite.t().to_owned(),
+            v: ndarray::array![],
+        };
+        let tj = serde_json::to_string(&t).unwrap();
+        assert!(tj.contains(r#""data":[1.0,3.0,2.5,-4.0]"#), "{tj}");
+        // Shape/data mismatch, a null element and an unknown version are errors that say so.
+        let bad =
+            r#"{"m":{"v":1,"dim":[2,2],"data":[1.0,2.0,3.0]},"v":{"v":1,"dim":[0],"data":[]}}"#;
+        let e = serde_json::from_str::<Arrays>(bad).unwrap_err().to_string();
+        assert!(e.contains("3 elements"), "{e}");
+        let null = r#"{"m":{"v":1,"dim":[1,1],"data":[null]},"v":{"v":1,"dim":[0],"data":[]}}"#;
+        assert!(serde_json::from_str::<Arrays>(null).is_err());
+        let v2 = r#"{"m":{"v":2,"dim":[1,1],"data":[1.0]},"v":{"v":1,"dim":[0],"data":[]}}"#;
+        let e = serde_json::from_str::<Arrays>(v2).unwrap_err().to_string();
+        assert!(e.contains("version 2"), "{e}");
     }
 }

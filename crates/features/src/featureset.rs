@@ -457,6 +457,7 @@ impl FeatureSpec {
 pub struct FeatureMatrix {
     timestamps: Vec<DateTime<Utc>>,
     names: Vec<String>,
+    #[serde(with = "aaiti_core::serde_f64::nested")]
     values: Array2<f64>,
     warmup_rows: usize,
 }
