@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::indicator::{Columns, Indicator, PriceField};
 use crate::lanes::{Bits, Chain, LANES};
-use crate::overlap::ma::{BLOCK, fp, is_zero, push_nan};
+use crate::overlap::ma::{BLOCK, fp, push_nan};
 use crate::overlap::{MAX_PERIOD, check_range, check_real};
 use crate::ring::Ring;
 
@@ -1294,10 +1294,11 @@ fn correl_of(w: impl Iterator<Item = (f64, f64)> + Clone, pf: f64) -> f64 {
 }
 
 /// One return of BETA, `(price − previous) / previous` (0 when the previous price is
-/// zero), as `Beta::update`.
+/// exactly zero or NaN: TA-Lib 0.8.1 has no fixed band here, so the price scale does not
+/// matter), as `Beta::update`.
 #[inline]
 fn beta_return(prev: f64, price: f64) -> f64 {
-    if is_zero(prev) {
+    if prev == 0.0 || prev.is_nan() {
         0.0
     } else {
         (price - prev) / prev

@@ -31,6 +31,12 @@ fn is_zero(v: f64) -> bool {
     v.is_nan() || v.abs() < EPS
 }
 
+/// TA-Lib 0.8.1 (issue #253) tests sums in a price unit (TR, gain + loss) against zero
+/// without a fixed band: zero unless positive (NaN included).
+fn not_positive(v: f64) -> bool {
+    v.is_nan() || v <= 0.0
+}
+
 // ----- frozen reference copies -----------------------------------------------------------
 
 /// The reference ±DM / TR / ADX recursion (`DmCore::step` + `Adx::update`).
@@ -115,7 +121,7 @@ impl RefAdx {
     }
 
     fn dx(&self) -> Option<f64> {
-        if is_zero(self.tr) {
+        if not_positive(self.tr) {
             return None;
         }
         let (mdi, pdi) = (
@@ -213,13 +219,17 @@ impl RefGainLoss {
     fn rsi(&mut self, x: f64) -> Option<f64> {
         let (g, l) = self.step(x)?;
         let s = g + l;
-        Some(if is_zero(s) { 0.0 } else { 100.0 * (g / s) })
+        Some(if not_positive(s) {
+            0.0
+        } else {
+            100.0 * (g / s)
+        })
     }
 
     fn cmo(&mut self, x: f64) -> Option<f64> {
         let (g, l) = self.step(x)?;
         let s = g + l;
-        Some(if is_zero(s) {
+        Some(if not_positive(s) {
             0.0
         } else {
             100.0 * ((g - l) / s)

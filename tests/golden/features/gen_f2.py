@@ -18,6 +18,8 @@ Writes, next to this script:
   integer outputs are stored as f64). Storing the inputs' exact bits keeps the test
   independent of CSV parsing.
 * dataset `nan`: the first 300 BTC bars with NaN holes (NaN-propagation behaviour).
+* dataset `atto`: the first 400 BTC bars scaled by 1e-18 (no fixed zero bands).
+* dataset `flat`: the first 400 BTC bars with repeated, flat, zero-volume and one-ulp bars.
 * `f2_scalers.json` sklearn scalers fitted on a training slice, applied to a test slice.
 
 Datasets: the first 2000 bars of data/btcusd_coinbase_1h.csv (values depend on the whole
@@ -126,6 +128,39 @@ def nan_series():
     return d
 
 
+def atto_series():
+    """The first 400 BTC bars with prices and volumes scaled by 1e-18: TA-Lib 0.8.1 tests
+    price-unit sums against zero without a fixed band (issue #253: TR sums, gain + loss, money
+    flow, CCI's flatness relative to the mean), so every function here must give the same
+    dimensionless values as on the unscaled bars, not a fixed-threshold 0."""
+    return {k: v * 1e-18 for k, v in load_btc(400).items()}
+
+
+def flat_series():
+    """The first 400 BTC bars made degenerate in runs: bars repeating the previous bar
+    exactly, zero-volume stretches, flat bars (O = H = L = C) and single bars one ulp away
+    from the previous one (typical prices that tie up to rounding; running sums that keep a
+    residue after a flat window)."""
+    d = {k: v.copy() for k, v in load_btc(400).items()}
+    n = d["close"].size
+    for i in range(1, n):
+        if (i // 25) % 3 == 1:
+            for k in d:
+                d[k][i] = d[k][i - 1]
+        if (i // 40) % 4 == 2:
+            d["volume"][i] = 0.0
+        if (i // 30) % 5 == 3:
+            for k in ("open", "high", "low"):
+                d[k][i] = d["close"][i]
+        if i % 17 == 5:
+            up = (i // 17) % 2 == 0
+            for k in ("open", "high", "low", "close"):
+                d[k][i] = np.nextafter(d[k][i - 1], np.inf if up else -np.inf)
+            d["high"][i] = max(d[k][i] for k in ("open", "high", "low", "close"))
+            d["low"][i] = min(d[k][i] for k in ("open", "high", "low", "close"))
+    return d
+
+
 # (function, list of parameter dicts; the first dict is TA-Lib's defaults made explicit)
 CASES = [
     ("ADX", [{"timeperiod": 14}, {"timeperiod": 5}, {"timeperiod": 2}]),
@@ -223,7 +258,8 @@ class Blob:
 
 
 def talib_cases(blob):
-    datasets = {"btc": load_btc(N_BTC), "edge": edge_series(), "nan": nan_series()}
+    datasets = {"btc": load_btc(N_BTC), "edge": edge_series(), "nan": nan_series(),
+                "atto": atto_series(), "flat": flat_series()}
     ds_meta = []
     for name, d in datasets.items():
         ds_meta.append({"name": name, "len": int(d["close"].size),

@@ -8,7 +8,9 @@
 use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
-use super::util::{MAX_PERIOD, TA_EPSILON, check_period, extend_with, is_zero, push_nan, span};
+use super::util::{
+    MAX_PERIOD, TA_EPSILON, check_period, extend_with, is_zero, not_positive, push_nan, span,
+};
 use crate::error::Result;
 use crate::indicator::{Columns, Indicator};
 use crate::lanes::{Chain, LANES, segmented, serial_lanes, wilder_warm};
@@ -166,10 +168,10 @@ impl DmCore {
         self.tr = self.tr - self.tr / per + tr;
     }
 
-    /// `(minusDI, plusDI)` when TR is not (TA-Lib-)zero.
+    /// `(minusDI, plusDI)` when the TR sum is positive.
     #[inline]
     fn di(&self) -> Option<(f64, f64)> {
-        if is_zero(self.tr) {
+        if not_positive(self.tr) {
             None
         } else {
             Some((
@@ -297,7 +299,7 @@ macro_rules! di_indicator {
                         return Some(0.0);
                     }
                     let tr = self.core.last_tr;
-                    return Some(if is_zero(tr) { 0.0 } else { dm / tr });
+                    return Some(if not_positive(tr) { 0.0 } else { dm / tr });
                 }
                 match phase {
                     Phase::Smooth => Some(match self.core.di() {
@@ -666,7 +668,7 @@ fn bars<'a>(
 #[inline(always)]
 fn di_of(w: &[f64; 4]) -> Option<(f64, f64)> {
     let [minus, plus, tr, _] = *w;
-    if is_zero(tr) {
+    if not_positive(tr) {
         None
     } else {
         Some((100.0 * (minus / tr), 100.0 * (plus / tr)))
@@ -706,7 +708,10 @@ fn dx_ok(m: f64, p: f64, t: f64) -> (f64, bool) {
     let mdi = 100.0 * (m / t);
     let pdi = 100.0 * (p / t);
     let s = mdi + pdi;
-    (100.0 * ((mdi - pdi).abs() / s), !(is_zero(t) | is_zero(s)))
+    (
+        100.0 * ((mdi - pdi).abs() / s),
+        !(not_positive(t) | is_zero(s)),
+    )
 }
 
 /// Output `O` of a bar from its Wilder sums `(m, p, t)` = `(−DM, +DM, TR)`, and the new
@@ -720,7 +725,14 @@ fn emit<const O: u8>(m: f64, p: f64, t: f64, x: f64, per: f64, pm1: f64) -> (f64
         PLUS_DM => (p, x),
         MINUS_DI | PLUS_DI => {
             let dm = if O == PLUS_DI { p } else { m };
-            (if is_zero(t) { 0.0 } else { 100.0 * (dm / t) }, x)
+            (
+                if not_positive(t) {
+                    0.0
+                } else {
+                    100.0 * (dm / t)
+                },
+                x,
+            )
         }
         DX => {
             // `dx_ok`, its validity test spelt out (the compiler then keeps it as vector
@@ -729,7 +741,7 @@ fn emit<const O: u8>(m: f64, p: f64, t: f64, x: f64, per: f64, pm1: f64) -> (f64
             let pdi = 100.0 * (p / t);
             let s = mdi + pdi;
             let dx = 100.0 * ((mdi - pdi).abs() / s);
-            let keep = t.is_nan() | (t.abs() < TA_EPSILON) | s.is_nan() | (s.abs() < TA_EPSILON);
+            let keep = not_positive(t) | s.is_nan() | (s.abs() < TA_EPSILON);
             let x = if keep { x } else { dx };
             (x, x)
         }
@@ -954,7 +966,7 @@ fn adx_run<const O: u8>(
                 let mdi = 100.0 * (*m / *t);
                 let pdi = 100.0 * (*p / *t);
                 let s = mdi + pdi;
-                *v = !(is_zero(*t) | is_zero(s));
+                *v = !(not_positive(*t) | is_zero(s));
                 // The sums at this index of block `j`: `(s - s / per) + d` on lanes 0..3.
                 let (dp, dm, tr) = one_bar(h, l, hp, lp, cp);
                 let [wm, wp, wt, _] = w;
@@ -1066,7 +1078,7 @@ fn di_kernel(cols: &Columns<'_>, period: usize, plus: bool, out: &mut Vec<f64>) 
             out.push(f64::NAN);
             extend_with(out, bars(cols, 1, n), |(p, m, tr)| {
                 let dm = if plus { p } else { m };
-                if dm == 0.0 || is_zero(tr) {
+                if dm == 0.0 || not_positive(tr) {
                     0.0
                 } else {
                     dm / tr

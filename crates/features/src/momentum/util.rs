@@ -22,6 +22,20 @@ pub(crate) fn is_zero_strict(v: f64) -> bool {
     -TA_EPSILON < v && v < TA_EPSILON
 }
 
+/// TA-Lib 0.8.1's test of a sum of non-negative terms in a price unit (a true-range sum,
+/// the Wilder average gain plus loss): it counts as zero unless it is positive. No fixed
+/// band (TA-Lib issue #253: a constant compared with a price-unit sum zeroed the index of
+/// any instrument quoted small enough), so the outputs do not depend on the price scale.
+/// NaN counts as zero.
+#[inline(always)]
+#[allow(
+    clippy::neg_cmp_op_on_partial_ord,
+    reason = "the negation is the point: NaN is not positive"
+)]
+pub(crate) fn not_positive(v: f64) -> bool {
+    !(v > 0.0)
+}
+
 /// The literal `TA_IS_ZERO_SCALED` macro (NaN is not zero), as used by CCI.
 #[inline]
 pub(crate) fn is_zero_scaled_strict(v: f64, scale: f64) -> bool {

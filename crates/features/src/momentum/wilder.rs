@@ -3,7 +3,7 @@
 use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
-use super::util::{MAX_PERIOD, TA_EPSILON, check_period, is_zero, push_nan, span};
+use super::util::{MAX_PERIOD, check_period, not_positive, push_nan, span};
 use crate::error::Result;
 use crate::indicator::{Columns, Indicator, PriceField};
 use crate::lanes::{BLOCK, Chain, LANES, gather, scatter, segmented, serial_lanes, wilder_warm};
@@ -136,23 +136,20 @@ impl GainLoss {
     }
 }
 
-/// RSI from the averages: `100 * gain / (gain + loss)`, 0 when the sum is (TA-Lib-)zero.
+/// RSI from the averages: `100 * gain / (gain + loss)`, 0 when the sum is not positive
+/// (TA-Lib 0.8.1, see [`not_positive`]: no fixed band, so the price scale does not matter).
 #[inline(always)]
 fn rsi_of(g: f64, l: f64) -> f64 {
     let s = g + l;
-    // `!is_zero(s)` (NaN or `|s| < EPS`) as one compare.
-    if s.abs() >= TA_EPSILON {
-        100.0 * (g / s)
-    } else {
-        0.0
-    }
+    if s > 0.0 { 100.0 * (g / s) } else { 0.0 }
 }
 
-/// CMO from the averages: `100 * (gain - loss) / (gain + loss)`, 0 when the sum is zero.
+/// CMO from the averages: `100 * (gain - loss) / (gain + loss)`, 0 when the sum is not
+/// positive (as [`rsi_of`]).
 #[inline(always)]
 fn cmo_of(g: f64, l: f64) -> f64 {
     let s = g + l;
-    if is_zero(s) {
+    if not_positive(s) {
         0.0
     } else {
         100.0 * ((g - l) / s)
@@ -161,26 +158,18 @@ fn cmo_of(g: f64, l: f64) -> f64 {
 
 /// [`rsi_of`] for averages that are `>= +0.0` or NaN, as in a batch kernel (both start at
 /// `+0.0`, add changes that are not negative or NaN, and are scaled by positive factors):
-/// their sum is then `>= 0` or NaN, where `is_zero(s)` is `!(s >= EPS)`, one compare.
+/// their sum is then `>= 0` or NaN, and the test is the same `s > 0`.
 #[inline(always)]
 fn rsi_of_nonneg(g: f64, l: f64) -> f64 {
     let s = g + l;
-    if s >= TA_EPSILON {
-        100.0 * (g / s)
-    } else {
-        0.0
-    }
+    if s > 0.0 { 100.0 * (g / s) } else { 0.0 }
 }
 
 /// [`cmo_of`] for averages that are `>= +0.0` or NaN (see [`rsi_of_nonneg`]).
 #[inline(always)]
 fn cmo_of_nonneg(g: f64, l: f64) -> f64 {
     let s = g + l;
-    if s >= TA_EPSILON {
-        100.0 * ((g - l) / s)
-    } else {
-        0.0
-    }
+    if s > 0.0 { 100.0 * ((g - l) / s) } else { 0.0 }
 }
 
 impl GainLoss {

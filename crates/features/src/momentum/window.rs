@@ -8,9 +8,7 @@
 use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
-use super::util::{
-    CircBuf, Extreme, MAX_PERIOD, check_period, is_zero, is_zero_scaled_strict, is_zero_strict,
-};
+use super::util::{CircBuf, Extreme, MAX_PERIOD, check_period, is_zero_scaled_strict};
 use crate::error::Result;
 use crate::indicator::fold_rows;
 use crate::indicator::{Columns, Indicator};
@@ -532,13 +530,7 @@ impl Cci {
         }
         let num = last - avg;
         self.buf.advance();
-        Some(
-            if !is_zero_scaled_strict(num, last.abs() + avg.abs()) && !is_zero_strict(dev) {
-                num / (0.015 * (dev / p))
-            } else {
-                0.0
-            },
-        )
+        Some(cci_value(num, avg, dev, p))
     }
 }
 
@@ -553,9 +545,19 @@ const CCI_MAX_LANE_PERIOD: usize = 256;
 /// branch-free).
 #[inline(always)]
 fn cci_of(last: f64, avg: f64, dev_sum: f64, p: f64) -> f64 {
-    let num = last - avg;
-    let v = num / (0.015 * (dev_sum / p));
-    if !is_zero_scaled_strict(num, last.abs() + avg.abs()) & !is_zero_strict(dev_sum) {
+    cci_value(last - avg, avg, dev_sum, p)
+}
+
+/// CCI from `num = last − mean`, the mean and the absolute-deviation sum (TA-Lib 0.8.1,
+/// issue #253): 0 when the window is flat, i.e. when the numerator or the mean deviation is
+/// within `1e-14 · |mean|` of zero (a band relative to the window's own price level, so the
+/// price scale does not matter).
+#[inline(always)]
+fn cci_value(num: f64, avg: f64, dev_sum: f64, p: f64) -> f64 {
+    let md = dev_sum / p;
+    let v = num / (0.015 * md);
+    let level = avg.abs();
+    if !is_zero_scaled_strict(num, level) & !is_zero_scaled_strict(md, level) {
         v
     } else {
         0.0
@@ -686,7 +688,15 @@ fn cci_bar(tp: &[f64], t: usize, p: usize) -> f64 {
 
 /// MFI, Money Flow Index (TA-Lib `MFI`): `100 · posMF / (posMF + negMF)` over `timeperiod`
 /// bars, where the money flow is `typical price · volume` signed by the typical price's
-/// change; 0 when the total flow is below 1 (TA-Lib's guard). Lookback `timeperiod`.
+/// change. Lookback `timeperiod`. TA-Lib 0.8.1's rules, all kept:
+///
+/// * a change within `1e-14 · (|tp| + |previous tp|)` of zero (`TA_IS_ZERO_SCALED`, a
+///   ~90-ulp dead zone) counts as no change: the bar adds no flow to either side;
+/// * once `timeperiod` bars in a row added no flow (no change, or no volume) both running
+///   sums are reset to exactly zero, dropping their rounding residue;
+/// * the output is 0 when the total flow is `<= 0` (an empty window), otherwise the
+///   positive sum, clamped into `[0, total]`, over the total: no fixed threshold, so an
+///   instrument with tiny prices or volumes gets its real index.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Mfi {
     period: usize,
@@ -699,6 +709,10 @@ pub struct Mfi {
     pos_sum: f64,
     #[serde(with = "aaiti_core::serde_f64")]
     neg_sum: f64,
+    /// Bars in a row, up to `period`, that added no flow (absent in checkpoints written
+    /// before it existed: read as 0).
+    #[serde(default)]
+    null_run: usize,
 }
 
 impl Mfi {
@@ -716,6 +730,7 @@ impl Mfi {
             neg: CircBuf::new(timeperiod),
             pos_sum: 0.0,
             neg_sum: 0.0,
+            null_run: 0,
         })
     }
 }
@@ -734,25 +749,28 @@ impl Indicator for Mfi {
             self.prev = tp;
             return None;
         }
-        let diff = tp - self.prev;
+        let (pf, nf) = money_flow(tp, self.prev, bar.volume);
         self.prev = tp;
-        let mf = tp * bar.volume;
-        // The fold's three-way branch, branch-free (see `mfi_kernel`): both sums drop their
-        // oldest flow (`+0` until the buffers wrap) and take a term, `0.0` for the other side
-        // (a NaN change counts as positive). A sum is never `−0`, so the `±0` terms change
-        // nothing, NaN and infinities included.
-        let pf = if diff <= 0.0 { 0.0 } else { mf };
-        let nf = if diff < 0.0 { mf } else { 0.0 };
+        // Both sums drop their oldest flow (`+0` until the buffers wrap) and take a term,
+        // `0.0` for the other side. A sum is never `−0`, so the `±0` terms change nothing,
+        // NaN and infinities included.
         self.pos_sum = (self.pos_sum - self.pos.current()) + pf;
         self.neg_sum = (self.neg_sum - self.neg.current()) + nf;
         self.pos.set_current(pf);
         self.neg.set_current(nf);
         self.pos.advance();
         self.neg.advance();
+        self.null_run = null_run_step(
+            self.null_run,
+            pf,
+            nf,
+            self.period,
+            &mut self.pos_sum,
+            &mut self.neg_sum,
+        );
         if n < self.period {
             return None;
         }
-        // TA-Lib 0.8.1 clamps the running sums' negative rounding residue at zero.
         Some(mfi_of(self.pos_sum, self.neg_sum))
     }
     fn reset(&mut self) {
@@ -762,6 +780,7 @@ impl Indicator for Mfi {
         self.neg.clear();
         self.pos_sum = 0.0;
         self.neg_sum = 0.0;
+        self.null_run = 0;
     }
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         out.reserve(cols.len());
@@ -790,21 +809,66 @@ fn money_flows(cols: &Columns<'_>, a: usize, b: usize, pos: &mut Vec<f64>, neg: 
         .zip(tp.iter().skip(1))
         .zip(span(cols.volume(), a + 1, b));
     for ((fp, fneg), ((&prev, &tp), &v)) in dst.zip(flows) {
-        let diff = tp - prev;
-        let mf = tp * v;
-        *fp = if diff <= 0.0 { 0.0 } else { mf };
-        *fneg = if diff < 0.0 { mf } else { 0.0 };
+        (*fp, *fneg) = money_flow(tp, prev, v);
     }
 }
 
-/// MFI from the flow sums (the fold's clamp and guard, branch-free).
+/// The positive and negative money flow of a bar with typical price `tp` after `prev`
+/// (TA-Lib 0.8.1): `tp · volume` on the side of the change, nothing when the change is
+/// within the scaled dead zone `1e-14 · (|tp| + |prev|)`. A NaN change counts as positive.
+#[inline(always)]
+fn money_flow(tp: f64, prev: f64, volume: f64) -> (f64, f64) {
+    let diff = tp - prev;
+    let flow = if is_zero_scaled_strict(diff, tp.abs() + prev.abs()) {
+        0.0
+    } else {
+        tp * volume
+    };
+    if diff < 0.0 { (0.0, flow) } else { (flow, 0.0) }
+}
+
+/// TA-Lib 0.8.1's empty-window rule, after a bar's flows `pf`/`nf` entered the sums: the
+/// count of bars in a row without flow (both `== 0`), and once it reaches `period` both
+/// sums are exactly zero (every slot of the window is), so their residue is dropped.
+#[inline(always)]
+fn null_run_step(
+    run: usize,
+    pf: f64,
+    nf: f64,
+    period: usize,
+    pos: &mut f64,
+    neg: &mut f64,
+) -> usize {
+    if pf == 0.0 && nf == 0.0 {
+        let run = run + 1;
+        if run >= period {
+            *pos = 0.0;
+            *neg = 0.0;
+            return period;
+        }
+        run
+    } else {
+        0
+    }
+}
+
+/// MFI from the flow sums (TA-Lib 0.8.1): 0 for an empty window (total `<= 0`), else the
+/// positive sum clamped into `[0, total]` over the total (NaN propagates).
 #[inline(always)]
 fn mfi_of(pos: f64, neg: f64) -> f64 {
-    let pos = if pos < 0.0 { 0.0 } else { pos };
-    let neg = if neg < 0.0 { 0.0 } else { neg };
-    let s = pos + neg;
-    let v = 100.0 * (pos / s);
-    if s < 1.0 { 0.0 } else { v }
+    let total = pos + neg;
+    let pc = if pos < 0.0 {
+        0.0
+    } else if pos > total {
+        total
+    } else {
+        pos
+    };
+    if total <= 0.0 {
+        0.0
+    } else {
+        100.0 * (pc / total)
+    }
 }
 
 /// MFI of the bars of `cols`, appended to `out`, bit for bit the fold.
@@ -826,9 +890,11 @@ fn mfi_kernel(cols: &Columns<'_>, p: usize, out: &mut Vec<f64>) {
     fneg.reserve(p + MFI_CHUNK);
     money_flows(cols, 0, p + 1, &mut fp, &mut fneg);
     let (mut pos, mut neg) = (0.0f64, 0.0f64);
+    let mut run = 0usize;
     for (&a, &b) in fp.iter().zip(&fneg) {
         pos += a;
         neg += b;
+        run = null_run_step(run, a, b, p, &mut pos, &mut neg);
     }
     out.push(mfi_of(pos, neg));
     let (mut sp, mut sn) = (Vec::new(), Vec::new());
@@ -850,6 +916,7 @@ fn mfi_kernel(cols: &Columns<'_>, p: usize, out: &mut Vec<f64>) {
             neg -= on;
             pos += np;
             neg += nn;
+            run = null_run_step(run, np, nn, p, &mut pos, &mut neg);
             *sp = pos;
             *sn = neg;
         }
@@ -962,13 +1029,16 @@ impl Indicator for UltOsc {
         }
         let mut out = 0.0;
         let (a, b) = (self.a, self.b);
-        if !is_zero(b[0]) {
+        // A term counts only when its true-range sum is positive (TA-Lib 0.8.1: no fixed
+        // threshold, so the index does not depend on the instrument's price scale; a zero,
+        // negative-residue or NaN sum drops the term).
+        if b[0] > 0.0 {
             out += 4.0 * (a[0] / b[0]);
         }
-        if !is_zero(b[1]) {
+        if b[1] > 0.0 {
             out += 2.0 * (a[1] / b[1]);
         }
-        if !is_zero(b[2]) {
+        if b[2] > 0.0 {
             out += a[2] / b[2];
         }
         // Drop the trailing bar of each sum (the bar `p - 1` bars ago).
@@ -1025,12 +1095,13 @@ fn pressure_range(cols: &Columns<'_>, a: usize, b: usize, bp: &mut Vec<f64>, tr:
     }
 }
 
-/// One ULTOSC term `w · (a / b)`, or `0.0` where the fold skips it (`b` zero or NaN). The
-/// fold's total starts at `+0` and never becomes `−0`, so adding `0.0` equals skipping.
+/// One ULTOSC term `w · (a / b)`, or `0.0` where the fold skips it (`b` not positive, or
+/// NaN). The fold's total starts at `+0` and never becomes `−0`, so adding `0.0` equals
+/// skipping.
 #[inline(always)]
 fn ultosc_term(w: f64, a: f64, b: f64) -> f64 {
     let v = w * (a / b);
-    if is_zero(b) { 0.0 } else { v }
+    if b > 0.0 { v } else { 0.0 }
 }
 
 /// ULTOSC of the bars of `cols` with periods `sorted` (shortest first), appended to `out`,

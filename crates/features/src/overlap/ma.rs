@@ -19,12 +19,6 @@ use crate::lanes::{Bits, Chain, LANES, lockstep_soa, segmented_into};
 use crate::params::MaType;
 use crate::ring::Ring;
 
-/// TA-Lib's `TA_IS_ZERO`: `|x| < 1e-8`.
-#[inline]
-pub(crate) fn is_zero(x: f64) -> bool {
-    -0.000_000_01 < x && x < 0.000_000_01
-}
-
 /// TA-Lib's `TA_IS_ZERO_OR_NEG`: `x < 1e-8`.
 #[inline]
 pub(crate) fn is_zero_or_neg(x: f64) -> bool {
