@@ -541,11 +541,12 @@ pub(crate) struct HiLoWindow<const ARG: bool> {
     t: u64,
     /// Slot of the next bar in the current block (`w`: the block is full).
     k: usize,
-    /// The current block's slots (`x` written for slots `0..k`; `suf`, `at` of the previous
-    /// block) and the previous block's (its bars in `x`; `suf` and `at` stale, except the
-    /// last slot's sentinel).
-    cur: Vec<Slot>,
-    prev: Vec<Slot>,
+    /// The slots of two blocks: the current block's from `base` (`x` written for slots
+    /// `0..k`; `suf`, `at` of the previous block), the previous block's from `w − base` (its
+    /// bars in `x`; `suf` and `at` stale, except the last slot's sentinel). The blocks swap
+    /// roles by `base` (0 or `w`), so the vector itself never changes.
+    slots: Vec<Slot>,
+    base: usize,
     /// Newest extreme of the current block's written slots, per side (`pre_lo` negated),
     /// and their bars (sentinels at the start of a block).
     pre_hi: f64,
@@ -582,8 +583,8 @@ impl<const ARG: bool> HiLoWindow<ARG> {
             w,
             t: 0,
             k: 0,
-            cur: vec![slot; w],
-            prev: vec![slot; w],
+            slots: vec![slot; 2 * w],
+            base: 0,
             pre_hi: f64::NEG_INFINITY,
             pre_lo: f64::NEG_INFINITY,
             pre_at: [0; 2],
@@ -595,6 +596,20 @@ impl<const ARG: bool> HiLoWindow<ARG> {
                 until: [0; 2],
             }),
         }
+    }
+
+    /// Back to the state of [`new`](Self::new)`(w)`, inlined: the old state is moved out
+    /// and dropped out of line, so that the caller's state is not handed to another
+    /// function (and can stay in registers in its loop).
+    #[inline]
+    pub(crate) fn reset(&mut self, w: usize) {
+        drop_outlined(std::mem::replace(self, Self::new(w)));
+    }
+
+    /// The current block's slots and the previous block's.
+    #[inline(always)]
+    fn blocks(&self) -> (&[Slot], &[Slot]) {
+        blocks(&self.slots, self.w, self.base)
     }
 
     /// The window of a state saved in the layout before `HiLoWindow` (`t` bars pushed,
@@ -651,7 +666,7 @@ impl<const ARG: bool> HiLoWindow<ARG> {
         self.t = t + 1;
         self.k = k + 1;
         let x = [h, -l];
-        let (old, old_at) = match self.cur.get_mut(k) {
+        let (old, old_at) = match self.slots.get_mut(self.base + k) {
             Some(s) => {
                 s.x = x;
                 (s.suf, s.at)
@@ -674,7 +689,7 @@ impl<const ARG: bool> HiLoWindow<ARG> {
         if (t < self.until) | (h + l).is_nan() {
             let (until, out) = push_slow(
                 &mut self.cold,
-                (&self.cur, &self.prev),
+                blocks(&self.slots, self.w, self.base),
                 (t, k),
                 [h, l],
                 (hh, ha, -ll, la),
@@ -691,17 +706,20 @@ impl<const ARG: bool> HiLoWindow<ARG> {
     /// block's. Branch-free.
     #[inline(always)]
     fn roll(&mut self) {
-        let w = self.cur.len() as u64;
+        let w = self.w as u64;
         let start = self.t.wrapping_sub(w);
-        if let Some(last) = self.cur.last() {
+        let half = self.w.min(self.slots.len());
+        let (a, b) = self.slots.split_at_mut(half);
+        let (cur, prev) = if self.base == 0 { (a, b) } else { (b, a) };
+        if let Some(last) = cur.last() {
             let mut m = last.x;
             let top = start.wrapping_add(w.wrapping_sub(1));
             let (mut at, mut bar) = ([top; 2], top);
             // Slot `j` of the block closed: the extremes of its slots `j..` go to slot
             // `j − 1` (the older value wins only when strictly better: TA-Lib keeps the
             // newest).
-            let dst = self.prev.iter_mut().rev().skip(1);
-            for (v, s) in self.cur.iter().rev().zip(dst) {
+            let dst = prev.iter_mut().rev().skip(1);
+            for (v, s) in cur.iter().rev().zip(dst) {
                 if ARG {
                     at = pair_select(v.x, m, at, [bar; 2]);
                     s.at = at;
@@ -710,17 +728,31 @@ impl<const ARG: bool> HiLoWindow<ARG> {
                 m = pair_max(v.x, m);
                 s.suf = m;
             }
-            if let Some(first) = self.cur.first() {
+            if let Some(first) = cur.first() {
                 if ARG {
                     self.suf0_at = pair_select(first.x, m, at, [bar; 2]);
                 }
                 self.suf0 = pair_max(first.x, m);
             }
         }
-        std::mem::swap(&mut self.cur, &mut self.prev);
+        self.base = self.w - self.base;
         (self.pre_hi, self.pre_lo) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
         self.k = 0;
     }
+}
+
+/// Drops `x` out of line (see [`HiLoWindow::reset`]).
+#[inline(never)]
+fn drop_outlined<T>(x: T) {
+    drop(x);
+}
+
+/// The current block's slots (from `base`) and the previous block's in `slots`, two
+/// blocks of `w`.
+#[inline(always)]
+fn blocks(slots: &[Slot], w: usize, base: usize) -> (&[Slot], &[Slot]) {
+    let (a, b) = slots.split_at(w.min(slots.len()));
+    if base == 0 { (a, b) } else { (b, a) }
 }
 
 /// The slow path of [`HiLoWindow::push`] for bar `t` (slot `k` of the current block, whose
@@ -824,19 +856,20 @@ pub(crate) struct HiLoRepr {
 
 impl<const ARG: bool> From<&HiLoWindow<ARG>> for HiLoRepr {
     fn from(win: &HiLoWindow<ARG>) -> Self {
+        let (cur, prev) = win.blocks();
         let side = |i: usize| {
             // Lane `i` of a pair, the lows negated back.
             let lane = move |p: Pair| if i == 0 { p[0] } else { -p[1] };
             let pre = [win.pre_hi, win.pre_lo];
             let suf_at = |s: &Slot| s.at.get(i).copied().unwrap_or(0);
             SideRepr {
-                cur: win.cur.iter().map(|s| lane(s.x)).collect(),
-                prev: win.prev.iter().map(|s| lane(s.x)).collect(),
+                cur: cur.iter().map(|s| lane(s.x)).collect(),
+                prev: prev.iter().map(|s| lane(s.x)).collect(),
                 suf: std::iter::once(lane(win.suf0))
-                    .chain(win.cur.iter().map(|s| lane(s.suf)))
+                    .chain(cur.iter().map(|s| lane(s.suf)))
                     .collect(),
                 suf_at: std::iter::once(win.suf0_at.get(i).copied().unwrap_or(0))
-                    .chain(win.cur.iter().map(suf_at))
+                    .chain(cur.iter().map(suf_at))
                     .collect(),
                 pre: lane(pre),
                 pre_at: win.pre_at.get(i).copied().unwrap_or(0),
@@ -899,8 +932,8 @@ impl<const ARG: bool> TryFrom<HiLoRepr> for HiLoWindow<ARG> {
         };
         // The previous block's slots carry the same suffixes: stale but for the last
         // slot's sentinel, which both arrays must hold.
-        let cur = slots(&hi.cur, &lo.cur);
-        let prev = slots(&hi.prev, &lo.prev);
+        let mut all = slots(&hi.cur, &lo.cur);
+        all.extend(slots(&hi.prev, &lo.prev));
         let first = |v: &[f64]| v.first().copied().unwrap_or(f64::NAN);
         let first_at = |v: &[u64]| v.first().copied().unwrap_or(0);
         let until = [hi.until, lo.until];
@@ -908,8 +941,8 @@ impl<const ARG: bool> TryFrom<HiLoRepr> for HiLoWindow<ARG> {
             w,
             t: r.t,
             k: r.k,
-            cur,
-            prev,
+            slots: all,
+            base: 0,
             pre_hi: hi.pre,
             pre_lo: -lo.pre,
             pre_at: [hi.pre_at, lo.pre_at],

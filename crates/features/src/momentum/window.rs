@@ -90,6 +90,13 @@ impl AroonCore {
         }
     }
 
+    /// [`new`](Self::new)'s state, the window reset in place (see [`HiLoWindow::reset`]).
+    #[inline]
+    fn reset(&mut self) {
+        self.win.reset(self.period + 1);
+        self.factor = 100.0 / small(self.period as u64);
+    }
+
     /// `(t, highest index, lowest index)` once `period + 1` bars were seen.
     #[inline]
     fn step(&mut self, bar: &Bar) -> Option<(u64, u64, u64)> {
@@ -152,8 +159,9 @@ impl Indicator for Aroon {
             aroonup: up,
         })
     }
+    #[inline]
     fn reset(&mut self) {
-        self.core = AroonCore::new(self.core.period);
+        self.core.reset();
     }
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         let start = out.len();
@@ -224,8 +232,9 @@ impl Indicator for AroonOsc {
         };
         Some(self.core.factor() * d)
     }
+    #[inline]
     fn reset(&mut self) {
-        self.core = AroonCore::new(self.core.period);
+        self.core.reset();
     }
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         let start = out.len();
@@ -325,8 +334,9 @@ impl Indicator for Willr {
         }
         Some(willr(hh, ll, bar.close))
     }
+    #[inline]
     fn reset(&mut self) {
-        self.win = HiLoWindow::new(self.period);
+        self.win.reset(self.period);
     }
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         let start = out.len();
