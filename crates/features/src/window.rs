@@ -530,9 +530,9 @@ struct Cold {
 ///
 /// Layout: both sides in one [`Pair`] per value (lows negated), and per slot of the
 /// current block the bar written there and the previous block's suffix extremes read
-/// there ([`Slot`]), so that a bar writes and reads one place; the blocks' two slot arrays
-/// swap roles every block. The serialized form is the one of the layout with one struct
-/// per side ([`HiLoRepr`]), unchanged.
+/// there ([`Slot`]), so that a bar writes and reads one place; the two halves of one slot
+/// vector swap roles every block. The serialized form is the one of the layout with one
+/// struct per side ([`HiLoRepr`]), unchanged.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(into = "HiLoRepr", try_from = "HiLoRepr")]
 pub(crate) struct HiLoWindow<const ARG: bool> {
@@ -702,8 +702,8 @@ impl<const ARG: bool> HiLoWindow<ARG> {
 
     /// Starts a new block (every `w` bars), inlined so that the caller's loop keeps the
     /// state in registers: the closed block's suffix extremes (and their bars when `ARG`)
-    /// go to the slots before theirs of the other slot array, which becomes the current
-    /// block's. Branch-free.
+    /// go to the slots before theirs in the other half of the slot vector, which becomes
+    /// the current block's. Branch-free.
     #[inline(always)]
     fn roll(&mut self) {
         let w = self.w as u64;
@@ -770,7 +770,7 @@ fn push_slow(
 ) -> (u64, (u64, f64, u64, f64, u64)) {
     let (mut hh, mut ha, mut ll, mut la) = fast;
     let w = blocks.0.len() as u64;
-    let start = t - k as u64;
+    let start = t.wrapping_sub(k as u64);
     // Side 0: the highs; side 1: the lows (stored negated).
     let value = |side: usize, bar: u64| -> f64 {
         let slot = if bar >= start {
@@ -778,9 +778,8 @@ fn push_slow(
                 .0
                 .get(usize::try_from(bar - start).unwrap_or(usize::MAX))
         } else {
-            blocks
-                .1
-                .get(usize::try_from(bar + w - start).unwrap_or(usize::MAX))
+            let j = bar.wrapping_add(w).wrapping_sub(start);
+            blocks.1.get(usize::try_from(j).unwrap_or(usize::MAX))
         };
         match (slot, side) {
             (Some(s), 0) => s.x[0],
@@ -899,7 +898,11 @@ impl<const ARG: bool> TryFrom<HiLoRepr> for HiLoWindow<ARG> {
         let w = r.w;
         let (hi, lo) = (&r.hi, &r.lo);
         let fits = |s: &SideRepr| {
-            s.cur.len() == w && s.prev.len() == w && s.suf.len() == w + 1 && s.suf_at.len() == w + 1
+            let w1 = w.checked_add(1);
+            s.cur.len() == w
+                && s.prev.len() == w
+                && Some(s.suf.len()) == w1
+                && Some(s.suf_at.len()) == w1
         };
         if w == 0 || r.k > w || !fits(hi) || !fits(lo) {
             return Err(format!(
@@ -1169,6 +1172,37 @@ mod tests {
                 let cut = usize::try_from(rng.below(n as u64 + 1)).unwrap_or(0);
                 check_against_reference::<true>(&hi, &lo, w, cut);
                 check_against_reference::<false>(&hi, &lo, w, cut);
+            }
+        }
+    }
+
+    /// `reset` gives the state of `new`, whatever the state before.
+    #[test]
+    fn hilo_window_reset_is_new() {
+        let mut rng = Rng(0x05ee_d0f4_e5e7);
+        for w in 1..=17 {
+            let hi = series(&mut rng, 5 * w, 6);
+            let lo = series(&mut rng, 5 * w, 6);
+            for cut in [0, 1, w, 2 * w + 1, 5 * w] {
+                let mut a = HiLoWindow::<true>::new(w);
+                let mut b = HiLoWindow::<false>::new(w);
+                for (&h, &l) in hi.iter().zip(&lo).take(cut) {
+                    a.push(h, l);
+                    b.push(h, l);
+                }
+                a.reset(w);
+                b.reset(w + 1);
+                let json = |x: &dyn erased::Json| x.json();
+                assert_eq!(
+                    json(&a),
+                    json(&HiLoWindow::<true>::new(w)),
+                    "w={w} cut={cut}"
+                );
+                assert_eq!(
+                    json(&b),
+                    json(&HiLoWindow::<false>::new(w + 1)),
+                    "w={w} cut={cut}"
+                );
             }
         }
     }
