@@ -93,16 +93,6 @@ pub(crate) fn newer_min(old: f64, new: f64) -> f64 {
     if old < new { old } else { new }
 }
 
-/// The newer-wins extreme of two values: maximum when `MAX`, minimum otherwise.
-#[inline(always)]
-fn pick<const MAX: bool>(old: f64, new: f64) -> f64 {
-    if MAX {
-        newer_max(old, new)
-    } else {
-        newer_min(old, new)
-    }
-}
-
 /// Whether the newer value wins (`new >= old` for the maximum, `new <= old` for the
 /// minimum).
 #[inline(always)]
@@ -423,17 +413,6 @@ pub(crate) fn argmax_argmin_chunks(
     true
 }
 
-/// Sentinel of a side's "no value" (`-inf` for the maximum, `+inf` for the minimum): every
-/// value, `±inf` included, wins a newer-wins comparison against it.
-#[inline(always)]
-const fn sentinel<const MAX: bool>() -> f64 {
-    if MAX {
-        f64::NEG_INFINITY
-    } else {
-        f64::INFINITY
-    }
-}
-
 /// Floats serialized as their IEEE bits, so that the sentinels (`±inf`) and NaNs of a
 /// [`HiLoWindow`] survive a JSON round trip exactly.
 mod bits {
@@ -475,145 +454,64 @@ mod bits {
     }
 }
 
-/// `a` when `c`, else `b`, with bit operations: the compiler turns a plain `if` on a
-/// float comparison into a branch, which these unpredictable choices would mispredict.
+/// `a` when `c`, else `b`, as a conditional move: the compiler turns a plain `if` on a
+/// float comparison (and even a select written with bit operations, when it is on a loop's
+/// dependency chain) into a branch, which these unpredictable choices would mispredict.
 #[inline(always)]
 fn select(c: bool, a: u64, b: u64) -> u64 {
-    let mask = u64::from(c).wrapping_neg();
-    b ^ ((a ^ b) & mask)
+    std::hint::select_unpredictable(c, a, b)
 }
 
-/// The rolling-extreme state of one side (maximum of the highs or minimum of the lows) of
-/// [`HiLoWindow`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Side {
-    /// Values of the current block (slots `0..k` written) and of the previous block.
-    #[serde(with = "bits")]
-    cur: Vec<f64>,
-    #[serde(with = "bits")]
-    prev: Vec<f64>,
-    /// `suf[j]`: newest extreme of the previous block's slots `j..w`, `suf_at[j]` its bar;
-    /// `suf[w]` is the sentinel.
-    #[serde(with = "bits")]
-    suf: Vec<f64>,
-    suf_at: Vec<u64>,
-    /// Newest extreme of the current block's written slots and its bar (sentinel at the
-    /// start of a block).
-    #[serde(with = "bits")]
-    pre: f64,
-    pre_at: u64,
-    /// TA-Lib's rescanning scheme itself, run only while a NaN is in the window (seeded
-    /// with the window's bars before the NaN).
-    slow: Option<Extreme>,
-    /// The window holds a NaN until (not including) bar `until`.
-    until: u64,
+/// A bar or an extreme of both sides as `[high side, −(low side)]`: negating the lows turns
+/// their newest minimum into a newest maximum (`newer_min(a, b) = −newer_max(−a, −b)`, bit
+/// for bit, NaN and `±0` included), so one operation serves both sides.
+type Pair = [f64; 2];
+
+/// The bars of a [`Pair`]'s two extremes.
+type Bars = [u64; 2];
+
+/// The sentinel of both sides of a [`Pair`] (`−inf`: the lows' `+inf`, negated).
+const PAIR_SENTINEL: Pair = [f64::NEG_INFINITY; 2];
+
+/// [`newer_max`] of both lanes.
+#[inline(always)]
+fn pair_max(old: Pair, new: Pair) -> Pair {
+    let [o0, o1] = old;
+    let [n0, n1] = new;
+    [newer_max(o0, n0), newer_max(o1, n1)]
 }
 
-impl Side {
-    fn new<const MAX: bool>(w: usize) -> Self {
-        Self {
-            cur: vec![0.0; w],
-            prev: vec![0.0; w],
-            suf: vec![sentinel::<MAX>(); w + 1],
-            suf_at: vec![0; w + 1],
-            pre: sentinel::<MAX>(),
-            pre_at: 0,
-            slow: None,
-            until: 0,
-        }
-    }
+/// `select(takes_new(old, new), a, b)` of both lanes (the maximum's rule).
+#[inline(always)]
+fn pair_select(old: Pair, new: Pair, a: Bars, b: Bars) -> Bars {
+    let ([o0, o1], [n0, n1], [a0, a1], [b0, b1]) = (old, new, a, b);
+    [
+        select(takes_new::<true>(o0, n0), a0, b0),
+        select(takes_new::<true>(o1, n1), a1, b1),
+    ]
+}
 
-    /// Closes the current block, which started at bar `start`: its suffix extremes become
-    /// `suf` (and their bars `suf_at` when `ARG`), its values `prev`. Branch-free.
-    #[inline(always)]
-    fn roll<const MAX: bool, const ARG: bool>(&mut self, start: u64) {
-        let w = self.cur.len();
-        let (Some(&last), Some(s), Some(a)) = (
-            self.cur.last(),
-            self.suf.get_mut(..w),
-            self.suf_at.get_mut(..w),
-        ) else {
-            return;
-        };
-        let mut m = last;
-        let mut at = start + (w as u64 - 1);
-        let mut bar = at;
-        for ((s, a), &v) in s.iter_mut().zip(a.iter_mut()).zip(&self.cur).rev() {
-            // The older value `v` wins only when strictly better (TA-Lib keeps the newest).
-            if ARG {
-                at = select(takes_new::<MAX>(v, m), at, bar);
-                *a = at;
-                bar = bar.wrapping_sub(1);
-            }
-            m = pick::<MAX>(v, m);
-            *s = m;
-        }
-        std::mem::swap(&mut self.cur, &mut self.prev);
-        self.pre = sentinel::<MAX>();
-    }
+/// One slot of a block of [`HiLoWindow`]: what the bar at this slot needs, in one place.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Slot {
+    /// The bar written at this slot in this block, `[high, −low]`.
+    x: Pair,
+    /// The newest extremes of the previous block's slots after this one and their bars
+    /// (the last slot: the sentinel).
+    suf: Pair,
+    at: Bars,
+}
 
-    /// Writes `x` (bar `t`, slot `k` of the current block) and returns the newest extreme
-    /// of the window and its bar, valid when the window holds no NaN.
-    #[inline(always)]
-    fn push<const MAX: bool, const ARG: bool>(&mut self, k: usize, t: u64, x: f64) -> (f64, u64) {
-        if let Some(s) = self.cur.get_mut(k) {
-            *s = x;
-        }
-        let pre = self.pre;
-        self.pre = pick::<MAX>(pre, x);
-        if ARG {
-            // A select, not a conditional store (which compiles to a branch).
-            self.pre_at = select(takes_new::<MAX>(pre, x), t, self.pre_at);
-        }
-        let old = self.suf.get(k + 1).copied().unwrap_or(sentinel::<MAX>());
-        let v = pick::<MAX>(old, self.pre);
-        let at = if ARG {
-            let old_at = self.suf_at.get(k + 1).copied().unwrap_or(0);
-            select(takes_new::<MAX>(old, self.pre), self.pre_at, old_at)
-        } else {
-            0
-        };
-        (v, at)
-    }
-
-    /// The value of bar `bar`, in the current block (starting at bar `start`) or the
-    /// previous one.
-    #[inline]
-    fn value(&self, start: u64, bar: u64) -> f64 {
-        let w = self.cur.len() as u64;
-        let v = if bar >= start {
-            self.cur
-                .get(usize::try_from(bar - start).unwrap_or(usize::MAX))
-        } else {
-            self.prev
-                .get(usize::try_from(bar + w - start).unwrap_or(usize::MAX))
-        };
-        v.copied().unwrap_or(f64::NAN)
-    }
-
-    /// `momentum::util::Extreme::push` for bar `t` (already written, in the block starting
-    /// at `start`), for a window holding a NaN: `(extreme, its bar)`.
-    #[cold]
-    #[inline(never)]
-    fn push_slow<const MAX: bool>(&mut self, w: u64, start: u64, t: u64, x: f64) -> (f64, u64) {
-        if t > self.until || self.slow.is_none() {
-            // The window of bar `t − 1` held no NaN: TA-Lib's state there is the same after
-            // feeding a fresh scheme that window's bars (its extreme is their newest extreme).
-            let mut e = Extreme::new(usize::try_from(w).unwrap_or(usize::MAX), MAX);
-            for bar in t.saturating_sub(w)..t {
-                e.push(bar, self.value(start, bar));
-            }
-            self.slow = Some(e);
-        }
-        let (at, v) = match &mut self.slow {
-            Some(e) => e.push(t, x),
-            None => (t, x),
-        };
-        if x.is_nan() {
-            self.until = t + w;
-        }
-        (v, at)
-    }
+/// The parts of [`HiLoWindow`] that only its slow path uses, boxed so that the slow path
+/// takes them without taking the address of the window (which then stays in registers in
+/// the caller's loop).
+#[derive(Debug, Clone, PartialEq)]
+struct Cold {
+    /// Per side (highs, lows): TA-Lib's rescanning scheme itself, run only while a NaN is
+    /// in the window (seeded with the window's bars before the NaN).
+    slow: [Option<Extreme>; 2],
+    /// Per side: the window holds a NaN until (not including) bar `until`.
+    until: [u64; 2],
 }
 
 /// Rolling highest high and lowest low over the last `w` bars, with the bar of each (the
@@ -629,28 +527,89 @@ impl Side {
 /// effect in TA-Lib's scheme depends on the history, TA-Lib's scheme itself runs, seeded
 /// with the window's extreme before the NaN; once the NaN has left, both agree again.
 /// `ARG = false` skips tracking the bars (their values are then 0 on the fast path).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Layout: both sides in one [`Pair`] per value (lows negated), and per slot of the
+/// current block the bar written there and the previous block's suffix extremes read
+/// there ([`Slot`]), so that a bar writes and reads one place; the two halves of one slot
+/// vector swap roles every block. The serialized form is the one of the layout with one
+/// struct per side ([`HiLoRepr`]), unchanged.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(into = "HiLoRepr", try_from = "HiLoRepr")]
 pub(crate) struct HiLoWindow<const ARG: bool> {
     w: usize,
     /// Bars pushed so far.
     t: u64,
     /// Slot of the next bar in the current block (`w`: the block is full).
     k: usize,
-    hi: Side,
-    lo: Side,
+    /// The slots of two blocks: the current block's from `base` (`x` written for slots
+    /// `0..k`; `suf`, `at` of the previous block), the previous block's from `w − base` (its
+    /// bars in `x`; `suf` and `at` stale, except the last slot's sentinel). The blocks swap
+    /// roles by `base` (0 or `w`), so the vector itself never changes.
+    slots: Vec<Slot>,
+    base: usize,
+    /// Newest extreme of the current block's written slots, per side (`pre_lo` negated),
+    /// and their bars (sentinels at the start of a block).
+    pre_hi: f64,
+    pre_lo: f64,
+    pre_at: Bars,
+    /// The newest extremes of the whole previous block and their bars (kept for the
+    /// serialized form only).
+    suf0: Pair,
+    suf0_at: Bars,
+    /// The window holds a NaN until (not including) bar `until` (the later of the sides').
+    until: u64,
+    cold: Box<Cold>,
+}
+
+impl<const ARG: bool> PartialEq for HiLoWindow<ARG> {
+    /// Equal serialized forms (the stale slot fields, which no result depends on, do not
+    /// count).
+    fn eq(&self, other: &Self) -> bool {
+        HiLoRepr::from(self) == HiLoRepr::from(other)
+    }
 }
 
 impl<const ARG: bool> HiLoWindow<ARG> {
     /// A window of `w >= 1` bars.
     pub(crate) fn new(w: usize) -> Self {
         let w = w.max(1);
+        // Unwritten slots hold 0.0 on both sides (the lows negated).
+        let slot = Slot {
+            x: [0.0, -0.0],
+            suf: PAIR_SENTINEL,
+            at: [0; 2],
+        };
         Self {
             w,
             t: 0,
             k: 0,
-            hi: Side::new::<true>(w),
-            lo: Side::new::<false>(w),
+            slots: vec![slot; 2 * w],
+            base: 0,
+            pre_hi: f64::NEG_INFINITY,
+            pre_lo: f64::NEG_INFINITY,
+            pre_at: [0; 2],
+            suf0: PAIR_SENTINEL,
+            suf0_at: [0; 2],
+            until: 0,
+            cold: Box::new(Cold {
+                slow: [None, None],
+                until: [0; 2],
+            }),
         }
+    }
+
+    /// Back to the state of [`new`](Self::new)`(w)`, inlined: the old state is moved out
+    /// and dropped out of line, so that the caller's state is not handed to another
+    /// function (and can stay in registers in its loop).
+    #[inline]
+    pub(crate) fn reset(&mut self, w: usize) {
+        drop_outlined(std::mem::replace(self, Self::new(w)));
+    }
+
+    /// The current block's slots and the previous block's.
+    #[inline(always)]
+    fn blocks(&self) -> (&[Slot], &[Slot]) {
+        blocks(&self.slots, self.w, self.base)
     }
 
     /// The window of a state saved in the layout before `HiLoWindow` (`t` bars pushed,
@@ -686,11 +645,12 @@ impl<const ARG: bool> HiLoWindow<ARG> {
         for (&h, &l) in hv.iter().zip(&lv) {
             win.push(h, l);
         }
-        if win.hi.slow.is_some() {
-            win.hi.slow = Some(hi.clone());
+        let [sh, sl] = &mut win.cold.slow;
+        if sh.is_some() {
+            *sh = Some(hi.clone());
         }
-        if win.lo.slow.is_some() {
-            win.lo.slow = Some(lo.clone());
+        if sl.is_some() {
+            *sl = Some(lo.clone());
         }
         Ok(win)
     }
@@ -699,54 +659,309 @@ impl<const ARG: bool> HiLoWindow<ARG> {
     /// `(t, highest high, its bar, lowest low, its bar)` over bars `t + 1 − w ..= t`.
     #[inline(always)]
     pub(crate) fn push(&mut self, h: f64, l: f64) -> (u64, f64, u64, f64, u64) {
-        if self.k == self.w {
+        if self.k >= self.w {
             self.roll();
         }
         let (t, k) = (self.t, self.k);
         self.t = t + 1;
         self.k = k + 1;
-        let (hh, ha) = self.hi.push::<true, ARG>(k, t, h);
-        let (ll, la) = self.lo.push::<false, ARG>(k, t, l);
+        let x = [h, -l];
+        let (old, old_at) = match self.slots.get_mut(self.base + k) {
+            Some(s) => {
+                s.x = x;
+                (s.suf, s.at)
+            }
+            None => (PAIR_SENTINEL, [0; 2]),
+        };
+        let pre = [self.pre_hi, self.pre_lo];
+        let [p0, p1] = pair_max(pre, x);
+        (self.pre_hi, self.pre_lo) = (p0, p1);
+        let [hh, ll] = pair_max(old, [p0, p1]);
+        let [ha, la] = if ARG {
+            // Selects, not conditional stores (which compile to branches).
+            self.pre_at = pair_select(pre, x, [t; 2], self.pre_at);
+            pair_select(old, [p0, p1], self.pre_at, old_at)
+        } else {
+            [0; 2]
+        };
         // One test for both sides (`h + l` is also NaN for `±inf ∓ inf`, which the slow
         // path handles like any other bar).
-        if (t < self.hi.until.max(self.lo.until)) | (h + l).is_nan() {
-            return self.push_slow(t, k, (hh, ha, ll, la));
+        if (t < self.until) | (h + l).is_nan() {
+            let (until, out) = push_slow(
+                &mut self.cold,
+                blocks(&self.slots, self.w, self.base),
+                (t, k),
+                [h, l],
+                (hh, ha, -ll, la),
+            );
+            self.until = until;
+            return out;
         }
-        (t, hh, ha, ll, la)
+        (t, hh, ha, -ll, la)
     }
 
     /// Starts a new block (every `w` bars), inlined so that the caller's loop keeps the
-    /// state in registers.
+    /// state in registers: the closed block's suffix extremes (and their bars when `ARG`)
+    /// go to the slots before theirs in the other half of the slot vector, which becomes
+    /// the current block's. Branch-free.
     #[inline(always)]
     fn roll(&mut self) {
-        let start = self.t - self.w as u64;
-        self.hi.roll::<true, ARG>(start);
-        self.lo.roll::<false, ARG>(start);
+        let w = self.w as u64;
+        let start = self.t.wrapping_sub(w);
+        let half = self.w.min(self.slots.len());
+        let (a, b) = self.slots.split_at_mut(half);
+        let (cur, prev) = if self.base == 0 { (a, b) } else { (b, a) };
+        if let Some(last) = cur.last() {
+            let mut m = last.x;
+            let top = start.wrapping_add(w.wrapping_sub(1));
+            let (mut at, mut bar) = ([top; 2], top);
+            // Slot `j` of the block closed: the extremes of its slots `j..` go to slot
+            // `j − 1` (the older value wins only when strictly better: TA-Lib keeps the
+            // newest).
+            let dst = prev.iter_mut().rev().skip(1);
+            for (v, s) in cur.iter().rev().zip(dst) {
+                if ARG {
+                    at = pair_select(v.x, m, at, [bar; 2]);
+                    s.at = at;
+                    bar = bar.wrapping_sub(1);
+                }
+                m = pair_max(v.x, m);
+                s.suf = m;
+            }
+            if let Some(first) = cur.first() {
+                if ARG {
+                    self.suf0_at = pair_select(first.x, m, at, [bar; 2]);
+                }
+                self.suf0 = pair_max(first.x, m);
+            }
+        }
+        self.base = self.w - self.base;
+        (self.pre_hi, self.pre_lo) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
         self.k = 0;
     }
+}
 
-    /// The slow path of [`push`](Self::push): a side whose window holds a NaN reports
-    /// TA-Lib's rescanning state instead.
-    #[cold]
-    #[inline(never)]
-    fn push_slow(
-        &mut self,
-        t: u64,
-        k: usize,
-        (mut hh, mut ha, mut ll, mut la): (f64, u64, f64, u64),
-    ) -> (u64, f64, u64, f64, u64) {
-        let (w, start) = (self.w as u64, t - k as u64);
-        let h = self.hi.value(start, t);
-        if t < self.hi.until || h.is_nan() {
-            (hh, ha) = self.hi.push_slow::<true>(w, start, t, h);
+/// Drops `x` out of line (see [`HiLoWindow::reset`]).
+#[inline(never)]
+fn drop_outlined<T>(x: T) {
+    drop(x);
+}
+
+/// The current block's slots (from `base`) and the previous block's in `slots`, two
+/// blocks of `w`.
+#[inline(always)]
+fn blocks(slots: &[Slot], w: usize, base: usize) -> (&[Slot], &[Slot]) {
+    let (a, b) = slots.split_at(w.min(slots.len()));
+    if base == 0 { (a, b) } else { (b, a) }
+}
+
+/// The slow path of [`HiLoWindow::push`] for bar `t` (slot `k` of the current block, whose
+/// slots are `blocks.0`, the previous block's `blocks.1`) with high and low `hl` and the
+/// fast path's results `fast`: a side whose window holds a NaN reports TA-Lib's rescanning
+/// state instead. Returns the window's new `until` and the results.
+#[cold]
+#[inline(never)]
+fn push_slow(
+    cold: &mut Cold,
+    blocks: (&[Slot], &[Slot]),
+    (t, k): (u64, usize),
+    hl: [f64; 2],
+    fast: (f64, u64, f64, u64),
+) -> (u64, (u64, f64, u64, f64, u64)) {
+    let (mut hh, mut ha, mut ll, mut la) = fast;
+    let w = blocks.0.len() as u64;
+    let start = t.wrapping_sub(k as u64);
+    // Side 0: the highs; side 1: the lows (stored negated).
+    let value = |side: usize, bar: u64| -> f64 {
+        let slot = if bar >= start {
+            blocks
+                .0
+                .get(usize::try_from(bar - start).unwrap_or(usize::MAX))
+        } else {
+            let j = bar.wrapping_add(w).wrapping_sub(start);
+            blocks.1.get(usize::try_from(j).unwrap_or(usize::MAX))
+        };
+        match (slot, side) {
+            (Some(s), 0) => s.x[0],
+            (Some(s), _) => -s.x[1],
+            (None, _) => f64::NAN,
         }
-        let l = self.lo.value(start, t);
-        if t < self.lo.until || l.is_nan() {
-            (ll, la) = self.lo.push_slow::<false>(w, start, t, l);
+    };
+    let Cold { slow, until } = cold;
+    for (side, ((e, u), x)) in slow.iter_mut().zip(until.iter_mut()).zip(hl).enumerate() {
+        if t < *u || x.is_nan() {
+            if t > *u || e.is_none() {
+                // The window of bar `t − 1` held no NaN: TA-Lib's state there is the same
+                // after feeding a fresh scheme that window's bars (its extreme is their
+                // newest extreme).
+                let mut fresh = Extreme::new(usize::try_from(w).unwrap_or(usize::MAX), side == 0);
+                for bar in t.saturating_sub(w)..t {
+                    fresh.push(bar, value(side, bar));
+                }
+                *e = Some(fresh);
+            }
+            let (at, v) = match e {
+                Some(e) => e.push(t, x),
+                None => (t, x),
+            };
+            if x.is_nan() {
+                *u = t + w;
+            }
+            if side == 0 {
+                (hh, ha) = (v, at);
+            } else {
+                (ll, la) = (v, at);
+            }
         }
-        (t, hh, ha, ll, la)
+    }
+    (until[0].max(until[1]), (t, hh, ha, ll, la))
+}
+
+/// One side of [`HiLoWindow`] in its serialized form (the layout with one struct per
+/// side: the maximum of the highs or the minimum of the lows).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct SideRepr {
+    /// Values of the current block (slots `0..k` written) and of the previous block.
+    #[serde(with = "bits")]
+    cur: Vec<f64>,
+    #[serde(with = "bits")]
+    prev: Vec<f64>,
+    /// `suf[j]`: newest extreme of the previous block's slots `j..w`, `suf_at[j]` its bar;
+    /// `suf[w]` is the sentinel.
+    #[serde(with = "bits")]
+    suf: Vec<f64>,
+    suf_at: Vec<u64>,
+    /// Newest extreme of the current block's written slots and its bar (sentinel at the
+    /// start of a block).
+    #[serde(with = "bits")]
+    pre: f64,
+    pre_at: u64,
+    /// TA-Lib's rescanning scheme itself, run only while a NaN is in the window (seeded
+    /// with the window's bars before the NaN).
+    slow: Option<Extreme>,
+    /// The window holds a NaN until (not including) bar `until`.
+    until: u64,
+}
+
+/// [`HiLoWindow`] as serialized (the layout before the slots, unchanged).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct HiLoRepr {
+    w: usize,
+    t: u64,
+    k: usize,
+    hi: SideRepr,
+    lo: SideRepr,
+}
+
+impl<const ARG: bool> From<&HiLoWindow<ARG>> for HiLoRepr {
+    fn from(win: &HiLoWindow<ARG>) -> Self {
+        let (cur, prev) = win.blocks();
+        let side = |i: usize| {
+            // Lane `i` of a pair, the lows negated back.
+            let lane = move |p: Pair| if i == 0 { p[0] } else { -p[1] };
+            let pre = [win.pre_hi, win.pre_lo];
+            let suf_at = |s: &Slot| s.at.get(i).copied().unwrap_or(0);
+            SideRepr {
+                cur: cur.iter().map(|s| lane(s.x)).collect(),
+                prev: prev.iter().map(|s| lane(s.x)).collect(),
+                suf: std::iter::once(lane(win.suf0))
+                    .chain(cur.iter().map(|s| lane(s.suf)))
+                    .collect(),
+                suf_at: std::iter::once(win.suf0_at.get(i).copied().unwrap_or(0))
+                    .chain(cur.iter().map(suf_at))
+                    .collect(),
+                pre: lane(pre),
+                pre_at: win.pre_at.get(i).copied().unwrap_or(0),
+                slow: win.cold.slow.get(i).cloned().flatten(),
+                until: win.cold.until.get(i).copied().unwrap_or(0),
+            }
+        };
+        Self {
+            w: win.w,
+            t: win.t,
+            k: win.k,
+            hi: side(0),
+            lo: side(1),
+        }
     }
 }
+
+impl<const ARG: bool> From<HiLoWindow<ARG>> for HiLoRepr {
+    fn from(win: HiLoWindow<ARG>) -> Self {
+        Self::from(&win)
+    }
+}
+
+impl<const ARG: bool> TryFrom<HiLoRepr> for HiLoWindow<ARG> {
+    type Error = String;
+    fn try_from(r: HiLoRepr) -> std::result::Result<Self, String> {
+        let w = r.w;
+        let (hi, lo) = (&r.hi, &r.lo);
+        let fits = |s: &SideRepr| {
+            let w1 = w.checked_add(1);
+            s.cur.len() == w
+                && s.prev.len() == w
+                && Some(s.suf.len()) == w1
+                && Some(s.suf_at.len()) == w1
+        };
+        if w == 0 || r.k > w || !fits(hi) || !fits(lo) {
+            return Err(format!(
+                "rolling extremes over {w} bars: inconsistent saved state (slot {}, {}/{} values)",
+                r.k,
+                hi.cur.len(),
+                lo.cur.len()
+            ));
+        }
+        let pair = |a: f64, b: f64| [a, -b];
+        let slots = |a: &[f64], b: &[f64]| -> Vec<Slot> {
+            let (sh, sl) = (
+                hi.suf.get(1..).unwrap_or(&[]),
+                lo.suf.get(1..).unwrap_or(&[]),
+            );
+            let (ah, al) = (
+                hi.suf_at.get(1..).unwrap_or(&[]),
+                lo.suf_at.get(1..).unwrap_or(&[]),
+            );
+            a.iter()
+                .zip(b)
+                .zip(sh.iter().zip(sl))
+                .zip(ah.iter().zip(al))
+                .map(|(((&xh, &xl), (&s0, &s1)), (&a0, &a1))| Slot {
+                    x: pair(xh, xl),
+                    suf: pair(s0, s1),
+                    at: [a0, a1],
+                })
+                .collect()
+        };
+        // The previous block's slots carry the same suffixes: stale but for the last
+        // slot's sentinel, which both arrays must hold.
+        let mut all = slots(&hi.cur, &lo.cur);
+        all.extend(slots(&hi.prev, &lo.prev));
+        let first = |v: &[f64]| v.first().copied().unwrap_or(f64::NAN);
+        let first_at = |v: &[u64]| v.first().copied().unwrap_or(0);
+        let until = [hi.until, lo.until];
+        Ok(Self {
+            w,
+            t: r.t,
+            k: r.k,
+            slots: all,
+            base: 0,
+            pre_hi: hi.pre,
+            pre_lo: -lo.pre,
+            pre_at: [hi.pre_at, lo.pre_at],
+            suf0: pair(first(&hi.suf), first(&lo.suf)),
+            suf0_at: [first_at(&hi.suf_at), first_at(&lo.suf_at)],
+            until: until[0].max(until[1]),
+            cold: Box::new(Cold {
+                slow: [r.hi.slow, r.lo.slow],
+                until,
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod hilo_ref;
 
 #[cfg(test)]
 mod tests {
@@ -887,6 +1102,137 @@ mod tests {
         assert!(HiLoWindow::<false>::from_extremes(4, 1, &eh, &el).is_err());
         assert!(HiLoWindow::<false>::from_extremes(4, 0, &el, &eh).is_err());
         assert!(HiLoWindow::<false>::from_extremes(4, 0, &eh, &el).is_ok());
+    }
+
+    /// Runs the contiguous-slot window and the reference layout (one struct per side) side
+    /// by side over `hi`, `lo`: every result (values as bits, bars) and every serialized
+    /// state is the same, and each one's state, serialized at `cut`, continues in the other
+    /// identically.
+    fn check_against_reference<const ARG: bool>(hi: &[f64], lo: &[f64], w: usize, cut: usize) {
+        use super::hilo_ref::HiLoRef;
+        let json = |s: &dyn erased::Json| s.json();
+        let (mut a, mut r) = (HiLoWindow::<ARG>::new(w), HiLoRef::<ARG>::new(w));
+        let bits = |o: (u64, f64, u64, f64, u64)| (o.0, o.1.to_bits(), o.2, o.3.to_bits(), o.4);
+        let mut forks = None;
+        for (i, (&h, &l)) in hi.iter().zip(lo).enumerate() {
+            if i == cut {
+                // Each one's checkpoint restores into the other.
+                let (ja, jr) = (json(&a), json(&r));
+                assert_eq!(ja, jr, "w={w} cut={cut}");
+                let b: HiLoWindow<ARG> = serde_json::from_str(&jr).unwrap_or_else(|_| a.clone());
+                let q: HiLoRef<ARG> = serde_json::from_str(&ja).unwrap_or_else(|_| r.clone());
+                assert_eq!(json(&b), ja, "w={w} cut={cut}");
+                forks = Some((b, q));
+            }
+            let (x, y) = (a.push(h, l), r.push(h, l));
+            assert_eq!(bits(x), bits(y), "w={w} bar {i}");
+            if let Some((b, q)) = &mut forks {
+                assert_eq!(bits(b.push(h, l)), bits(x), "w={w} cut={cut} bar {i}");
+                assert_eq!(bits(q.push(h, l)), bits(x), "w={w} cut={cut} bar {i}");
+            }
+            assert_eq!(json(&a), json(&r), "w={w} bar {i}");
+        }
+    }
+
+    /// Serialization as a trait object, for the two layouts.
+    mod erased {
+        pub(super) trait Json {
+            fn json(&self) -> String;
+        }
+        impl<T: serde::Serialize> Json for T {
+            fn json(&self) -> String {
+                serde_json::to_string(self).unwrap_or_default()
+            }
+        }
+    }
+
+    /// The contiguous-slot layout gives the reference layout's results and serialized
+    /// states, bit for bit, on damaged series (NaN bursts, ±inf, signed zeros, ties, flat
+    /// runs, huge values) for every window of 1 to 40 bars, with and without the bars of
+    /// the extremes; checkpoints of either restore into the other.
+    #[test]
+    fn hilo_window_matches_reference_layout() {
+        let mut rng = Rng(0x0bad_5eed_1234_5678);
+        for w in 1..=40 {
+            for case in 0..4 {
+                let n = 3 * w + 20 + usize::try_from(rng.below(60)).unwrap_or(0);
+                let nan_rate = [0, 4, 12, 40][case];
+                let mut hi = series(&mut rng, n, nan_rate);
+                let mut lo = series(&mut rng, n, nan_rate);
+                if case == 1 {
+                    // Flat runs and huge values.
+                    for (j, (h, l)) in hi.iter_mut().zip(lo.iter_mut()).enumerate() {
+                        if (j / 7) % 3 == 0 {
+                            (*h, *l) = (1e308, -1e308);
+                        } else if (j / 5) % 4 == 1 {
+                            (*h, *l) = (f64::MAX * *h, f64::MIN_POSITIVE * *l);
+                        }
+                    }
+                }
+                let cut = usize::try_from(rng.below(n as u64 + 1)).unwrap_or(0);
+                check_against_reference::<true>(&hi, &lo, w, cut);
+                check_against_reference::<false>(&hi, &lo, w, cut);
+            }
+        }
+    }
+
+    /// `reset` gives the state of `new`, whatever the state before.
+    #[test]
+    fn hilo_window_reset_is_new() {
+        let mut rng = Rng(0x05ee_d0f4_e5e7);
+        for w in 1..=17 {
+            let hi = series(&mut rng, 5 * w, 6);
+            let lo = series(&mut rng, 5 * w, 6);
+            for cut in [0, 1, w, 2 * w + 1, 5 * w] {
+                let mut a = HiLoWindow::<true>::new(w);
+                let mut b = HiLoWindow::<false>::new(w);
+                for (&h, &l) in hi.iter().zip(&lo).take(cut) {
+                    a.push(h, l);
+                    b.push(h, l);
+                }
+                a.reset(w);
+                b.reset(w + 1);
+                let json = |x: &dyn erased::Json| x.json();
+                assert_eq!(
+                    json(&a),
+                    json(&HiLoWindow::<true>::new(w)),
+                    "w={w} cut={cut}"
+                );
+                assert_eq!(
+                    json(&b),
+                    json(&HiLoWindow::<false>::new(w + 1)),
+                    "w={w} cut={cut}"
+                );
+            }
+        }
+    }
+
+    /// A serialized window whose parts do not fit together is refused, not trusted.
+    #[test]
+    fn hilo_window_refuses_inconsistent_states() {
+        let mut a = HiLoWindow::<true>::new(3);
+        for x in [1.0, 2.0, 0.5, 4.0] {
+            a.push(x, -x);
+        }
+        let json = serde_json::to_string(&a).unwrap_or_default();
+        let Ok(good) = serde_json::from_str::<serde_json::Value>(&json) else {
+            panic!("{json}");
+        };
+        assert!(serde_json::from_value::<HiLoWindow<true>>(good.clone()).is_ok());
+        let bad = |f: &dyn Fn(&mut serde_json::Value)| {
+            let mut v = good.clone();
+            f(&mut v);
+            serde_json::from_value::<HiLoWindow<true>>(v).is_err()
+        };
+        assert!(bad(&|v| v["w"] = 0.into()));
+        assert!(bad(&|v| v["w"] = 4.into()));
+        assert!(bad(&|v| v["k"] = 4.into()));
+        assert!(bad(&|v| v["hi"]["cur"] = serde_json::json!([0, 0])));
+        assert!(bad(&|v| v["lo"]["suf"] = serde_json::json!([0, 0, 0])));
+        assert!(bad(
+            &|v| v["lo"]["suf_at"] = serde_json::json!([0, 0, 0, 0, 0])
+        ));
+        assert!(bad(&|v| v["hi"]["prev"] = serde_json::json!([])));
     }
 
     #[test]

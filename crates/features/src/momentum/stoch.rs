@@ -66,8 +66,9 @@ impl FastK {
         Some(fast_k(hh, ll, close))
     }
 
+    #[inline]
     fn reset(&mut self) {
-        *self = Self::new(self.period);
+        self.win.reset(self.period);
     }
 
     /// Runs `f` on %K of every full window (bars `period − 1 ..`), a chunk at a time;

@@ -88,6 +88,13 @@ impl AroonCore {
         }
     }
 
+    /// [`new`](Self::new)'s state, the window reset in place (see [`HiLoWindow::reset`]).
+    #[inline]
+    fn reset(&mut self) {
+        self.win.reset(self.period + 1);
+        self.factor = 100.0 / small(self.period as u64);
+    }
+
     /// `(t, highest index, lowest index)` once `period + 1` bars were seen.
     #[inline]
     fn step(&mut self, bar: &Bar) -> Option<(u64, u64, u64)> {
@@ -150,8 +157,9 @@ impl Indicator for Aroon {
             aroonup: up,
         })
     }
+    #[inline]
     fn reset(&mut self) {
-        self.core = AroonCore::new(self.core.period);
+        self.core.reset();
     }
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         let start = out.len();
@@ -222,8 +230,9 @@ impl Indicator for AroonOsc {
         };
         Some(self.core.factor() * d)
     }
+    #[inline]
     fn reset(&mut self) {
-        self.core = AroonCore::new(self.core.period);
+        self.core.reset();
     }
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         let start = out.len();
@@ -323,8 +332,9 @@ impl Indicator for Willr {
         }
         Some(willr(hh, ll, bar.close))
     }
+    #[inline]
     fn reset(&mut self) {
-        self.win = HiLoWindow::new(self.period);
+        self.win.reset(self.period);
     }
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         let start = out.len();
