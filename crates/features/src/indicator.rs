@@ -303,12 +303,23 @@ impl PriceField {
     #[inline]
     #[must_use]
     pub fn get(self, bar: &Bar) -> f64 {
-        match self {
-            Self::Open => bar.open,
-            Self::High => bar.high,
-            Self::Low => bar.low,
-            Self::Close => bar.close,
-            Self::Volume => bar.volume,
+        // The default first, then the others by a range test on the declaration order
+        // (open, high, low < close < volume). As one `match` this compiles to a jump table:
+        // an indirect jump and a jump back on every bar of a streaming loop. This way the
+        // close costs one compare and a branch that is predicted for the whole loop.
+        let i = self as u8;
+        if i == Self::Close as u8 {
+            bar.close
+        } else if i < Self::Close as u8 {
+            if i == Self::Open as u8 {
+                bar.open
+            } else if i == Self::High as u8 {
+                bar.high
+            } else {
+                bar.low
+            }
+        } else {
+            bar.volume
         }
     }
 

@@ -85,6 +85,23 @@ impl Ring {
         self.buf.get(next).copied().unwrap_or(0.0)
     }
 
+    /// [`push`](Self::push) for a ring full at exactly `p` values (`len == cap == p`, the
+    /// streaming hot path of a window of `p`): overwrites the oldest value with `x` and
+    /// returns it (`back(p - 1)` before the push); `None`, changing nothing, otherwise.
+    #[inline(always)]
+    pub(crate) fn swap_oldest(&mut self, x: f64, p: usize) -> Option<f64> {
+        let cap = self.buf.len();
+        if self.len != p || cap != p {
+            return None;
+        }
+        let h = self.head;
+        let slot = self.buf.get_mut(h)?;
+        let old = std::mem::replace(slot, x);
+        // `h < cap` (the slot exists), so one step wraps at most once.
+        self.head = if h + 1 == cap { 0 } else { h + 1 };
+        Some(old)
+    }
+
     /// [`back`](Self::back) for a full ring: the value pushed `k` pushes ago (`k < cap`).
     #[inline(always)]
     pub(crate) fn back_full(&self, k: usize) -> f64 {
