@@ -154,6 +154,41 @@ mod tests {
     }
 
     #[test]
+    fn swap_oldest_matches_push_on_a_ring_full_at_p() {
+        for cap in 1..=6 {
+            let (mut a, mut b) = (Ring::new(cap), Ring::new(cap));
+            let mut x = 0.5;
+            for k in 0..4 * cap + 3 {
+                let full = k >= cap;
+                // Refused (and nothing changed) unless full at exactly `cap` values.
+                let before = b.clone();
+                assert_eq!(b.swap_oldest(x, cap + 1), None);
+                assert_eq!(b, before);
+                let want = (a.len() == cap).then(|| a.back(cap - 1));
+                a.push(x);
+                match b.swap_oldest(x, cap) {
+                    Some(old) => {
+                        assert!(full);
+                        assert_eq!(Some(old.to_bits()), want.map(f64::to_bits));
+                    }
+                    None => {
+                        assert!(!full);
+                        b.push(x);
+                    }
+                }
+                assert_eq!(a, b);
+                x = -x * 1.5 + 0.25;
+            }
+        }
+        // A head out of range (a damaged state) is refused, not a panic.
+        let mut r = Ring::new(2);
+        r.push(1.0);
+        r.push(2.0);
+        r.head = 7;
+        assert_eq!(r.swap_oldest(3.0, 2), None);
+    }
+
+    #[test]
     fn full_ring_fast_paths_match_push_and_back() {
         for cap in 1..=9 {
             let (mut a, mut b) = (Ring::new(cap), Ring::new(cap));
