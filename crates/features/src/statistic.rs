@@ -576,7 +576,7 @@ impl Indicator for Var {
     }
     #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
-        self.core.update(self.price.get(bar))
+        self.core.update(self.price.get_hot(bar))
     }
     #[inline]
     fn reset(&mut self) {
@@ -626,7 +626,7 @@ impl Indicator for StdDev {
     }
     #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
-        let v = self.core.update(self.price.get(bar))?;
+        let v = self.core.update(self.price.get_hot(bar))?;
         Some(if v <= 0.0 { 0.0 } else { v.sqrt() * self.nbdev })
     }
     #[inline]
@@ -818,7 +818,7 @@ impl Indicator for LinearReg {
     #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         let p = self.period;
-        let x = self.price.get(bar);
+        let x = self.price.get_hot(bar);
         if self.countdown > 0
             && let Some(leaving) = self.ring.swap_oldest(x, p)
         {

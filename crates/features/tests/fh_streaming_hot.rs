@@ -566,21 +566,6 @@ fn fh_var_negative_zero_totals_continue_like_the_reference() {
     }
 }
 
-/// `PriceField::get` reads the named field (it tests the fields in a fixed order rather
-/// than as one `match`).
-#[test]
-fn fh_price_field_reads_its_field() {
-    let b = Bar {
-        open: 1.0,
-        high: 2.0,
-        low: 3.0,
-        close: 4.0,
-        volume: 5.0,
-    };
-    let got: Vec<f64> = PRICES.iter().map(|p| p.get(&b)).collect();
-    assert_eq!(got, [4.0, 1.0, 2.0, 3.0, 5.0]);
-}
-
 /// A reset state starts over like a fresh one (the update's steady state must not leave
 /// anything behind that `reset` misses).
 #[test]
