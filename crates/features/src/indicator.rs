@@ -312,6 +312,32 @@ impl PriceField {
         }
     }
 
+    /// [`get`](Self::get) for a streaming `update` whose hot path is one short chain (the
+    /// scalar moving averages, VAR, STDDEV, BBANDS, the LINEARREG family): the default
+    /// first, then the others by a range test on the declaration order (open, high, low <
+    /// close < volume). As one `match` this compiles to a jump table, an indirect jump and a
+    /// jump back on every bar of the caller's loop; this way the close costs one compare and
+    /// a branch that is predicted for the whole loop. (Not for every indicator: in OBV's
+    /// loop this form let the compiler turn its branch-free volume sign into data-dependent
+    /// branches.)
+    #[inline]
+    pub(crate) fn get_hot(self, bar: &Bar) -> f64 {
+        let i = self as u8;
+        if i == Self::Close as u8 {
+            bar.close
+        } else if i < Self::Close as u8 {
+            if i == Self::Open as u8 {
+                bar.open
+            } else if i == Self::High as u8 {
+                bar.high
+            } else {
+                bar.low
+            }
+        } else {
+            bar.volume
+        }
+    }
+
     /// The lowercase name (`"close"`).
     #[must_use]
     pub fn name(self) -> &'static str {
@@ -348,5 +374,34 @@ pub fn scalar_bar(x: f64) -> Bar {
         low: x,
         close: x,
         volume: x,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PriceField;
+    use aaiti_core::Bar;
+
+    #[test]
+    fn get_hot_reads_the_field_get_reads() {
+        let b = Bar {
+            open: 1.0,
+            high: 2.0,
+            low: 3.0,
+            close: 4.0,
+            volume: 5.0,
+        };
+        let all = [
+            PriceField::Open,
+            PriceField::High,
+            PriceField::Low,
+            PriceField::Close,
+            PriceField::Volume,
+        ];
+        let got: Vec<(f64, f64)> = all.iter().map(|p| (p.get(&b), p.get_hot(&b))).collect();
+        assert_eq!(
+            got,
+            [(1.0, 1.0), (2.0, 2.0), (3.0, 3.0), (4.0, 4.0), (5.0, 5.0)]
+        );
     }
 }

@@ -85,6 +85,23 @@ impl Ring {
         self.buf.get(next).copied().unwrap_or(0.0)
     }
 
+    /// [`push`](Self::push) for a ring full at exactly `p` values (`len == cap == p`, the
+    /// streaming hot path of a window of `p`): overwrites the oldest value with `x` and
+    /// returns it (`back(p - 1)` before the push); `None`, changing nothing, otherwise.
+    #[inline(always)]
+    pub(crate) fn swap_oldest(&mut self, x: f64, p: usize) -> Option<f64> {
+        let cap = self.buf.len();
+        if self.len != p || cap != p {
+            return None;
+        }
+        let h = self.head;
+        let slot = self.buf.get_mut(h)?;
+        let old = std::mem::replace(slot, x);
+        // `h < cap` (the slot exists), so one step wraps at most once.
+        self.head = if h + 1 == cap { 0 } else { h + 1 };
+        Some(old)
+    }
+
     /// [`back`](Self::back) for a full ring: the value pushed `k` pushes ago (`k < cap`).
     #[inline(always)]
     pub(crate) fn back_full(&self, k: usize) -> f64 {
@@ -134,6 +151,41 @@ mod tests {
         assert_eq!((r.back(0), r.back(1), r.back(2)), (4.0, 3.0, 2.0));
         r.clear();
         assert_eq!(r.len(), 0);
+    }
+
+    #[test]
+    fn swap_oldest_matches_push_on_a_ring_full_at_p() {
+        for cap in 1..=6 {
+            let (mut a, mut b) = (Ring::new(cap), Ring::new(cap));
+            let mut x = 0.5;
+            for k in 0..4 * cap + 3 {
+                let full = k >= cap;
+                // Refused (and nothing changed) unless full at exactly `cap` values.
+                let before = b.clone();
+                assert_eq!(b.swap_oldest(x, cap + 1), None);
+                assert_eq!(b, before);
+                let want = (a.len() == cap).then(|| a.back(cap - 1));
+                a.push(x);
+                match b.swap_oldest(x, cap) {
+                    Some(old) => {
+                        assert!(full);
+                        assert_eq!(Some(old.to_bits()), want.map(f64::to_bits));
+                    }
+                    None => {
+                        assert!(!full);
+                        b.push(x);
+                    }
+                }
+                assert_eq!(a, b);
+                x = -x * 1.5 + 0.25;
+            }
+        }
+        // A head out of range (a damaged state) is refused, not a panic.
+        let mut r = Ring::new(2);
+        r.push(1.0);
+        r.push(2.0);
+        r.head = 7;
+        assert_eq!(r.swap_oldest(3.0, 2), None);
     }
 
     #[test]

@@ -74,16 +74,27 @@ impl VarCore {
     #[inline(always)]
     pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
         let p = self.period;
-        if self.countdown > 0 && self.ring.is_full() && self.ring.len() == p {
-            // Full ring of `p` values: `back(p - 1)` is the value `push` evicts.
-            let leaving = self.ring.back_full(p - 1);
-            self.ring.push_full(x);
+        if self.countdown > 0
+            && let Some(leaving) = self.ring.swap_oldest(x, p)
+        {
+            // Full ring of `p` values: `leaving` is `back(p - 1)`, the value `push` evicts.
             self.countdown -= 1;
             let shift = self.shift;
             let d_old = leaving - shift;
             let d_new = x - shift;
-            let total1 = (self.total1 - d_old) + d_new;
-            let total2 = (self.total2 - d_old * d_old) + d_new * d_new;
+            // `update_ref`'s `(t - d_old) + d_new` and `(t - d_old²) + d_new²`, as
+            // `t - (shift - x)` and `t - (shift - x)·d_new`: `shift - x` is `-d_new`
+            // exactly, so the sums are the same bits except the sign of a zero sum when
+            // `x == shift` and `t - ...` is `-0.0`, which needs a `-0.0` total: the totals
+            // start at `+0.0` or a sum of squares / deviations (never `-0.0`), and neither
+            // form turns a total into `-0.0` otherwise. (Either sign of a zero total gives the
+            // same outputs: `m·m` is `+0.0`, and a zero `mean_sq` fails the cancellation
+            // check.) Two subtractions in each lane let the compiler pair the totals in one
+            // register with a 2-operation chain per bar; with the additions it paired
+            // `x - shift` with `total2 - d_old²`, putting `d_new²` on the loop-carried chain.
+            let neg = shift - x;
+            let total1 = (self.total1 - d_old) - neg;
+            let total2 = (self.total2 - d_old * d_old) - neg * d_new;
             self.total1 = total1;
             self.total2 = total2;
             let pf = fp(p);
@@ -565,7 +576,7 @@ impl Indicator for Var {
     }
     #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
-        self.core.update(self.price.get(bar))
+        self.core.update(self.price.get_hot(bar))
     }
     #[inline]
     fn reset(&mut self) {
@@ -615,7 +626,7 @@ impl Indicator for StdDev {
     }
     #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
-        let v = self.core.update(self.price.get(bar))?;
+        let v = self.core.update(self.price.get_hot(bar))?;
         Some(if v <= 0.0 { 0.0 } else { v.sqrt() * self.nbdev })
     }
     #[inline]
@@ -707,20 +718,35 @@ impl LinearReg {
     }
 }
 
-impl Indicator for LinearReg {
-    type Output = f64;
-    fn lookback(&self) -> usize {
-        self.period - 1
+impl LinearReg {
+    /// A state owning no memory, standing in while the real one is out of line.
+    #[inline(always)]
+    fn placeholder() -> Self {
+        Self {
+            price: PriceField::Close,
+            kind: RegKind::Value,
+            period: 0,
+            ring: Ring::empty(),
+            sum_y: 0.0,
+            sum_xy: 0.0,
+            countdown: 0,
+        }
     }
-    #[inline]
-    fn update(&mut self, bar: &Bar) -> Option<f64> {
+    /// [`step`](Self::step) out of line, on the state taken by value.
+    #[cold]
+    #[inline(never)]
+    fn step_outlined(mut self, x: f64) -> (Self, Option<f64>) {
+        let y = self.step(x);
+        (self, y)
+    }
+    /// The reference step (every case; [`Indicator::update`] inlines the common one).
+    fn step(&mut self, x: f64) -> Option<f64> {
         let p = self.period;
         let leaving = if self.ring.len() == p {
             self.ring.back(p - 1)
         } else {
             0.0
         };
-        let x = self.price.get(bar);
         self.ring.push(x);
         if self.ring.len() < p {
             return None;
@@ -758,6 +784,58 @@ impl Indicator for LinearReg {
             RegKind::Slope => m,
             RegKind::Forecast => b + m * pf,
         })
+    }
+}
+
+/// The LINEARREG-family value of the least-squares line through the last `p` values with
+/// sums `Σ(bars ago)·y = sum_xy` and `Σy = sum_y` (the operations of `LinearReg::step`).
+#[inline(always)]
+fn reg_value(kind: RegKind, p: usize, sum_xy: f64, sum_y: f64) -> f64 {
+    let pf = fp(p);
+    let sum_x = fp(p * (p - 1)) * 0.5;
+    let sum_x_sqr = fp(p * (p - 1) * (2 * p - 1) / 6);
+    let divisor = sum_x * sum_x - pf * sum_x_sqr;
+    let m = (pf * sum_xy - sum_x * sum_y) / divisor;
+    let b = (sum_y - m * sum_x) / pf;
+    match kind {
+        RegKind::Value => b + m * fp(p - 1),
+        RegKind::Angle => m.atan() * (180.0 / std::f64::consts::PI),
+        RegKind::Intercept => b,
+        RegKind::Slope => m,
+        RegKind::Forecast => b + m * pf,
+    }
+}
+
+impl Indicator for LinearReg {
+    type Output = f64;
+    fn lookback(&self) -> usize {
+        self.period - 1
+    }
+    /// The hot path (window full, no exact re-computation due) runs inline: `step`'s
+    /// operations for that case, in the same order. The warm-up and the periodic exact
+    /// re-computation run out of line on the state taken by value (its address never
+    /// escapes the caller, whose loop can keep the sums in registers).
+    #[inline]
+    fn update(&mut self, bar: &Bar) -> Option<f64> {
+        let p = self.period;
+        let x = self.price.get_hot(bar);
+        if self.countdown > 0
+            && let Some(leaving) = self.ring.swap_oldest(x, p)
+        {
+            // Every value ages one bar: W' = W - (p-1)·x_old + (S - x_old); S' = S - x_old + x.
+            self.countdown -= 1;
+            let sum_xy = (self.sum_xy - fp(p - 1) * leaving) + (self.sum_y - leaving);
+            let sum_y = (self.sum_y - leaving) + x;
+            self.sum_xy = sum_xy;
+            self.sum_y = sum_y;
+            return Some(reg_value(self.kind, p, sum_xy, sum_y));
+        }
+        let (st, y) = Self::step_outlined(std::mem::replace(self, Self::placeholder()), x);
+        *self = st;
+        // The out-of-line step never changes the period; restoring it keeps it (and the
+        // constants derived from it) a loop invariant in the caller.
+        self.period = p;
+        y
     }
     fn reset(&mut self) {
         self.ring.clear();

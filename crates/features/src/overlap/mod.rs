@@ -90,7 +90,7 @@ macro_rules! scalar_ma {
             }
             #[inline]
             fn update(&mut self, bar: &Bar) -> Option<f64> {
-                let $x = self.price.get(bar);
+                let $x = self.price.get_hot(bar);
                 let $c = &mut self.core;
                 $step
             }
@@ -324,7 +324,7 @@ impl Indicator for Bbands {
     }
     #[inline]
     fn update(&mut self, bar: &Bar) -> Option<BandsOutput> {
-        let x = self.price.get(bar);
+        let x = self.price.get_hot(bar);
         let mid = self.ma.update(x);
         let sd = match &mut self.dev {
             BandDev::Precalc {
