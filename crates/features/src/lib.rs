@@ -47,9 +47,20 @@
 //!   classic one-pass sums), and CCI, MFI, ULTOSC.
 //! * KAMA follows TA-Lib 0.8.1's reworked algorithm (fma steps, clamped efficiency ratio,
 //!   exact reset after a window of zero changes) and matches on the edge series too.
+//! * TA-Lib 0.8.1 tests sums in a price unit against zero without a fixed band, so no output
+//!   depends on the instrument's price scale: RSI, CMO and STOCHRSI (gain + loss), the ADX
+//!   family and ULTOSC (true-range sums) are 0 only when the sum is not positive; CCI is 0
+//!   when its window is flat relative to `|mean|`; MFI counts a typical-price change within
+//!   `1e-14 · (|tp| + |previous tp|)` as no change, resets its sums after a window without
+//!   flow and is 0 only for an empty window (not below a total flow of 1). The golden
+//!   datasets `atto` (bars scaled by 1e-18) and `flat` check these, and
+//!   `tests/golden/features/cli_sweep.py` sweeps random parameters through the CLI against
+//!   the wheel on real, scaled and degenerate bars.
 //! * Known deviations: BETA on an ill-conditioned stretch of the edge series (returns
-//!   constant up to rounding); STOCH smoothed with MAMA (`matype=7`) differs in the last
-//!   bits (≤ 4.5e-11 absolute), checked with the rolling-sum tolerance.
+//!   constant up to rounding); STOCH and STOCHF smoothed with MAMA (`matype=7`) differ in
+//!   the last bits (≤ 4.5e-11 absolute), checked with the rolling-sum tolerance; CORREL on
+//!   windows that are flat up to one-ulp moves (the correlation is undefined or exactly ±1
+//!   there: TA-Lib's running sums give ±1, the two-pass form here 0 or a residue ratio).
 //!
 //! Why hand-written rather than a crate: the Rust TA crates either are not TA-Lib-exact
 //! (`ta`, `yata` seed EMAs with the first value), push the state onto the caller (`kand`)
