@@ -99,6 +99,9 @@ def rand_param(rng, name, default):
         return round(rng.uniform(0.1, 0.4), 3)
     if name == "offsetonreverse":
         return round(rng.uniform(0.0, 0.5), 3)
+    if name == "startvalue":
+        # 0: direction from the first bars; > 0: start long at that SAR; < 0: start short.
+        return rng.choice([0.0, 0.0, 1.0, -1.0])
     return default
 
 
@@ -126,6 +129,9 @@ def main():
                 params = {} if trial == 0 else {k: rand_param(rng, k, v) for k, v in fobj.parameters.items()}
                 if fn == "MAMA" and params:
                     params["slowlimit"] = min(params["slowlimit"], params["fastlimit"])
+                if params.get("startvalue"):
+                    lvl = float(d["close"][0])
+                    params["startvalue"] = float(f"{params['startvalue'] * lvl * rng.uniform(0.8, 1.2):.6g}")
                 try:
                     if params:
                         fobj.set_parameters(params)
