@@ -58,9 +58,9 @@
 //!   the wheel on real, scaled and degenerate bars.
 //! * Known deviations: BETA on an ill-conditioned stretch of the edge series (returns
 //!   constant up to rounding); STOCH and STOCHF smoothed with MAMA (`matype=7`) differ in
-//!   the last bits (≤ 4.5e-11 absolute), checked with the rolling-sum tolerance; CORREL on
-//!   windows that are flat up to one-ulp moves (the correlation is undefined or exactly ±1
-//!   there: TA-Lib's running sums give ±1, the two-pass form here 0 or a residue ratio).
+//!   the last bits (≤ 4.5e-11 absolute), checked with the rolling-sum tolerance.
+//! * CORREL follows TA-Lib 0.8.1's cancellation-free algorithm (shifted running sums with
+//!   reseeds, per-factor degeneracy test, clamp into [-1, 1]) and matches it bit for bit.
 //!
 //! Why hand-written rather than a crate: the Rust TA crates either are not TA-Lib-exact
 //! (`ta`, `yata` seed EMAs with the first value), push the state onto the caller (`kand`)

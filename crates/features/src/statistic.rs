@@ -1238,6 +1238,15 @@ impl RegLine {
 
 /// CORREL: Pearson correlation of two series over `timeperiod` bars (TA-Lib `CORREL`,
 /// default 30; inputs `price0` high and `price1` low by default, as TA-Lib's abstract API).
+///
+/// TA-Lib 0.8.1's algorithm (its fix #242), operation for operation: running sums of the
+/// values measured against a shift (the first value, then the window mean at each reseed),
+/// rebuilt with two passes over the window when either sum of squares has lost more than
+/// six digits to cancellation, when a value far from the shift has just left, or every
+/// `32 · timeperiod` bars; each sum of squares must exceed `1e-14` of its raw sum (else 0),
+/// and the result is clamped into `[-1, 1]`. A window that is flat up to one moving bar
+/// therefore gives the exact ±1 of that bar, where a plain two-pass form gives rounding
+/// residue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Correl {
     price0: PriceField,
@@ -1246,6 +1255,7 @@ pub struct Correl {
     rx: Ring,
     ry: Ring,
     n: usize,
+    /// Running sums of `x − shift_x`, `y − shift_y`, their squares and their product.
     #[serde(with = "aaiti_core::serde_f64")]
     sx: f64,
     #[serde(with = "aaiti_core::serde_f64")]
@@ -1256,6 +1266,19 @@ pub struct Correl {
     syy: f64,
     #[serde(with = "aaiti_core::serde_f64")]
     sxy: f64,
+    /// The shifts (0 in checkpoints written before they existed, whose sums are raw).
+    #[serde(default, with = "aaiti_core::serde_f64")]
+    shift_x: f64,
+    #[serde(default, with = "aaiti_core::serde_f64")]
+    shift_y: f64,
+    /// Bars until the periodic reseed (0 in older checkpoints: reseed at the next bar).
+    #[serde(default)]
+    until_reseed: usize,
+    /// The squared shifted values that left the window last.
+    #[serde(default, with = "aaiti_core::serde_f64")]
+    leaving_x: f64,
+    #[serde(default, with = "aaiti_core::serde_f64")]
+    leaving_y: f64,
 }
 
 impl Correl {
@@ -1277,6 +1300,11 @@ impl Correl {
             sxx: 0.0,
             syy: 0.0,
             sxy: 0.0,
+            shift_x: 0.0,
+            shift_y: 0.0,
+            until_reseed: 32 * period,
+            leaving_x: 0.0,
+            leaving_y: 0.0,
         })
     }
     /// Chooses the two input fields.
@@ -1285,6 +1313,93 @@ impl Correl {
         self.price0 = price0;
         self.price1 = price1;
         self
+    }
+
+    /// Adds a pair measured against the shifts (TA-Lib's order of operations).
+    #[inline(always)]
+    fn add(&mut self, x: f64, y: f64) {
+        let x = x - self.shift_x;
+        self.sx += x;
+        self.sxx += x * x;
+        let y = y - self.shift_y;
+        self.sxy += x * y;
+        self.sy += y;
+        self.syy += y * y;
+    }
+
+    /// The fold's step on one pair.
+    #[inline]
+    fn step(&mut self, x: f64, y: f64) -> Option<f64> {
+        let p = self.period;
+        if self.n == 0 {
+            self.shift_x = x;
+            self.shift_y = y;
+        }
+        self.rx.push(x);
+        self.ry.push(y);
+        self.add(x, y);
+        if self.n + 1 < p {
+            self.n += 1;
+            return None;
+        }
+        self.n = p;
+        let inv = 1.0 / fp(p);
+        let mut ssx = self.sxx - (self.sx * self.sx) * inv;
+        let mut ssy = self.syy - (self.sy * self.sy) * inv;
+        let mut spxy = self.sxy - (self.sx * self.sy) * inv;
+        self.until_reseed = self.until_reseed.saturating_sub(1);
+        if ssx < 0.000_001 * self.sxx
+            || ssy < 0.000_001 * self.syy
+            || self.leaving_x > 1_000_000.0 * self.sxx
+            || self.leaving_y > 1_000_000.0 * self.syy
+            || self.until_reseed == 0
+        {
+            (ssx, ssy, spxy) = self.reseed(inv);
+        }
+        let tx = self.rx.back(p - 1) - self.shift_x;
+        let ty = self.ry.back(p - 1) - self.shift_y;
+        let out = if ssx > 0.000_000_000_000_01 * self.sxx && ssy > 0.000_000_000_000_01 * self.syy
+        {
+            (spxy / (ssx * ssy).sqrt()).clamp(-1.0, 1.0)
+        } else {
+            0.0
+        };
+        self.leaving_x = tx * tx;
+        self.leaving_y = ty * ty;
+        self.sx -= tx;
+        self.sxx -= self.leaving_x;
+        self.sxy -= tx * ty;
+        self.sy -= ty;
+        self.syy -= self.leaving_y;
+        Some(out)
+    }
+
+    /// Re-anchors the shifts on the window means and rebuilds the sums (two passes, oldest
+    /// to newest); returns the sums of squares (negative residue clamped to 0) and the
+    /// cross product.
+    #[cold]
+    fn reseed(&mut self, inv: f64) -> (f64, f64, f64) {
+        self.until_reseed = 32 * self.period;
+        let (xa, xb) = self.rx.oldest_first();
+        let (ya, yb) = self.ry.oldest_first();
+        let (mut mx, mut my) = (0.0, 0.0);
+        for (&x, &y) in xa.iter().chain(xb).zip(ya.iter().chain(yb)) {
+            mx += x;
+            my += y;
+        }
+        self.shift_x = mx * inv;
+        self.shift_y = my * inv;
+        (self.sx, self.sy, self.sxx, self.syy, self.sxy) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        let (rx, ry) = (self.rx.clone(), self.ry.clone());
+        let (xa, xb) = rx.oldest_first();
+        let (ya, yb) = ry.oldest_first();
+        for (&x, &y) in xa.iter().chain(xb).zip(ya.iter().chain(yb)) {
+            self.add(x, y);
+        }
+        let ssx = self.sxx - (self.sx * self.sx) * inv;
+        let ssy = self.syy - (self.sy * self.sy) * inv;
+        let spxy = self.sxy - (self.sx * self.sy) * inv;
+        (ssx.max(0.0), ssy.max(0.0), spxy)
     }
 }
 
@@ -1295,51 +1410,24 @@ impl Indicator for Correl {
     }
     #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
-        let p = self.period;
         let (x, y) = (self.price0.get(bar), self.price1.get(bar));
-        self.rx.push(x);
-        self.ry.push(y);
-        self.sx += x;
-        self.sxx += x * x;
-        self.sxy += x * y;
-        self.sy += y;
-        self.syy += y * y;
-        if self.n + 1 < p {
-            self.n += 1;
-            return None;
-        }
-        let (rx, ry) = (&self.rx, &self.ry);
-        let out = correl_of((0..p).rev().map(|k| (rx.back(k), ry.back(k))), fp(p));
-        let (tx, ty) = (self.rx.back(p - 1), self.ry.back(p - 1));
-        self.sx -= tx;
-        self.sxx -= tx * tx;
-        self.sxy -= tx * ty;
-        self.sy -= ty;
-        self.syy -= ty * ty;
-        Some(out)
+        self.step(x, y)
     }
     fn reset(&mut self) {
         *self = Self::new(self.period)
             .unwrap_or_else(|_| self.clone())
             .with_prices(self.price0, self.price1);
     }
-    /// Each window's two passes over the column slices (no ring), the fold's operations in
-    /// its order.
+    /// The fold's steps over the column slices from a fresh state.
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         let (x, y) = (cols.field(self.price0), cols.field(self.price1));
         let n = x.len().min(y.len());
-        let p = self.period;
         out.reserve(n);
-        push_nan(out, (p - 1).min(n));
-        let (Some(x), Some(y)) = (x.get(..n), y.get(..n)) else {
-            return;
-        };
-        let pf = fp(p);
-        out.extend(
-            x.windows(p)
-                .zip(y.windows(p))
-                .map(|(wx, wy)| correl_of(wx.iter().copied().zip(wy.iter().copied()), pf)),
-        );
+        let mut st = self.clone();
+        st.reset();
+        for (&x, &y) in x.iter().zip(y).take(n) {
+            out.push(st.step(x, y).unwrap_or(f64::NAN));
+        }
     }
 }
 
@@ -1352,23 +1440,6 @@ fn means(w: impl Iterator<Item = (f64, f64)>, pf: f64) -> (f64, f64) {
         my += y;
     }
     (mx / pf, my / pf)
-}
-
-/// CORREL of one window of `(x, y)` pairs (oldest first): `Correl::update` and the batch
-/// kernel both compute it here.
-#[inline(always)]
-fn correl_of(w: impl Iterator<Item = (f64, f64)> + Clone, pf: f64) -> f64 {
-    let (mx, my) = means(w.clone(), pf);
-    let (mut cxy, mut cxx, mut cyy) = (0.0, 0.0, 0.0);
-    for (x, y) in w {
-        let dx = x - mx;
-        let dy = y - my;
-        cxy += dx * dy;
-        cxx += dx * dx;
-        cyy += dy * dy;
-    }
-    let t = cxx * cyy;
-    if t <= 0.0 { 0.0 } else { cxy / t.sqrt() }
 }
 
 /// One return of BETA, `(price − previous) / previous` (0 when the previous price is

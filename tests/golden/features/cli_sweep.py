@@ -33,10 +33,7 @@ from talib import abstract
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 FIELDS = ("open", "high", "low", "close", "volume")
 # (function, dataset) pairs known to differ, with the reason (see the aaiti-features crate docs, "Parity").
-KNOWN = {
-    ("CORREL", "flat"): "windows that are flat up to one-ulp moves: the wheel's running sums "
-                        "give +-1 where the two-pass form gives 0 or a residue ratio",
-}
+KNOWN = {}
 
 
 def load(name, n, start=0):
