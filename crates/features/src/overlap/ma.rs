@@ -1710,6 +1710,12 @@ impl KamaRun {
         let mut sums = [0.0; KAMA_SUM_BLOCK + 4];
         let mut i = start;
         while n - i >= KAMA_GROUP {
+            if !self.prev.is_finite() {
+                // NaN (or an infinity turning into NaN) stays in the recursion: no guess
+                // would verify, so the serial loop does the rest.
+                self.serial_rest(x, i, out);
+                return;
+            }
             self.constants(x, i, &mut sc, &mut sums);
             let base = out.len();
             out.resize(base + KAMA_GROUP, 0.0);
@@ -1717,7 +1723,9 @@ impl KamaRun {
             i += KAMA_GROUP;
         }
         let r = n - i;
-        if r > 0 && i > start {
+        if r > 0 && !self.prev.is_finite() {
+            self.serial_rest(x, i, out);
+        } else if r > 0 && i > start {
             // `sc` holds the constants of bars `i - KAMA_GROUP..i`: keep those of the last
             // group's bars before `i`.
             sc.copy_within(r.., 0);
@@ -1728,6 +1736,24 @@ impl KamaRun {
             // output.
             let prev = out[o - 1];
             self.prev = kama_lanes(prev, &x[n - KAMA_GROUP..], &sc, &mut out[o..]);
+        }
+    }
+
+    /// Bars `i..` through [`block`](Self::block), appending the outputs to `out`.
+    #[inline(always)]
+    fn serial_rest(&mut self, x: &[f64], mut i: usize, out: &mut Vec<f64>) {
+        let p = self.p;
+        let mut buf = [0.0; BLOCK];
+        while i < x.len() {
+            let m = (x.len() - i).min(BLOCK);
+            self.block(
+                &x[i..i + m],
+                &x[i - 1..i - 1 + m],
+                &x[i - p..i - p + m],
+                &mut buf,
+            );
+            out.extend_from_slice(&buf[..m]);
+            i += m;
         }
     }
 
