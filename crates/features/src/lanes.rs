@@ -37,7 +37,8 @@
 //! EMAs (both EMAs in one chain) and TRIX (`momentum::macd`); the directional movement
 //! family (`momentum::dm`: ADX, ADXR, DX, ±DI, ±DM), RSI and CMO (`momentum::wilder`), ATR
 //! and NATR (`volatility`); WMA (`overlap::ma`), VAR (hence STDDEV and BBANDS's bands) and
-//! the LINEARREG family with TSF (`statistic`). A cascade of EMAs needs a longer warm-up than
+//! the LINEARREG family with TSF (`statistic`); KAMA's recursion runs in [`staggered`] lanes
+//! (warm-ups inside the lanes) over smoothing constants computed in order. A cascade of EMAs needs a longer warm-up than
 //! one (`overlap::ma::cascade_warm`), Wilder smoothing [`wilder_warm`]; the chains' tests
 //! measure how many bars their guesses take to converge on random walks. The lanes run
 //! [`Chain::step`] in turn by default; a chain may arrange the same operations lane-parallel
@@ -210,6 +211,69 @@ pub(crate) fn segmented_into<C: Chain>(
         #[inline(always)]
         || segmented(c, s0, 0, warm, &mut out[start..]),
     );
+}
+
+/// Staggered lanes over one group of `N * L + W` bars (local bars `0..N * L + W`), for a
+/// contractive recurrence whose warm-ups should run in lockstep too: the rules of
+/// [`segmented`] with the warm-ups inside the lanes.
+///
+/// Lane `k` runs the `L + W` bars `k * L..(k + 1) * L + W`, all lanes in lockstep (bar
+/// `k * L + t` of every lane `k` at step `t`), writing each output to `out` at its bar.
+/// Lane 0 starts from the true state `s0` before bar 0; lane `k >= 1` starts from
+/// `guess(k * L)` (a state before bar `k * L`, made from the bars before it) and its first
+/// `W` bars are its warm-up: they fall in lane `k - 1`'s bars, which that lane, `L` steps
+/// behind, writes afterwards. **Verification, in order**: lane `k`'s state after its
+/// warm-up (before bar `k * L + W`) is compared bit for bit ([`Bits::same`]) with the true
+/// state there, the state lane `k - 1` ended with; if they differ, lane `k`'s bars
+/// `k * L + W..(k + 1) * L + W` are recomputed serially from the true state. So the
+/// outputs are exactly the serial ones whatever the guesses; returns the state after the
+/// last bar.
+///
+/// `step(s, i)` advances `s` over local bar `i` and returns its output. With `L`, `W` and
+/// `N` constants, every lane's bar is a constant offset from the step (`k * L + t`), so the
+/// lanes share one index and the compiler keeps the `N` states in registers. An `out`
+/// shorter than `N * L + W` bars runs serially.
+#[inline(always)]
+pub(crate) fn staggered<S: Bits, const N: usize, const L: usize, const W: usize>(
+    s0: S,
+    out: &mut [f64],
+    guess: impl Fn(usize) -> S,
+    step: impl Fn(&mut S, usize) -> f64,
+) -> S {
+    const { assert!(N >= 1 && W >= 1 && L >= W) };
+    let g = N * L + W;
+    let Some(out) = out.get_mut(..g) else {
+        let mut s = s0;
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = step(&mut s, i);
+        }
+        return s;
+    };
+    let mut st: [S; N] = std::array::from_fn(|k| if k == 0 { s0 } else { guess(k * L) });
+    for t in 0..W {
+        for (k, s) in st.iter_mut().enumerate() {
+            out[k * L + t] = step(s, k * L + t);
+        }
+    }
+    let warmed = st;
+    for t in W..L + W {
+        for (k, s) in st.iter_mut().enumerate() {
+            out[k * L + t] = step(s, k * L + t);
+        }
+    }
+    let mut truth = st[0];
+    for k in 1..N {
+        truth = if truth.same(&warmed[k]) {
+            st[k]
+        } else {
+            let a = k * L + W;
+            for (i, o) in out[a..a + L].iter_mut().enumerate() {
+                *o = step(&mut truth, a + i);
+            }
+            truth
+        };
+    }
+    truth
 }
 
 /// A [`Chain::lockstep`] for chains over one input column whose state is `S` values and
@@ -648,6 +712,54 @@ mod tests {
             x[pos] = bad;
             check(&x, 2.0 / 15.0, 500);
         }
+    }
+
+    /// [`staggered`] with 4 lanes of 3,000 bars and 600 warm-up bars against the serial
+    /// EMA, returning how many steps ran.
+    fn check_staggered(x: &[f64], k: f64) -> usize {
+        const G: usize = 4 * 3_000 + 600;
+        let steps = Cell::new(0);
+        let s0 = x[0];
+        let xs = &x[1..];
+        let mut out = vec![0.0; xs.len()];
+        let end = staggered::<f64, 4, 3_000, 600>(
+            s0,
+            &mut out,
+            |j| xs[j - 1],
+            |s, i| {
+                steps.set(steps.get() + 1);
+                *s = (xs[i] - *s).mul_add(k, *s);
+                *s
+            },
+        );
+        let (want, _) = serial(x, k, 1, s0);
+        let g = G.min(xs.len());
+        assert_eq!(end.to_bits(), want[g - 1].to_bits());
+        for (i, (a, b)) in out[..g].iter().zip(&want).enumerate() {
+            assert_eq!(a.to_bits(), b.to_bits(), "bar {i}");
+        }
+        steps.get()
+    }
+
+    #[test]
+    fn staggered_lanes_give_the_serial_bits() {
+        let x = walk(20_000, 7);
+        // Verified: every lane runs its 3,600 steps, nothing is redone.
+        assert_eq!(check_staggered(&x, 2.0 / 31.0), 4 * 3_600);
+        // Far too slow to converge in 600 bars: lanes 1-3 are redone serially.
+        assert_eq!(check_staggered(&x, 0.001), 4 * 3_600 + 3 * 3_000);
+        for (pos, bad) in [
+            (100usize, f64::NAN),
+            (3_500, f64::INFINITY),
+            (7_000, f64::NAN),
+        ] {
+            let mut x = walk(20_000, 8);
+            x[pos] = bad;
+            check_staggered(&x, 2.0 / 15.0);
+        }
+        // Shorter than a group: serial.
+        let x = walk(5_000, 9);
+        assert_eq!(check_staggered(&x, 0.1), 4_999);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use aaiti_features::{Columns, Params, indicator};
 /// types (matype 1, 3, 4, 8), MACD, MACDEXT (three EMAs: MACD's kernel; DEMA/TEMA/T3
 /// lines: the MA kernels), MACDFIX, APO/PPO with EMAs, TRIX, the directional movement
 /// family (ADX, ADXR, DX, ±DI, ±DM), RSI, CMO, ATR, NATR, WMA (and MA type 2), VAR,
-/// STDDEV, BBANDS and the LINEARREG family with TSF.
+/// STDDEV, BBANDS and the LINEARREG family with TSF; KAMA (and MA type 6).
 fn cases() -> Vec<(&'static str, Params)> {
     let mut v = Vec::new();
     for p in [2.0, 5.0, 30.0, 200.0] {
@@ -120,6 +120,15 @@ fn cases() -> Vec<(&'static str, Params)> {
             v.push((name, Params::new().with("timeperiod", p)));
         }
     }
+    // KAMA: the change sum in order (candidate sums verified bar by bar), the recursion in
+    // staggered lanes (groups of about 68,000 bars); MA with matype 6 runs the same kernel.
+    for p in [2.0, 10.0, 30.0, 200.0] {
+        v.push(("KAMA", Params::new().with("timeperiod", p)));
+    }
+    v.push((
+        "MA",
+        Params::new().with("timeperiod", 30.0).with("matype", 6.0),
+    ));
     for (p, matype) in [(2.0, 0.0), (20.0, 0.0), (20.0, 1.0), (90.0, 0.0)] {
         v.push((
             "BBANDS",
@@ -239,6 +248,9 @@ fn fl_sum_chains_equal_the_fold_around_plateaus() {
         ("BBANDS", Some(0.0)),
         ("WMA", None),
         ("LINEARREG", None),
+        // KAMA's change sum restarts from 0 after a flat run covering its window (its
+        // fast change-sum pass hands such blocks to the serial one).
+        ("KAMA", None),
     ] {
         for p in [3.0, 20.0, 60.0] {
             let mut params = Params::new().with("timeperiod", p);
@@ -254,7 +266,7 @@ fn fl_sum_chains_equal_the_fold_around_plateaus() {
             }
         }
     }
-    assert_eq!(checked, 5 * 3 * 4);
+    assert_eq!(checked, 6 * 3 * 4);
 }
 
 /// Random lengths around where the lanes switch on (each segment at least 16 warm-ups) and
@@ -280,6 +292,7 @@ fn fl_lane_kernels_equal_the_fold_at_random_lengths_and_periods() {
         "STDDEV",
         "LINEARREG",
         "TSF",
+        "KAMA",
     ];
     let mut checked = 0;
     for round in 0..3 {
@@ -298,5 +311,5 @@ fn fl_lane_kernels_equal_the_fold_at_random_lengths_and_periods() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 45);
+    assert_eq!(checked, 48);
 }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::fma::Fused;
-use crate::lanes::{Bits, Chain, LANES, lockstep_soa, segmented_into};
+use crate::lanes::{Bits, Chain, LANES, lockstep_soa, segmented_into, staggered};
 use crate::params::MaType;
 use crate::ring::Ring;
 
@@ -1558,8 +1558,9 @@ impl ScalarBatch for KamaCore {
 
 /// KAMA's steady state from bar `start` (bar i: previous x[i-1], leaving x[i-p]).
 ///
-/// One FMA dispatch per block keeps each dispatched closure small enough to be inlined
-/// into the FMA frame (a large closure would be compiled on its own, without FMA).
+/// Series with at least [`KAMA_GROUP`] steady bars run [`KamaRun::grouped`]; shorter ones
+/// the serial loop [`KamaRun::block`], one FMA dispatch per block (which keeps each
+/// dispatched closure small enough to be inlined into the FMA frame).
 #[inline(always)]
 fn kama_steady(st: &KamaCore, x: &[f64], start: usize, out: &mut Vec<f64>) {
     let p = st.period;
@@ -1570,6 +1571,13 @@ fn kama_steady(st: &KamaCore, x: &[f64], start: usize, out: &mut Vec<f64>) {
         trailing: st.trailing,
         zeros: st.zeros,
     };
+    if x.len() - start >= KAMA_GROUP {
+        crate::fma::dispatch(
+            #[inline(always)]
+            || s.grouped(x, start, out),
+        );
+        return;
+    }
     let mut buf = [0.0; BLOCK];
     let mut i = start;
     while i < x.len() {
@@ -1584,6 +1592,66 @@ fn kama_steady(st: &KamaCore, x: &[f64], start: usize, out: &mut Vec<f64>) {
         out.extend_from_slice(&buf[..m]);
         i += m;
     }
+}
+
+/// KAMA's lanes ([`staggered`]): lanes per group. Eight chains of `sub` + `fma` (7 cycles
+/// each) keep the core busy.
+const KAMA_LANES: usize = 8;
+/// Bars per lane: not a power of two, so that the lanes' loads and stores (`8 · 8264`
+/// bytes apart) fall in different cache sets.
+const KAMA_SPAN: usize = 8264;
+/// Warm-up bars of a lane. The slowest smoothing constant `(2/31)²` forgets a guess's
+/// error by `0.4 %` per bar; on random walks (and the benchmark series) a guess made from
+/// the previous close reaches the true bits within about 600–1,100 bars
+/// (`kama_tests::kama_guesses_converge`); a slower one costs a serial redo of its lane.
+const KAMA_WARM: usize = 2048;
+/// Bars per group of [`KamaRun::grouped`].
+const KAMA_GROUP: usize = KAMA_LANES * KAMA_SPAN + KAMA_WARM;
+/// Bars per block of the change-sum pass ([`KamaRun::constants`]).
+const KAMA_SUM_BLOCK: usize = 256;
+
+/// KAMA's squared smoothing constant from the change sum `sum` and the period change
+/// `roc` (the steps of [`KamaCore::step`]).
+#[inline(always)]
+fn kama_sc2(sum: f64, roc: f64) -> f64 {
+    let er = if sum <= 0.0 || roc >= sum {
+        1.0
+    } else {
+        let r = (roc / sum).abs();
+        if 1.0 < r { 1.0 } else { r }
+    };
+    let sc = er.mul_add(KAMA_CONST_DIFF, KAMA_CONST_MAX);
+    sc * sc
+}
+
+/// [`kama_sc2`] without branches (the ratio computed whether used or not, then selected):
+/// the same value for every input, written so that the compiler runs it on vectors.
+#[inline(always)]
+fn kama_sc2_flat(sum: f64, roc: f64) -> f64 {
+    let r = (roc / sum).abs();
+    let r = if 1.0 < r { 1.0 } else { r };
+    let er = if (sum <= 0.0) | (roc >= sum) { 1.0 } else { r };
+    let sc = er.mul_add(KAMA_CONST_DIFF, KAMA_CONST_MAX);
+    sc * sc
+}
+
+/// KAMA's recursion `prev = fma(x - prev, sc², prev)` over one group of [`KAMA_GROUP`]
+/// bars `x` with their squared constants `sc`, from the true `prev` before the first, in
+/// [`staggered`] lanes (guess: the previous close), writing the outputs to `out`; returns
+/// the last.
+#[inline(always)]
+fn kama_lanes(prev: f64, x: &[f64], sc: &[f64], out: &mut [f64]) -> f64 {
+    staggered::<f64, KAMA_LANES, KAMA_SPAN, KAMA_WARM>(
+        prev,
+        out,
+        #[inline(always)]
+        |j| x[j - 1],
+        #[inline(always)]
+        |k, j| {
+            *k = (x[j] - *k).mul_add(sc[j], *k);
+            *k
+        },
+    )
 }
 
 /// KAMA's steady-state variables.
@@ -1617,19 +1685,210 @@ impl KamaRun {
             sum_roc -= (trailing - ov).abs();
             sum_roc += d.abs();
             trailing = ov;
-            let sum = sum_roc;
-            let er = if sum <= 0.0 || period_roc >= sum {
-                1.0
-            } else {
-                let r = (period_roc / sum).abs();
-                if 1.0 < r { 1.0 } else { r }
-            };
-            let mut sc = er.mul_add(KAMA_CONST_DIFF, KAMA_CONST_MAX);
-            sc *= sc;
+            let sc = kama_sc2(sum_roc, period_roc);
             prev = (v - prev).mul_add(sc, prev);
             *o = prev;
         }
         (self.sum_roc, self.prev, self.trailing, self.zeros) = (sum_roc, prev, trailing, zeros);
+    }
+
+    /// The steady state from bar `start` to the end of `x` (at least [`KAMA_GROUP`] bars),
+    /// appending the outputs to `out`, group by group: first the change sum and the
+    /// squared constants of the group's bars in order ([`constants`](Self::constants)),
+    /// then the recursion over them in lanes ([`kama_lanes`]). The last bars run as a group
+    /// ending at the last bar, whose first bars (already computed) come out the same again.
+    #[inline(always)]
+    fn grouped(&mut self, x: &[f64], start: usize, out: &mut Vec<f64>) {
+        let n = x.len();
+        let mut sc = vec![0.0; KAMA_GROUP];
+        let mut sums = [0.0; KAMA_SUM_BLOCK + 4];
+        let mut i = start;
+        while n - i >= KAMA_GROUP {
+            if !self.prev.is_finite() {
+                // NaN (or an infinity turning into NaN) stays in the recursion: no guess
+                // would verify, so the serial loop does the rest.
+                self.serial_rest(x, i, out);
+                return;
+            }
+            self.constants(x, i, &mut sc, &mut sums);
+            let base = out.len();
+            out.resize(base + KAMA_GROUP, 0.0);
+            self.prev = kama_lanes(self.prev, &x[i..i + KAMA_GROUP], &sc, &mut out[base..]);
+            i += KAMA_GROUP;
+        }
+        let r = n - i;
+        if r > 0 && !self.prev.is_finite() {
+            self.serial_rest(x, i, out);
+        } else if r > 0 && i > start {
+            // `sc` holds the constants of bars `i - KAMA_GROUP..i`: keep those of the last
+            // group's bars before `i`.
+            sc.copy_within(r.., 0);
+            self.constants(x, i, &mut sc[KAMA_GROUP - r..], &mut sums);
+            out.resize(out.len() + r, 0.0);
+            let o = out.len() - KAMA_GROUP;
+            // The true state before bar `n - KAMA_GROUP` (a steady bar: `i > start`) is its
+            // output.
+            let prev = out[o - 1];
+            self.prev = kama_lanes(prev, &x[n - KAMA_GROUP..], &sc, &mut out[o..]);
+        }
+    }
+
+    /// Bars `i..` through [`block`](Self::block), appending the outputs to `out`.
+    #[inline(always)]
+    fn serial_rest(&mut self, x: &[f64], mut i: usize, out: &mut Vec<f64>) {
+        let p = self.p;
+        let mut buf = [0.0; BLOCK];
+        while i < x.len() {
+            let m = (x.len() - i).min(BLOCK);
+            self.block(
+                &x[i..i + m],
+                &x[i - 1..i - 1 + m],
+                &x[i - p..i - p + m],
+                &mut buf,
+            );
+            out.extend_from_slice(&buf[..m]);
+            i += m;
+        }
+    }
+
+    /// The squared smoothing constants of bars `i..i + sc.len()` into `sc`, advancing the
+    /// change sum, block by block: [`fast_constants`](Self::fast_constants), or when it
+    /// cannot vouch for its sums, [`serial_constants`](Self::serial_constants); `sums` is
+    /// the former's buffer.
+    #[inline(always)]
+    fn constants(
+        &mut self,
+        x: &[f64],
+        i: usize,
+        sc: &mut [f64],
+        sums: &mut [f64; KAMA_SUM_BLOCK + 4],
+    ) {
+        let p = self.p;
+        for (q, c) in sc.chunks_mut(KAMA_SUM_BLOCK).enumerate() {
+            let a = i + q * KAMA_SUM_BLOCK;
+            let m = c.len();
+            let new = &x[a..a + m];
+            let before = &x[a - 1..a - 1 + m];
+            let old = &x[a - p..a - p + m];
+            let trail = &x[a - p - 1..a - p - 1 + m];
+            if !self.fast_constants(new, before, old, trail, c, sums) {
+                self.serial_constants(new, before, old, c);
+            }
+        }
+    }
+
+    /// [`block`](Self::block)'s change sum and squared constants, written to `sc`.
+    #[inline(always)]
+    fn serial_constants(&mut self, new: &[f64], before: &[f64], old: &[f64], sc: &mut [f64]) {
+        let p = self.p;
+        let (mut sum_roc, mut trailing, mut zeros) = (self.sum_roc, self.trailing, self.zeros);
+        for (((o, &v), &pv), &ov) in sc.iter_mut().zip(new).zip(before).zip(old) {
+            let d = v - pv;
+            zeros = if d == 0.0 { zeros + 1 } else { 0 };
+            if d == 0.0 && zeros >= p {
+                trailing = ov;
+                sum_roc = 0.0;
+                *o = KAMA_FASTEST_SQ;
+                continue;
+            }
+            let period_roc = v - ov;
+            sum_roc -= (trailing - ov).abs();
+            sum_roc += d.abs();
+            trailing = ov;
+            *o = kama_sc2(sum_roc, period_roc);
+        }
+        (self.sum_roc, self.trailing, self.zeros) = (sum_roc, trailing, zeros);
+    }
+
+    /// [`serial_constants`](Self::serial_constants) over at most [`KAMA_SUM_BLOCK`] bars
+    /// without its serial chain `sum = (sum - leaving) + entering` (two dependent adds per
+    /// bar): one loop that the compiler vectorizes, four bars per vector.
+    ///
+    /// * **Candidates**: the sum after bar `j` is taken as the one after bar `j - 4` plus
+    ///   the last four changes `entering - leaving` (`sums[j + 4]`; `sums[0..4]` hold the
+    ///   true sum before the block, the changes before it count as 0). That rounds like the
+    ///   serial chain whenever every change and sum is a multiple of a common unit and
+    ///   small enough for it (prices: the changes are exact differences of nearby values),
+    ///   so on such series every candidate is the serial sum.
+    /// * **Verification**: every bar's candidate must equal, bit for bit, the serial step
+    ///   `(previous - leaving) + entering` taken from the previous bar's candidate (the
+    ///   first from the true sum): by induction the candidates are then the serial sums,
+    ///   whatever the series. The squared constants follow from them.
+    /// * A flat bar (its change exactly 0) or a failed check runs the checks again one bar
+    ///   at a time, counting the flat run: `false` (the state left as it was) when a check
+    ///   fails or a flat run covers the window (the sum's restart), which the caller then
+    ///   runs through [`serial_constants`](Self::serial_constants).
+    ///
+    /// `trail[j]` is the bar before `old[j]` (`trailing` for the first).
+    #[inline(always)]
+    #[allow(clippy::needless_range_loop, reason = "one index over six arrays")]
+    fn fast_constants(
+        &mut self,
+        new: &[f64],
+        before: &[f64],
+        old: &[f64],
+        trail: &[f64],
+        sc: &mut [f64],
+        sums: &mut [f64; KAMA_SUM_BLOCK + 4],
+    ) -> bool {
+        let m = sc.len();
+        if m == 0 || m > KAMA_SUM_BLOCK {
+            return false;
+        }
+        let (Some(new), Some(before), Some(old), Some(trail)) =
+            (new.get(..m), before.get(..m), old.get(..m), trail.get(..m))
+        else {
+            return false;
+        };
+        if trail[0].to_bits() != self.trailing.to_bits() {
+            return false;
+        }
+        let sum = &mut sums[..m + 4];
+        sum[..4].fill(self.sum_roc);
+        let mut bad = 0u64;
+        let (mut c1, mut p1, mut p2) = (0.0, 0.0, 0.0);
+        let mut prev = self.sum_roc;
+        for j in 0..m {
+            let v = new[j];
+            let ov = old[j];
+            let d = v - before[j];
+            let a = d.abs();
+            let l = (trail[j] - ov).abs();
+            let c = a - l;
+            let pair = c1 + c;
+            let w = p2 + pair;
+            c1 = c;
+            p2 = p1;
+            p1 = pair;
+            let s = sum[j] + w;
+            sum[j + 4] = s;
+            bad |= (((prev - l) + a).to_bits() ^ s.to_bits()) | u64::from(d == 0.0);
+            prev = s;
+            sc[j] = kama_sc2_flat(s, v - ov);
+        }
+        let mut zeros = 0;
+        if bad != 0 {
+            // A failed check or a flat bar: the checks again one bar at a time, with the
+            // flat runs counted.
+            let mut z = self.zeros;
+            let mut s0 = self.sum_roc;
+            for j in 0..m {
+                let d = new[j] - before[j];
+                z = if d == 0.0 { z + 1 } else { 0 };
+                let s1 = sum[j + 4];
+                if z >= self.p
+                    || ((s0 - (trail[j] - old[j]).abs()) + d.abs()).to_bits() != s1.to_bits()
+                {
+                    return false;
+                }
+                s0 = s1;
+            }
+            zeros = z;
+        }
+        self.sum_roc = prev;
+        self.trailing = old[m - 1];
+        self.zeros = zeros;
+        true
     }
 }
 
@@ -1897,6 +2156,204 @@ mod tests {
             check!(TemaCore::new(p));
             check!(KamaCore::new(p));
             check!(T3Core::new(p, 0.7));
+        }
+    }
+}
+
+#[cfg(test)]
+mod kama_tests {
+    use super::{KAMA_GROUP, KAMA_SUM_BLOCK, KAMA_WARM, KamaCore, KamaRun, ScalarBatch};
+    use crate::lanes::{Chain, walk, warm_suffices};
+
+    /// KAMA's recursion over given squared constants, as a [`Chain`] for the convergence
+    /// helpers (guess: the previous close, as `kama_lanes`).
+    struct KamaRec<'a> {
+        x: &'a [f64],
+        sc: &'a [f64],
+    }
+
+    impl Chain for KamaRec<'_> {
+        type State = f64;
+        const WIDTH: usize = 1;
+        fn guess(&self, j: usize) -> f64 {
+            self.x[j - 1]
+        }
+        fn step(&self, s: &mut f64, i: usize, out: &mut [f64]) {
+            *s = (self.x[i] - *s).mul_add(self.sc[i], *s);
+            out[0] = *s;
+        }
+    }
+
+    /// A fresh steady state for period `p` at bar `p + 1` of `x` (from folding `update`).
+    fn run_at(p: usize, x: &[f64]) -> KamaRun {
+        let mut c = KamaCore::new(p);
+        for &v in &x[..=p] {
+            c.update(v);
+        }
+        KamaRun {
+            p,
+            sum_roc: c.sum_roc,
+            prev: c.prev,
+            trailing: c.trailing,
+            zeros: c.zeros,
+        }
+    }
+
+    /// The squared constants of bars `p + 1..` through `constants` (the fast pass with its
+    /// serial fallback) and through `serial_constants` alone: the same bits and the same
+    /// final state. Returns how many blocks the fast pass vouched for.
+    fn constants_agree(p: usize, x: &[f64], what: &str) -> usize {
+        let start = p + 1;
+        let n = x.len() - start;
+        let mut fast = run_at(p, x);
+        let mut slow = run_at(p, x);
+        let mut a = vec![0.0; n];
+        let mut b = vec![0.0; n];
+        let mut sums = [0.0; KAMA_SUM_BLOCK + 4];
+        crate::fma::dispatch(|| fast.constants(x, start, &mut a, &mut sums));
+        crate::fma::dispatch(|| {
+            slow.serial_constants(
+                &x[start..],
+                &x[start - 1..x.len() - 1],
+                &x[1..x.len() - p],
+                &mut b,
+            );
+        });
+        for (i, (u, v)) in a.iter().zip(&b).enumerate() {
+            assert_eq!(u.to_bits(), v.to_bits(), "{what}: p={p} bar {}", i + start);
+        }
+        assert_eq!(fast.sum_roc.to_bits(), slow.sum_roc.to_bits(), "{what}");
+        assert_eq!(fast.trailing.to_bits(), slow.trailing.to_bits(), "{what}");
+        assert_eq!(fast.zeros, slow.zeros, "{what}");
+        // Count the blocks the fast pass accepts on its own.
+        let mut s = run_at(p, x);
+        let mut ok = 0;
+        for (q, c) in a.chunks_mut(KAMA_SUM_BLOCK).enumerate() {
+            let i = start + q * KAMA_SUM_BLOCK;
+            let m = c.len();
+            let (new, before) = (&x[i..i + m], &x[i - 1..i - 1 + m]);
+            let (old, trail) = (&x[i - p..i - p + m], &x[i - p - 1..i - p - 1 + m]);
+            if s.fast_constants(new, before, old, trail, c, &mut sums) {
+                ok += 1;
+            } else {
+                s.serial_constants(new, before, old, c);
+            }
+        }
+        ok
+    }
+
+    #[test]
+    fn fast_constants_equal_the_serial_ones_on_damaged_series() {
+        let n = 20_000;
+        for p in [2usize, 3, 10, 30, 200] {
+            let clean = walk(n, 21);
+            let blocks = (n - p - 1).div_ceil(KAMA_SUM_BLOCK);
+            // A random walk: every block verifies while the change sum stays well below the
+            // price (over 200 bars of ±0.5% it nears it and some sums round).
+            let ok = constants_agree(p, &clean, "walk");
+            if p <= 30 {
+                assert_eq!(ok, blocks, "p={p}");
+            } else {
+                assert!(2 * ok > blocks, "p={p}: {ok} of {blocks}");
+            }
+            let mut damaged: Vec<(&str, Vec<f64>)> = Vec::new();
+            for (what, v) in [
+                ("nan", f64::NAN),
+                ("inf", f64::INFINITY),
+                ("-inf", f64::NEG_INFINITY),
+                ("huge", 1e300),
+                ("spike", 1e9),
+                ("zero", 0.0),
+            ] {
+                let mut x = clean.clone();
+                x[5_000] = v;
+                damaged.push((what, x));
+            }
+            // Flat runs: shorter than, as long as and longer than the window, and prices
+            // on a coarse grid (many exactly zero changes).
+            let mut x = clean.clone();
+            for (at, len) in [
+                (3_000usize, p.saturating_sub(1).max(1)),
+                (6_000, p),
+                (9_000, p + 1),
+                (12_000, 3 * p + 7),
+            ] {
+                let v = x[at];
+                x[at..at + len].iter_mut().for_each(|c| *c = v);
+            }
+            damaged.push(("flat runs", x));
+            damaged.push((
+                "grid",
+                clean.iter().map(|v| (v * 4.0).round() / 4.0).collect(),
+            ));
+            // A level shift and a series with changes that round in the sum.
+            damaged.push((
+                "shift",
+                clean
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| if i > 8_000 { v * 1e4 } else { *v })
+                    .collect(),
+            ));
+            damaged.push((
+                "mixed scales",
+                clean
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| v * if i % 7 == 0 { 1e6 } else { 1.0 })
+                    .collect(),
+            ));
+            for (what, x) in &damaged {
+                constants_agree(p, x, what);
+            }
+        }
+    }
+
+    /// On random walks a guess made from the previous close reaches the true KAMA's bits
+    /// within `KAMA_WARM` bars (the lanes' warm-up).
+    #[test]
+    fn kama_guesses_converge() {
+        for (p, seed) in [(10usize, 31u64), (30, 32), (60, 33)] {
+            let x = walk(150_000, seed);
+            let start = p + 1;
+            let mut run = run_at(p, &x);
+            let mut sc = vec![0.0; x.len()];
+            crate::fma::dispatch(|| {
+                run.serial_constants(
+                    &x[start..],
+                    &x[start - 1..x.len() - 1],
+                    &x[1..x.len() - p],
+                    &mut sc[start..],
+                );
+            });
+            let c = KamaRec { x: &x, sc: &sc };
+            assert!(warm_suffices(&c, x[start], x.len(), KAMA_WARM), "p={p}");
+        }
+    }
+
+    /// The batch kernel (with its groups of lanes and the last, overlapping group) equals
+    /// folding `update`, on series of one group, one group plus one bar and several groups.
+    #[test]
+    fn kama_groups_equal_the_fold() {
+        for (p, n) in [
+            (30usize, KAMA_GROUP + 31),
+            (30, KAMA_GROUP + 32),
+            (7, 3 * KAMA_GROUP + 5_000),
+            (2, 2 * KAMA_GROUP + 9),
+        ] {
+            let mut x = walk(n, 40 + p as u64);
+            x[n / 2] = f64::NAN;
+            let core = KamaCore::new(p);
+            let mut got = Vec::new();
+            core.batch(&x, &mut got);
+            let mut f = KamaCore::new(p);
+            for (i, (&v, g)) in x.iter().zip(&got).enumerate() {
+                let want = f.update(v).unwrap_or(f64::NAN);
+                assert!(
+                    want.to_bits() == g.to_bits() || (want.is_nan() && g.is_nan()),
+                    "p={p} n={n} bar {i}"
+                );
+            }
         }
     }
 }
