@@ -56,11 +56,14 @@
 //!   datasets `atto` (bars scaled by 1e-18) and `flat` check these, and
 //!   `tests/golden/features/cli_sweep.py` sweeps random parameters through the CLI against
 //!   the wheel on real, scaled and degenerate bars.
-//! * Known deviations: BETA on an ill-conditioned stretch of the edge series (returns
-//!   constant up to rounding); STOCH and STOCHF smoothed with MAMA (`matype=7`) differ in
-//!   the last bits (≤ 4.5e-11 absolute), checked with the rolling-sum tolerance.
-//! * CORREL follows TA-Lib 0.8.1's cancellation-free algorithm (shifted running sums with
-//!   reseeds, per-factor degeneracy test, clamp into [-1, 1]) and matches it bit for bit.
+//! * Known deviations: STOCH and STOCHF smoothed with MAMA (`matype=7`) differ in the last
+//!   bits (≤ 4.5e-11 absolute), checked with the rolling-sum tolerance.
+//! * CORREL and BETA follow TA-Lib 0.8.1's cancellation-free algorithms (its fix #242:
+//!   running sums measured against a shift, reseeded from the window on cancellation, on a
+//!   far value leaving and every 32 periods; scale-relative degeneracy tests; CORREL clamped
+//!   into [-1, 1]): bit-exact with the wheel on the bundled data, except BETA with
+//!   `timeperiod=2`, whose two-return windows are ill-conditioned enough that a reseed taken
+//!   on a different bar shows in the last digits (within the rolling-sum tolerance).
 //!
 //! Why hand-written rather than a crate: the Rust TA crates either are not TA-Lib-exact
 //! (`ta`, `yata` seed EMAs with the first value), push the state onto the caller (`kand`)

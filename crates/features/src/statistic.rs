@@ -1431,45 +1431,28 @@ impl Indicator for Correl {
     }
 }
 
-/// The means of one window of `(x, y)` pairs (oldest first), summed in window order.
-#[inline(always)]
-fn means(w: impl Iterator<Item = (f64, f64)>, pf: f64) -> (f64, f64) {
-    let (mut mx, mut my) = (0.0, 0.0);
-    for (x, y) in w {
-        mx += x;
-        my += y;
-    }
-    (mx / pf, my / pf)
-}
-
-/// One return of BETA, `(price − previous) / previous` (0 when the previous price is
-/// exactly zero or NaN: TA-Lib 0.8.1 has no fixed band here, so the price scale does not
-/// matter), as `Beta::update`.
+/// One return of BETA, `(price − previous) / previous`, 0 when the previous price is
+/// exactly zero (TA-Lib 0.8.1 has no fixed band here, so the price scale does not matter;
+/// NaN propagates).
 #[inline]
 fn beta_return(prev: f64, price: f64) -> f64 {
-    if prev == 0.0 || prev.is_nan() {
+    if prev == 0.0 {
         0.0
     } else {
         (price - prev) / prev
     }
 }
 
-/// BETA of one window of `(x, y)` returns (oldest first): `Beta::update` and the batch
-/// kernel both compute it here.
-#[inline(always)]
-fn beta_of(w: impl Iterator<Item = (f64, f64)> + Clone, pf: f64) -> f64 {
-    let (mx, my) = means(w.clone(), pf);
-    let (mut cxy, mut cxx) = (0.0, 0.0);
-    for (x, y) in w {
-        let dx = x - mx;
-        cxy += dx * (y - my);
-        cxx += dx * dx;
-    }
-    if cxx <= 0.0 { 0.0 } else { cxy / cxx }
-}
-
 /// BETA: regression beta of `price0`'s returns on `price1`'s returns over `timeperiod`
 /// returns (TA-Lib `BETA`, default 5; lookback = period; default inputs high and low).
+///
+/// TA-Lib 0.8.1's algorithm (its fix #242), operation for operation: running regression
+/// sums of the returns measured against a shift (the first return, then the window's mean
+/// return at each reseed), rebuilt with two passes over the window's returns when the
+/// denominator `n·Sxx − Sx²` has lost more than six digits to cancellation, when a return
+/// far from the shift has just left (`> 1e3 · Sxx`), or every `32 · timeperiod` bars; the
+/// denominator must exceed `1e-14` of `n·Sxx` (else 0). A steadily drifting series (near
+/// constant returns) gets its beta rather than cancellation noise.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Beta {
     price0: PriceField,
@@ -1480,8 +1463,10 @@ pub struct Beta {
     last_x: f64,
     #[serde(with = "aaiti_core::serde_f64")]
     last_y: f64,
+    /// The window's raw returns.
     rx: Ring,
     ry: Ring,
+    /// Running sums of the shifted returns.
     #[serde(with = "aaiti_core::serde_f64")]
     sxx: f64,
     #[serde(with = "aaiti_core::serde_f64")]
@@ -1490,6 +1475,17 @@ pub struct Beta {
     sxy: f64,
     #[serde(with = "aaiti_core::serde_f64")]
     sy: f64,
+    /// The shifts (0 in checkpoints written before they existed, whose sums are raw).
+    #[serde(default, with = "aaiti_core::serde_f64")]
+    shift_x: f64,
+    #[serde(default, with = "aaiti_core::serde_f64")]
+    shift_y: f64,
+    /// Bars until the periodic reseed (0 in older checkpoints: reseed at the next bar).
+    #[serde(default)]
+    until_reseed: usize,
+    /// The squared shifted x return that left the window last.
+    #[serde(default, with = "aaiti_core::serde_f64")]
+    leaving_xx: f64,
 }
 
 impl Beta {
@@ -1512,6 +1508,10 @@ impl Beta {
             sx: 0.0,
             sxy: 0.0,
             sy: 0.0,
+            shift_x: 0.0,
+            shift_y: 0.0,
+            until_reseed: 32 * period,
+            leaving_xx: 0.0,
         })
     }
     /// Chooses the two input fields.
@@ -1520,6 +1520,90 @@ impl Beta {
         self.price0 = price0;
         self.price1 = price1;
         self
+    }
+
+    /// Adds a pair of raw returns measured against the shifts (TA-Lib's order).
+    #[inline(always)]
+    fn add(&mut self, rx: f64, ry: f64) {
+        let x = rx - self.shift_x;
+        let y = ry - self.shift_y;
+        self.sxx += x * x;
+        self.sxy += x * y;
+        self.sx += x;
+        self.sy += y;
+    }
+
+    /// The fold's step on one pair of prices.
+    #[inline]
+    fn step(&mut self, px: f64, py: f64) -> Option<f64> {
+        let t = self.t;
+        self.t = t.saturating_add(1);
+        if t == 0 {
+            self.last_x = px;
+            self.last_y = py;
+            return None;
+        }
+        let (rx, ry) = (beta_return(self.last_x, px), beta_return(self.last_y, py));
+        (self.last_x, self.last_y) = (px, py);
+        if t == 1 {
+            self.shift_x = rx;
+            self.shift_y = ry;
+        }
+        self.rx.push(rx);
+        self.ry.push(ry);
+        self.add(rx, ry);
+        let p = self.period;
+        if t < p {
+            return None;
+        }
+        let n = fp(p);
+        let mut denom_scale = n * self.sxx;
+        let mut denom = denom_scale - self.sx * self.sx;
+        self.until_reseed = self.until_reseed.saturating_sub(1);
+        if denom < 0.000_001 * denom_scale
+            || self.leaving_xx > 1000.0 * self.sxx
+            || self.until_reseed == 0
+        {
+            (denom, denom_scale) = self.reseed(n);
+        }
+        let x = self.rx.back(p - 1) - self.shift_x;
+        let y = self.ry.back(p - 1) - self.shift_y;
+        let out = if denom > 0.000_000_000_000_01 * denom_scale {
+            (n * self.sxy - self.sx * self.sy) / denom
+        } else {
+            0.0
+        };
+        self.leaving_xx = x * x;
+        self.sxx -= x * x;
+        self.sxy -= x * y;
+        self.sx -= x;
+        self.sy -= y;
+        Some(out)
+    }
+
+    /// Re-anchors the shifts on the window's mean returns and rebuilds the sums (two
+    /// passes, oldest to newest); returns the denominator (negative residue clamped to 0)
+    /// and its scale.
+    #[cold]
+    fn reseed(&mut self, n: f64) -> (f64, f64) {
+        self.until_reseed = 32 * self.period;
+        let (rx, ry) = (self.rx.clone(), self.ry.clone());
+        let (xa, xb) = rx.oldest_first();
+        let (ya, yb) = ry.oldest_first();
+        let (mut mx, mut my) = (0.0, 0.0);
+        for (&x, &y) in xa.iter().chain(xb).zip(ya.iter().chain(yb)) {
+            mx += x;
+            my += y;
+        }
+        self.shift_x = mx / n;
+        self.shift_y = my / n;
+        (self.sxx, self.sxy, self.sx, self.sy) = (0.0, 0.0, 0.0, 0.0);
+        for (&x, &y) in xa.iter().chain(xb).zip(ya.iter().chain(yb)) {
+            self.add(x, y);
+        }
+        let denom_scale = n * self.sxx;
+        let denom = denom_scale - self.sx * self.sx;
+        (denom.max(0.0), denom_scale)
     }
 }
 
@@ -1531,70 +1615,22 @@ impl Indicator for Beta {
     #[inline]
     fn update(&mut self, bar: &Bar) -> Option<f64> {
         let (px, py) = (self.price0.get(bar), self.price1.get(bar));
-        let t = self.t;
-        self.t += 1;
-        if t == 0 {
-            self.last_x = px;
-            self.last_y = py;
-            return None;
-        }
-        let (x, y) = (beta_return(self.last_x, px), beta_return(self.last_y, py));
-        (self.last_x, self.last_y) = (px, py);
-        self.rx.push(x);
-        self.ry.push(y);
-        self.sxx += x * x;
-        self.sx += x;
-        self.sxy += x * y;
-        self.sy += y;
-        let p = self.period;
-        if t < p {
-            return None;
-        }
-        let (rx, ry) = (&self.rx, &self.ry);
-        let out = beta_of((0..p).rev().map(|k| (rx.back(k), ry.back(k))), fp(p));
-        let (ox, oy) = (self.rx.back(p - 1), self.ry.back(p - 1));
-        self.sxx -= ox * ox;
-        self.sx -= ox;
-        self.sxy -= ox * oy;
-        self.sy -= oy;
-        Some(out)
+        self.step(px, py)
     }
     fn reset(&mut self) {
         *self = Self::new(self.period)
             .unwrap_or_else(|_| self.clone())
             .with_prices(self.price0, self.price1);
     }
-    /// The returns in chunks, then each window's two passes over them (no ring), the
-    /// fold's operations in its order.
+    /// The fold's steps over the column slices from a fresh state.
     fn batch_into(&self, cols: &Columns<'_>, out: &mut Vec<f64>) {
         let (px, py) = (cols.field(self.price0), cols.field(self.price1));
         let n = px.len().min(py.len());
-        let p = self.period;
         out.reserve(n);
-        push_nan(out, p.min(n));
-        if n <= p {
-            return;
-        }
-        let pf = fp(p);
-        // `rx[j]`, `ry[j]`: returns of bars `i − p + 1 + j` for the chunk of outputs from
-        // bar `i` (the window of bar `i + q` is `rx[q .. q + p]`).
-        let (mut rx, mut ry) = (Vec::new(), Vec::new());
-        let mut i = p;
-        while i < n {
-            let end = (i + BLOCK).min(n);
-            rx.clear();
-            ry.clear();
-            let (Some(cx), Some(cy)) = (px.get(i - p..end), py.get(i - p..end)) else {
-                return;
-            };
-            rx.extend(cx.iter().zip(&cx[1..]).map(|(&a, &b)| beta_return(a, b)));
-            ry.extend(cy.iter().zip(&cy[1..]).map(|(&a, &b)| beta_return(a, b)));
-            out.extend(
-                rx.windows(p)
-                    .zip(ry.windows(p))
-                    .map(|(wx, wy)| beta_of(wx.iter().copied().zip(wy.iter().copied()), pf)),
-            );
-            i = end;
+        let mut st = self.clone();
+        st.reset();
+        for (&x, &y) in px.iter().zip(py).take(n) {
+            out.push(st.step(x, y).unwrap_or(f64::NAN));
         }
     }
 }

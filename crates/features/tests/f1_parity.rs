@@ -85,11 +85,11 @@ const ROLLING: &[&str] = &[
 const NEAR_ULPS: &[(&str, u64)] = &[];
 
 /// Documented deviations: (golden file, function, first row, end row) where TA-Lib 0.8.1
-/// takes a different branch on ill-conditioned windows of the designed edge series (BETA:
-/// returns constant up to rounding at rows 260..340). Rows outside the range are checked
-/// as usual. (KAMA, and MA/BBANDS with `matype=6`, used to be listed here; they now follow
-/// TA-Lib 0.8.1's reworked KAMA and match everywhere.)
-const KNOWN: &[(&str, &str, usize, usize)] = &[("f1_edge.json", "BETA", 260, 400)];
+/// takes a different branch on ill-conditioned windows. None now: BETA (returns constant up
+/// to rounding at rows 260..340 of the edge series) and CORREL follow TA-Lib 0.8.1's
+/// cancellation-free algorithms and match everywhere; KAMA, and MA/BBANDS with
+/// `matype=6`, follow its reworked KAMA.
+const KNOWN: &[(&str, &str, usize, usize)] = &[];
 
 /// Entries not implemented yet (reported in the crate docs, not silently passed): MA and
 /// BBANDS with `matype=7` need MAMA (cycle module).
