@@ -11,7 +11,13 @@ values, different and tiny sizes, huge and tiny scales) against scipy's ks_2samp
 'auto', the CLI's), wasserstein_distance (normed by max(np.std(ref), 0.001), the CLI's
 `wasserstein`), jensenshannon (natural log, over the CLI's decile bins) and the documented
 quantile PSI. Parameters river refuses must be refused by the CLI; parameters the CLI refuses
-but river accepts are listed in STRICTER with the reason.
+but river accepts are listed in STRICTER with the reason. It found: river's warning and drift
+flags up together (EDDM, two-sided HDDM_A/HDDM_W) where the CLI listed only the drift; river-
+accepted parameters the CLI refused (HDDM confidence 1, lambda_val 0/1, EDDM levels outside
+(0, 1], negative/fractional warm_start and min_instances, negative KSWIN seeds; seeds above
+2^53 were rounded); scipy 1.17's log1p form of rel_entr (Jensen-Shannon 2e-12 relative off).
+Clean runs: seeds 1-5, 3000 detector cases and 60-100 compare cases (x 4 features x 4 tests)
+each, plus compare-only seeds 4-8.
 
     python3 -m venv /tmp/venv-drift-sweep && /tmp/venv-drift-sweep/bin/pip install river==0.26.1 scipy==1.17.1 numpy
     cargo build -p aaiti-cli
