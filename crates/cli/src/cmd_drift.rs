@@ -19,7 +19,8 @@ pub(crate) struct Command {
 #[derive(Debug, clap::Subcommand)]
 enum Action {
     /// Run a streaming detector over one column of a CSV and print the detection indices
-    /// (0-based, river's convention).
+    /// (0-based, river's convention) and, for ddm/eddm/hddm_a/hddm_w, the warning indices (an
+    /// index can be in both, as river's two flags).
     Stream(StreamArgs),
     /// Compare the columns of a reference CSV with those of a current CSV.
     Compare(CompareArgs),
@@ -55,7 +56,10 @@ struct CompareArgs {
     /// Current CSV with the same columns.
     #[arg(long)]
     current: PathBuf,
-    /// Test: ks, psi, psi-evidently, wasserstein, js, chi2.
+    /// Test: ks (scipy ks_2samp, method auto), psi (bins at the reference deciles,
+    /// np.quantile linear, empty bins 1e-4), psi-evidently, wasserstein (scipy
+    /// wasserstein_distance / max(np.std(reference), 0.001)), js (scipy jensenshannon, natural
+    /// log, over psi's bins), chi2.
     #[arg(long, default_value = "ks")]
     test: String,
     /// Correction across features for p-value tests: none, bonferroni, holm, bh.

@@ -15,11 +15,13 @@ fn state(drift: bool, warning: bool) -> DriftState {
     }
 }
 
+/// Confidences lie in (0, 1]: river 0.26.1 accepts 1 (a zero-width bound) and fails on 0
+/// (division by zero) and above 1 (square root of a negative number).
 fn check_confidence(name: &'static str, c: f64) -> Result<()> {
-    if c > 0.0 && c < 1.0 {
+    if c > 0.0 && c <= 1.0 {
         Ok(())
     } else {
-        Err(invalid(name, c, "must lie in (0, 1)"))
+        Err(invalid(name, c, "must lie in (0, 1]"))
     }
 }
 
@@ -367,6 +369,9 @@ impl DriftDetector for Ddm {
     fn name(&self) -> &'static str {
         "ddm"
     }
+    fn warning_detected(&self) -> bool {
+        self.warning
+    }
     fn n_seen(&self) -> u64 {
         self.seen
     }
@@ -380,8 +385,8 @@ impl DriftDetector for Ddm {
 /// | Name | Default | Purpose | Range |
 /// |---|---|---|---|
 /// | `warm_start` | 30 | values and errors before testing | ≥ 0 |
-/// | `alpha` | 0.95 | warning level | [beta, 1] |
-/// | `beta` | 0.9 | drift level | (0, alpha] |
+/// | `alpha` | 0.95 | warning level | ≥ beta |
+/// | `beta` | 0.9 | drift level | ≤ alpha |
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct EddmParams {
     /// Values (and errors) before testing.
@@ -431,7 +436,7 @@ impl Eddm {
     /// A detector with the given parameters.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] if `alpha < beta` (river's check) or either lies outside (0, 1].
+    /// [`Error::InvalidParameter`] if `alpha < beta` (river's check) or either is not finite.
     pub fn new(params: EddmParams) -> Result<Self> {
         if params.alpha < params.beta {
             return Err(invalid(
@@ -440,9 +445,11 @@ impl Eddm {
                 "'alpha' must be greater or equal to 'beta'",
             ));
         }
+        // river 0.26.1 checks only `alpha >= beta`: a level above 1 warns (alpha) or drifts
+        // (beta) at every tested error, one at or below 0 never does; both are accepted here too
         for (name, v) in [("alpha", params.alpha), ("beta", params.beta)] {
-            if !(v > 0.0 && v <= 1.0) {
-                return Err(invalid(name, v, "must lie in (0, 1]"));
+            if !v.is_finite() {
+                return Err(invalid(name, v, "must be finite"));
             }
         }
         Ok(Self::fresh(params))
@@ -513,6 +520,9 @@ impl DriftDetector for Eddm {
     fn name(&self) -> &'static str {
         "eddm"
     }
+    fn warning_detected(&self) -> bool {
+        self.warning
+    }
     fn n_seen(&self) -> u64 {
         self.n
     }
@@ -525,10 +535,10 @@ impl DriftDetector for Eddm {
 ///
 /// | Name | Default | Purpose | Range |
 /// |---|---|---|---|
-/// | `drift_confidence` | 0.001 | confidence of the drift bound | (0, 1) |
-/// | `warning_confidence` | 0.005 | confidence of the warning bound | (0, 1) |
+/// | `drift_confidence` | 0.001 | confidence of the drift bound | (0, 1] |
+/// | `warning_confidence` | 0.005 | confidence of the warning bound | (0, 1] |
 /// | `two_sided_test` | false | also detect decreases of the mean | |
-/// | `lambda` | 0.05 | EWMA weight (HDDM_W only) | (0, 1] |
+/// | `lambda` | 0.05 | EWMA weight (HDDM_W only) | [0, 1] |
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct HddmParams {
     /// Drift confidence.
@@ -559,8 +569,9 @@ impl HddmParams {
     fn validate(&self) -> Result<()> {
         check_confidence("drift_confidence", self.drift_confidence)?;
         check_confidence("warning_confidence", self.warning_confidence)?;
-        if !(self.lambda > 0.0 && self.lambda <= 1.0) {
-            return Err(invalid("lambda", self.lambda, "must lie in (0, 1]"));
+        // river's EWMean accepts 0 (the mean stays at the first value) and 1
+        if !(0.0..=1.0).contains(&self.lambda) {
+            return Err(invalid("lambda", self.lambda, "must lie in [0, 1]"));
         }
         Ok(())
     }
@@ -593,7 +604,7 @@ impl HddmA {
     /// A detector with the given parameters.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for confidences outside (0, 1).
+    /// [`Error::InvalidParameter`] for confidences outside (0, 1].
     pub fn new(params: HddmParams) -> Result<Self> {
         params.validate()?;
         Ok(Self::fresh(params))
@@ -688,6 +699,9 @@ impl DriftDetector for HddmA {
     fn name(&self) -> &'static str {
         "hddm_a"
     }
+    fn warning_detected(&self) -> bool {
+        self.warning
+    }
     fn n_seen(&self) -> u64 {
         self.seen
     }
@@ -755,7 +769,7 @@ impl HddmW {
     /// A detector with the given parameters.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for confidences outside (0, 1) or `lambda` outside (0, 1].
+    /// [`Error::InvalidParameter`] for confidences outside (0, 1] or `lambda` outside [0, 1].
     pub fn new(params: HddmParams) -> Result<Self> {
         params.validate()?;
         Ok(Self::fresh(params))
@@ -839,6 +853,9 @@ impl DriftDetector for HddmW {
     }
     fn name(&self) -> &'static str {
         "hddm_w"
+    }
+    fn warning_detected(&self) -> bool {
+        self.warning
     }
     fn n_seen(&self) -> u64 {
         self.seen

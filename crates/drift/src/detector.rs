@@ -54,9 +54,19 @@ pub trait DriftDetector: std::fmt::Debug + Send {
     fn name(&self) -> &'static str;
     /// Values consumed since the last reset (explicit or automatic after a drift).
     fn n_seen(&self) -> u64;
+    /// river's `warning_detected` flag after the last update. It is raised independently of
+    /// the drift flag, so an update can raise both: EDDM keeps an earlier warning when it
+    /// drifts, and the two-sided HDDM_A / HDDM_W can warn on one side while drifting on the
+    /// other. [`DriftDetector::update`] then returns [`DriftState::Drift`], and
+    /// [`DriftDetector::detect_into`] records the index as a drift *and* a warning, as river's
+    /// two flags say. The default (detectors without warnings) is `false`.
+    fn warning_detected(&self) -> bool {
+        false
+    }
     /// Feeds every value of `values` in order and appends the 0-based indices (positions in
     /// `values`) of drifts and warnings to `out`: the same as calling
-    /// [`DriftDetector::update`] for each value. Through a `dyn DriftDetector` this is one
+    /// [`DriftDetector::update`] for each value (a drift whose update also left
+    /// [`DriftDetector::warning_detected`] raised is recorded in both lists, as river's flags). Through a `dyn DriftDetector` this is one
     /// virtual call for the whole slice, and the loop runs over the concrete type's `update`
     /// (inlined, with the state in registers), so prefer it (or [`detect`]) over a loop of
     /// `update` calls on a trait object.
@@ -67,7 +77,12 @@ pub trait DriftDetector: std::fmt::Debug + Send {
     fn detect_into(&mut self, values: &[f64], out: &mut Detections) -> Result<()> {
         for (i, &v) in values.iter().enumerate() {
             match self.update(v) {
-                Ok(DriftState::Drift) => out.drifts.push(i),
+                Ok(DriftState::Drift) => {
+                    out.drifts.push(i);
+                    if self.warning_detected() {
+                        out.warnings.push(i);
+                    }
+                }
                 Ok(DriftState::Warning) => out.warnings.push(i),
                 Ok(DriftState::Stable) => {}
                 Err(e) => return Err(relabel(e, i)),
@@ -89,6 +104,9 @@ impl<D: DriftDetector + ?Sized> DriftDetector for Box<D> {
     }
     fn n_seen(&self) -> u64 {
         (**self).n_seen()
+    }
+    fn warning_detected(&self) -> bool {
+        (**self).warning_detected()
     }
     fn detect_into(&mut self, values: &[f64], out: &mut Detections) -> Result<()> {
         (**self).detect_into(values, out)

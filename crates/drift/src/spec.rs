@@ -27,11 +27,47 @@ fn parse_f64(key: &'static str, v: &str) -> Result<f64> {
 }
 
 fn parse_u64(key: &'static str, v: &str) -> Result<u64> {
+    // digits first: through f64, integers above 2^53 (KSWIN seeds) would silently round
+    if let Ok(n) = v.trim().parse::<u64>() {
+        return Ok(n);
+    }
     let f = parse_f64(key, v)?;
     if f >= 0.0 && f.fract() == 0.0 && f < 1.8e19 {
         Ok(f as u64)
     } else {
         Err(invalid(key, v, "not a non-negative integer"))
+    }
+}
+
+/// A count threshold compared with an integer counter that is at least 1 when compared, given as
+/// river accepts it (any real number): `n >= v` is the same test as `n >= max(ceil(v), 0)`
+/// (`ceil`, PageHinkley's `min_instances`), `n > v` the same as `n > max(floor(v), 0)`
+/// (`floor`, the `warm_start` of DDM and EDDM). Negative and fractional values are therefore
+/// accepted and mapped to the equivalent count.
+fn parse_count(key: &'static str, v: &str, ceil: bool) -> Result<u64> {
+    if let Ok(n) = v.trim().parse::<u64>() {
+        return Ok(n);
+    }
+    let f = parse_f64(key, v)?;
+    let r = if ceil { f.ceil() } else { f.floor() };
+    if r.is_nan() {
+        Err(invalid(key, v, "not a number"))
+    } else if r <= 0.0 {
+        Ok(0)
+    } else if r < 1.8e19 {
+        Ok(r as u64)
+    } else {
+        Err(invalid(key, v, "too large"))
+    }
+}
+
+/// A KSWIN seed: an integer; a negative one is replaced by its absolute value, as CPython's
+/// `random.Random(seed)` does (river passes the seed to it).
+fn parse_seed(v: &str) -> Result<u64> {
+    let t = v.trim();
+    match t.strip_prefix('-') {
+        Some(abs) if !abs.starts_with(['-', '+']) => parse_u64("seed", abs),
+        _ => parse_u64("seed", t),
     }
 }
 
@@ -112,7 +148,7 @@ pub fn build_detector(name: &str, params: &[(&str, &str)]) -> Result<Box<dyn Dri
             const K: &[&str] = &["min_instances", "delta", "threshold", "alpha", "mode"];
             for &(k, v) in params {
                 match k {
-                    "min_instances" => p.min_instances = parse_u64("min_instances", v)?,
+                    "min_instances" => p.min_instances = parse_count("min_instances", v, true)?,
                     "delta" => p.delta = parse_f64("delta", v)?,
                     "threshold" => p.threshold = parse_f64("threshold", v)?,
                     "alpha" => p.alpha = parse_f64("alpha", v)?,
@@ -127,7 +163,7 @@ pub fn build_detector(name: &str, params: &[(&str, &str)]) -> Result<Box<dyn Dri
             const K: &[&str] = &["warm_start", "warning_threshold", "drift_threshold"];
             for &(k, v) in params {
                 match k {
-                    "warm_start" => p.warm_start = parse_u64("warm_start", v)?,
+                    "warm_start" => p.warm_start = parse_count("warm_start", v, false)?,
                     "warning_threshold" => p.warning_threshold = parse_f64("warning_threshold", v)?,
                     "drift_threshold" => p.drift_threshold = parse_f64("drift_threshold", v)?,
                     _ => return Err(unknown_param("ddm", k, K)),
@@ -140,7 +176,7 @@ pub fn build_detector(name: &str, params: &[(&str, &str)]) -> Result<Box<dyn Dri
             const K: &[&str] = &["warm_start", "alpha", "beta"];
             for &(k, v) in params {
                 match k {
-                    "warm_start" => p.warm_start = parse_u64("warm_start", v)?,
+                    "warm_start" => p.warm_start = parse_count("warm_start", v, false)?,
                     "alpha" => p.alpha = parse_f64("alpha", v)?,
                     "beta" => p.beta = parse_f64("beta", v)?,
                     _ => return Err(unknown_param("eddm", k, K)),
@@ -183,7 +219,7 @@ pub fn build_detector(name: &str, params: &[(&str, &str)]) -> Result<Box<dyn Dri
                     "alpha" => p.alpha = parse_f64("alpha", v)?,
                     "window_size" => p.window_size = parse_u64("window_size", v)? as usize,
                     "stat_size" => p.stat_size = parse_u64("stat_size", v)? as usize,
-                    "seed" => seed = Some(parse_u64("seed", v)?),
+                    "seed" => seed = Some(parse_seed(v)?),
                     _ => return Err(unknown_param(&name_l, k, K)),
                 }
             }

@@ -119,6 +119,88 @@ fn bad_parameters_and_names_are_typed_errors() {
     ));
 }
 
+/// Parameter forms river 0.26.1 accepts (found by `tests/golden/drift/cli_sweep.py`): they
+/// build, and behave as the equivalent plain value (river compares integer counters with
+/// `min_instances` / `warm_start`; CPython's `Random(seed)` uses `abs(seed)`; KSWIN seeds keep
+/// all 64 bits). Values river fails on stay errors.
+#[test]
+fn river_accepted_parameter_forms_build_and_match_their_equivalents() {
+    let xs: Vec<f64> = lcg(11, 3000)
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v + if i > 1500 { 1.0 } else { 0.0 })
+        .collect();
+    let errs: Vec<f64> = lcg(12, 3000)
+        .iter()
+        .enumerate()
+        .map(|(i, v)| f64::from(u8::from(v.abs() < if i > 1500 { 0.5 } else { 0.2 })))
+        .collect();
+    let run = |name: &str, p: &[(&str, &str)], data: &[f64]| {
+        let mut d = build_detector(name, p).unwrap();
+        detect(&mut d, data).unwrap()
+    };
+    for (name, a, b, data) in [
+        (
+            "page_hinkley",
+            ("min_instances", "-5"),
+            ("min_instances", "0"),
+            &xs,
+        ),
+        (
+            "page_hinkley",
+            ("min_instances", "40.5"),
+            ("min_instances", "41"),
+            &xs,
+        ),
+        ("ddm", ("warm_start", "-3"), ("warm_start", "0"), &errs),
+        ("ddm", ("warm_start", "30.7"), ("warm_start", "30"), &errs),
+        ("eddm", ("warm_start", "-1"), ("warm_start", "0"), &errs),
+        ("kswin", ("seed", "-42"), ("seed", "42"), &xs),
+    ] {
+        let extra: &[(&str, &str)] = if name == "page_hinkley" {
+            &[("threshold", "5")]
+        } else {
+            &[]
+        };
+        let pa: Vec<(&str, &str)> = extra.iter().copied().chain([a]).collect();
+        let pb: Vec<(&str, &str)> = extra.iter().copied().chain([b]).collect();
+        assert_eq!(
+            run(name, &pa, data),
+            run(name, &pb, data),
+            "{name} {a:?} vs {b:?}"
+        );
+    }
+    // a seed above 2^53 is not rounded through f64
+    let big = run("kswin", &[("seed", "12345678901234567")], &xs);
+    let near = run("kswin", &[("seed", "12345678901234568")], &xs);
+    assert_ne!(big, near);
+    for (name, p) in [
+        (
+            "hddm_a",
+            [("drift_confidence", "1"), ("warning_confidence", "1")],
+        ),
+        ("hddm_w", [("lambda_val", "0"), ("warning_confidence", "1")]),
+        ("hddm_w", [("lambda_val", "1"), ("drift_confidence", "1")]),
+        ("eddm", [("alpha", "1.5"), ("beta", "-1")]),
+    ] {
+        assert!(build_detector(name, &p).is_ok(), "{name} {p:?}");
+    }
+    for (name, p) in [
+        ("hddm_a", ("drift_confidence", "0")),
+        ("hddm_a", ("warning_confidence", "1.5")),
+        ("hddm_w", ("lambda_val", "1.5")),
+        ("eddm", ("beta", "inf")),
+        ("ddm", ("warm_start", "nan")),
+        ("kswin", ("seed", "1.5")),
+    ] {
+        let mut ps = vec![p];
+        if name == "kswin" {
+            ps.push(("alpha", "0.01"));
+        }
+        assert!(build_detector(name, &ps).is_err(), "{name} {p:?}");
+    }
+}
+
 #[test]
 fn empty_and_non_finite_samples_are_typed_errors() {
     assert!(matches!(
@@ -420,7 +502,7 @@ proptest! {
     }
 
     /// `detect` (one `detect_into` call, also through `Box<dyn DriftDetector>`) equals the
-    /// folded `update` calls for every detector, on 0/1 and real streams, and for a
+    /// folded `update` calls (plus `warning_detected` after a drift) for every detector, on 0/1 and real streams, and for a
     /// σ-normalised Page-Hinkley (its own loop); an error carries the index in the slice.
     #[test]
     fn detect_into_equals_updates_for_every_detector(seed in 0u64..10_000, bad in 0usize..700) {
@@ -439,7 +521,13 @@ proptest! {
                 let mut ok = true;
                 for (i, &x) in xs.iter().enumerate() {
                     match b.update(x) {
-                        Ok(DriftState::Drift) => drifts.push(i),
+                        Ok(DriftState::Drift) => {
+                            drifts.push(i);
+                            // river's warning flag can be up together with the drift flag
+                            if b.warning_detected() {
+                                warnings.push(i);
+                            }
+                        }
                         Ok(DriftState::Warning) => warnings.push(i),
                         Ok(DriftState::Stable) => {}
                         Err(_) => { ok = false; break; }

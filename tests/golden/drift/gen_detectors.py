@@ -112,6 +112,24 @@ for p in [dict(), dict(two_sided_test=True), dict(lambda_val=0.1, drift_confiden
 for p in [dict(two_sided_test=True)]:
     add("hddm_a", p, lambda p=p: binary.HDDMA(**p), ["uniform_shift"], binary_det=True)
     add("hddm_w", p, lambda p=p: binary.HDDMW(**p), ["uniform_shift"], binary_det=True)
+# two-sided HDDM that warns on one side while drifting on the other: river's warning and drift
+# flags are both up at one index (hddm_a on err_improve at 1267; hddm_w on err_high at 1016,
+# err_gradual at 1662); found by cli_sweep.py
+add("hddm_a", dict(two_sided_test=True, drift_confidence=0.01, warning_confidence=0.5),
+    lambda: binary.HDDMA(two_sided_test=True, drift_confidence=0.01, warning_confidence=0.5), err_names, binary_det=True)
+add("hddm_w", dict(two_sided_test=True, drift_confidence=0.05, warning_confidence=0.9),
+    lambda: binary.HDDMW(two_sided_test=True, drift_confidence=0.05, warning_confidence=0.9), err_names, binary_det=True)
+# edge values river accepts: confidence 1 (a zero-width bound), lambda_val 0 and 1, EDDM levels
+# outside (0, 1]
+add("hddm_a", dict(drift_confidence=1.0, warning_confidence=1.0, two_sided_test=True),
+    lambda: binary.HDDMA(drift_confidence=1.0, warning_confidence=1.0, two_sided_test=True), ["err_abrupt"], binary_det=True)
+for lam in (0.0, 1.0):
+    add("hddm_w", dict(lambda_val=lam, two_sided_test=True),
+        lambda lam=lam: binary.HDDMW(lambda_val=lam, two_sided_test=True), ["err_abrupt", "uniform_shift"], binary_det=True)
+add("hddm_w", dict(drift_confidence=1.0, warning_confidence=1.0),
+    lambda: binary.HDDMW(drift_confidence=1.0, warning_confidence=1.0), ["err_abrupt"], binary_det=True)
+for p in [dict(alpha=1.2, beta=0.9), dict(alpha=0.5, beta=0.0), dict(alpha=0.5, beta=-1.0)]:
+    add("eddm", p, lambda p=p: binary.EDDM(**p), ["err_abrupt", "err_multi"], binary_det=True)
 
 out = {"versions": {"river": river.__version__, "numpy": np.__version__}, "streams": streams, "cases": cases}
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "detectors.json")
