@@ -180,7 +180,7 @@ impl Freq {
                 }
                 let mut i = 0u32;
                 while t <= end {
-                    if i % k == 0 {
+                    if i.is_multiple_of(k) {
                         out.push(t);
                     }
                     i = i.wrapping_add(1);
@@ -234,7 +234,7 @@ impl Freq {
                 let (mut y, mut m) = (start.year(), start.month());
                 // roll forward to the first month end on the grid (month % every == 0) at/after start
                 loop {
-                    if m % every == 0 && month_end(y, m, start).ok_or_else(bad)? >= start {
+                    if m.is_multiple_of(every) && month_end(y, m, start).ok_or_else(bad)? >= start {
                         break;
                     }
                     (y, m) = add_months(y, m, 1);
