@@ -9,8 +9,8 @@ use aaiti_registry::{Field, Filter, MetricPoint, NewRun, Query, Registry, RunSta
 use aaiti_walkforward::pipeline::RunReport;
 
 use aaiti_walkforward::{
-    Boundary, CalendarTrain, CalendarWalkForward, CombinatorialPurgedCv, Embargo, Freq, LabelTimes,
-    PartialFold, Purger, Size, Split, Splitter, WalkForward,
+    Anchor, Boundary, CalendarTrain, CalendarWalkForward, CombinatorialPurgedCv, Embargo, Freq,
+    LabelTimes, PartialFold, Purger, Size, Split, Splitter, WalkForward,
 };
 use anyhow::{Context as _, bail};
 use chrono::{DateTime, Utc, Weekday};
@@ -130,7 +130,8 @@ struct PlanArgs {
     /// Embargo rows after each test block (cpcv; or with --horizon for any scheme).
     #[arg(long, default_value_t = 0)]
     embargo: usize,
-    /// calendar: anchor frequency (MS, ME, QS, YS, W-MON..W-SUN, D, 3D, 12h, ...).
+    /// calendar: anchor frequency, a pandas 3 alias (MS, ME, QS, QE, YS, YE, W, W-MON..W-SUN,
+    /// D, 3D, B, 12h, 30min, 15s, ...).
     #[arg(long, default_value = "MS")]
     freq: String,
     /// calendar: training length in frequency periods.
@@ -176,28 +177,56 @@ fn count(s: &str, what: &str) -> anyhow::Result<usize> {
         .with_context(|| format!("--{what} {s:?} must be a row count for this scheme"))
 }
 
+/// Parses a pandas (3.x) offset alias: `[n]unit` with unit `MS`, `ME`, `QS`, `QE`, `YS`, `YE`,
+/// `W`, `W-MON`..`W-SUN`, `D`, `B`, `h`, `min`, `s` (any n >= 1). Aliases that pandas 3
+/// removed (`M`, `Q`, `Y`, `A`, `AS`, `H`, `T`, `S`, ...) are refused, as pandas does.
 fn freq(s: &str) -> anyhow::Result<Freq> {
-    let wd = |d: &str| -> Option<Weekday> { d.parse().ok() };
-    Ok(match s {
-        "MS" => Freq::MonthStart,
-        "ME" | "M" => Freq::MonthEnd,
-        "QS" => Freq::QuarterStart,
-        "YS" | "AS" => Freq::YearStart,
-        "W" => Freq::Weekly(Weekday::Sun),
-        _ if s.starts_with("W-") => {
-            Freq::Weekly(wd(&s[2..]).with_context(|| format!("bad weekday in {s:?}"))?)
+    let digits = s.len() - s.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let (num, unit) = s.split_at(digits);
+    let n: u32 = if num.is_empty() {
+        1
+    } else {
+        num.parse()
+            .with_context(|| format!("bad multiple in --freq {s:?}"))?
+    };
+    if n == 0 {
+        bail!("--freq {s:?}: the multiple must be >= 1");
+    }
+    let anchored = |a: Anchor| -> Freq {
+        if n == 1 {
+            Freq::from(a)
+        } else {
+            Freq::EveryNth(n, a)
         }
-        _ if s.ends_with('D') => Freq::Days(if s.len() == 1 {
-            1
-        } else {
-            s[..s.len() - 1].parse()?
-        }),
-        _ if s.ends_with('h') || s.ends_with('H') => Freq::Hours(if s.len() == 1 {
-            1
-        } else {
-            s[..s.len() - 1].parse()?
-        }),
-        _ => bail!("unsupported --freq {s:?} (use MS, ME, QS, YS, W-MON.., nD, nh)"),
+    };
+    let weekday = |d: &str| -> Option<Weekday> {
+        ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
+            .contains(&d.to_ascii_uppercase().as_str())
+            .then(|| d.parse().ok())
+            .flatten()
+    };
+    Ok(match unit {
+        "MS" => anchored(Anchor::MonthStart),
+        "ME" => anchored(Anchor::MonthEnd),
+        "QS" => anchored(Anchor::QuarterStart),
+        "QE" => anchored(Anchor::QuarterEnd),
+        "YS" => anchored(Anchor::YearStart),
+        "YE" => anchored(Anchor::YearEnd),
+        "W" => anchored(Anchor::Weekly(Weekday::Sun)),
+        _ if unit.starts_with("W-") => anchored(Anchor::Weekly(
+            weekday(&unit[2..]).with_context(|| format!("bad weekday in --freq {s:?}"))?,
+        )),
+        "D" | "d" => Freq::Days(n),
+        "B" => Freq::BusinessDays(n),
+        "h" => Freq::Hours(n),
+        "min" => Freq::Minutes(n),
+        "s" => Freq::Seconds(n),
+        "M" | "Q" | "Y" | "A" | "AS" | "BA" | "H" | "T" | "S" | "L" | "U" | "N" => {
+            bail!("--freq {s:?}: pandas 3 removed this alias (use ME, QE, YE, YS, h, min or s)")
+        }
+        _ => bail!(
+            "unsupported --freq {s:?} (use MS, ME, QS, QE, YS, YE, W, W-MON..W-SUN, nD, nB, nh, nmin, ns)"
+        ),
     })
 }
 

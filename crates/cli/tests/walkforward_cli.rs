@@ -290,3 +290,101 @@ fn registry_records_runs_and_feeds_the_dsr() {
         assert!(f[0].params.contains_key("parent_run"));
     }
 }
+
+/// `plan --scheme calendar --freq`: pandas 3 aliases as skfolio 1.12.2 / pandas 3.0.6 read them
+/// (found by `tests/golden/walkforward/cli_sweep.py`): business days (`B`, `2B`; the first anchor
+/// rolls forward from a Saturday start) give skfolio's splits, and the aliases pandas 3 removed
+/// (`M`, `H`, `AS`, ...) are refused with an error; multiples of anchors (`2W-SAT`) work.
+#[test]
+fn plan_calendar_freq_aliases_follow_pandas_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("bars.csv");
+    let mut s = String::from("timestamp,open,high,low,close,volume\n");
+    for d in 2..=31 {
+        s.push_str(&format!("2021-01-{d:02}T09:00:00Z,1,1,1,1,1\n"));
+    }
+    std::fs::write(&csv, s).unwrap();
+    let plan = |freq: &str, train: &str, test: &str| {
+        aaiti(&[
+            "walkforward",
+            "plan",
+            "--json",
+            "--scheme",
+            "calendar",
+            "--input",
+            csv.to_str().unwrap(),
+            "--freq",
+            freq,
+            "--train-periods",
+            train,
+            "--test-periods",
+            test,
+        ])
+    };
+    let ranges = |o: &Output| -> Vec<[[u64; 2]; 2]> {
+        let j: serde_json::Value = serde_json::from_str(&ok(o)).unwrap();
+        j["splits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let r = |k: &str| {
+                    let v = &s[k][0];
+                    [v[0].as_u64().unwrap(), v[1].as_u64().unwrap()]
+                };
+                [r("train"), r("test")]
+            })
+            .collect()
+    };
+    // skfolio WalkForward(test_size=1, train_size=2, freq="B") on these 30 daily bars
+    let want_b: Vec<[[u64; 2]; 2]> = vec![
+        [[2, 4], [4, 5]],
+        [[3, 5], [5, 6]],
+        [[4, 6], [6, 9]],
+        [[5, 9], [9, 10]],
+        [[6, 10], [10, 11]],
+        [[9, 11], [11, 12]],
+        [[10, 12], [12, 13]],
+        [[11, 13], [13, 16]],
+        [[12, 16], [16, 17]],
+        [[13, 17], [17, 18]],
+        [[16, 18], [18, 19]],
+        [[17, 19], [19, 20]],
+        [[18, 20], [20, 23]],
+        [[19, 23], [23, 24]],
+        [[20, 24], [24, 25]],
+        [[23, 25], [25, 26]],
+        [[24, 26], [26, 27]],
+    ];
+    assert_eq!(ranges(&plan("B", "2", "1")), want_b);
+    // WalkForward(test_size=2, train_size=3, freq="2B")
+    assert_eq!(
+        ranges(&plan("2B", "3", "2")),
+        vec![
+            [[2, 10], [10, 16]],
+            [[6, 16], [16, 20]],
+            [[12, 20], [20, 26]]
+        ]
+    );
+    for bad in ["M", "H", "2H", "AS", "Q", "Y", "T", "S"] {
+        let o = plan(bad, "1", "1");
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("pandas 3 removed"), "{bad}: {err}");
+    }
+    for bad in ["0D", "0B", "0MS", "W-FOO"] {
+        let o = plan(bad, "1", "1");
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        assert!(!o.stderr.is_empty(), "{bad}");
+    }
+    // WalkForward(test_size=1, train_size=1, freq="2W-SAT"): Saturdays 2, 16, 30 January
+    assert_eq!(ranges(&plan("2W-SAT", "1", "1")), vec![[[0, 14], [14, 28]]]);
+    for good in ["W", "W-WED", "D", "2d", "24h", "1440min", "86400s"] {
+        ok(&plan(good, "1", "1"));
+    }
+    // parsed, but January alone holds too few of these anchors for one split
+    for few in ["QE", "YE", "1ME"] {
+        let err = String::from_utf8_lossy(&plan(few, "1", "1").stderr).to_string();
+        assert!(err.contains("infeasible"), "{few}: {err}");
+    }
+}

@@ -21,12 +21,59 @@ pub enum Freq {
     QuarterStart,
     /// `"YS"`: first of January.
     YearStart,
+    /// `"QE"`: last day of March, June, September, December.
+    QuarterEnd,
+    /// `"YE"`: 31 December.
+    YearEnd,
     /// `"W-MON"` etc.: every week on this weekday.
     Weekly(Weekday),
     /// `"nD"`: every `n` days from the first timestamp.
     Days(u32),
     /// `"nh"`: every `n` hours from the first timestamp.
     Hours(u32),
+    /// `"nB"`: every `n`-th business day (Monday to Friday, no holiday calendar), from the
+    /// first business day at or after the first timestamp, keeping its time of day.
+    BusinessDays(u32),
+    /// `"nmin"`: every `n` minutes from the first timestamp.
+    Minutes(u32),
+    /// `"ns"`: every `n` seconds from the first timestamp.
+    Seconds(u32),
+    /// `"2MS"`, `"3QE"`, `"2W-MON"`, ...: every `n`-th anchor of a calendar frequency, starting
+    /// with its first anchor at or after the first timestamp (pandas multiples).
+    EveryNth(u32, Anchor),
+}
+
+/// The calendar frequencies a [`Freq::EveryNth`] multiple can take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Anchor {
+    /// `MS`.
+    MonthStart,
+    /// `ME`.
+    MonthEnd,
+    /// `QS`.
+    QuarterStart,
+    /// `QE`.
+    QuarterEnd,
+    /// `YS`.
+    YearStart,
+    /// `YE`.
+    YearEnd,
+    /// `W-<day>`.
+    Weekly(Weekday),
+}
+
+impl From<Anchor> for Freq {
+    fn from(a: Anchor) -> Self {
+        match a {
+            Anchor::MonthStart => Freq::MonthStart,
+            Anchor::MonthEnd => Freq::MonthEnd,
+            Anchor::QuarterStart => Freq::QuarterStart,
+            Anchor::QuarterEnd => Freq::QuarterEnd,
+            Anchor::YearStart => Freq::YearStart,
+            Anchor::YearEnd => Freq::YearEnd,
+            Anchor::Weekly(d) => Freq::Weekly(d),
+        }
+    }
 }
 
 /// Training length of a calendar walk-forward.
@@ -94,19 +141,53 @@ impl Freq {
         let bad = || invalid("freq", "anchor date out of range");
         let mut out = Vec::new();
         match self {
-            Freq::Days(k) | Freq::Hours(k) => {
+            Freq::EveryNth(k, base) => {
                 if k == 0 {
                     return Err(invalid("freq", "multiple must be >= 1"));
                 }
-                let d = if matches!(self, Freq::Days(_)) {
-                    Duration::days(i64::from(k))
-                } else {
-                    Duration::hours(i64::from(k))
+                let step = usize::try_from(k).map_err(|_| bad())?;
+                out = Freq::from(base)
+                    .anchors(start, end)?
+                    .into_iter()
+                    .step_by(step)
+                    .collect();
+            }
+            Freq::Days(k) | Freq::Hours(k) | Freq::Minutes(k) | Freq::Seconds(k) => {
+                if k == 0 {
+                    return Err(invalid("freq", "multiple must be >= 1"));
+                }
+                let k = i64::from(k);
+                let d = match self {
+                    Freq::Days(_) => Duration::days(k),
+                    Freq::Hours(_) => Duration::hours(k),
+                    Freq::Minutes(_) => Duration::minutes(k),
+                    _ => Duration::seconds(k),
                 };
                 let mut t = start;
                 while t <= end {
                     out.push(t);
                     t = t.checked_add_signed(d).ok_or_else(bad)?;
+                }
+            }
+            Freq::BusinessDays(k) => {
+                if k == 0 {
+                    return Err(invalid("freq", "multiple must be >= 1"));
+                }
+                let weekend = |t: DateTime<Utc>| matches!(t.weekday(), Weekday::Sat | Weekday::Sun);
+                let mut t = start;
+                while weekend(t) {
+                    t = t.checked_add_signed(Duration::days(1)).ok_or_else(bad)?;
+                }
+                let mut i = 0u32;
+                while t <= end {
+                    if i.is_multiple_of(k) {
+                        out.push(t);
+                    }
+                    i = i.wrapping_add(1);
+                    t = t.checked_add_signed(Duration::days(1)).ok_or_else(bad)?;
+                    while weekend(t) {
+                        t = t.checked_add_signed(Duration::days(1)).ok_or_else(bad)?;
+                    }
                 }
             }
             Freq::Weekly(wd) => {
@@ -144,9 +225,18 @@ impl Freq {
                     (y, m) = add_months(y, m, every);
                 }
             }
-            Freq::MonthEnd => {
+            Freq::MonthEnd | Freq::QuarterEnd | Freq::YearEnd => {
+                let every = match self {
+                    Freq::MonthEnd => 1,
+                    Freq::QuarterEnd => 3,
+                    _ => 12,
+                };
                 let (mut y, mut m) = (start.year(), start.month());
-                if month_end(y, m, start).ok_or_else(bad)? < start {
+                // roll forward to the first month end on the grid (month % every == 0) at/after start
+                loop {
+                    if m.is_multiple_of(every) && month_end(y, m, start).ok_or_else(bad)? >= start {
+                        break;
+                    }
                     (y, m) = add_months(y, m, 1);
                 }
                 loop {
@@ -155,7 +245,7 @@ impl Freq {
                         break;
                     }
                     out.push(c);
-                    (y, m) = add_months(y, m, 1);
+                    (y, m) = add_months(y, m, every);
                 }
             }
         }

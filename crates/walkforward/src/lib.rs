@@ -109,7 +109,7 @@ mod stats;
 mod walk;
 
 pub use crate::{
-    calendar::{CalendarTrain, CalendarWalkForward, Freq},
+    calendar::{Anchor, CalendarTrain, CalendarWalkForward, Freq},
     cpcv::{CombinatorialPurgedCv, MAX_COMBINATIONS},
     error::{Error, Result},
     eval::{ClassificationMetrics, FoldResult, SplitResult, evaluate, evaluate_with_progress},

@@ -197,25 +197,32 @@ pub fn expected_max_sharpe_ratio(n_trials: f64, std: f64, mean: f64) -> Result<f
 /// instead of `trial_sharpes.len()` (e.g. the count the registry knows).
 ///
 /// # Errors
-/// As [`probabilistic_sharpe_ratio`]; [`Error::InsufficientData`] for no trials;
-/// [`Error::NonFinite`] for a non-finite trial Sharpe ratio.
+/// As [`probabilistic_sharpe_ratio`]; [`Error::InsufficientData`] when no trial is left
+/// after dropping NaN trials (as skfolio does); [`Error::NonFinite`] for an infinite one.
 pub fn deflated_sharpe_ratio(
     returns: &[f64],
     trial_sharpes: &[f64],
     risk_free: f64,
     n_trials_override: Option<f64>,
 ) -> Result<f64> {
-    if trial_sharpes.is_empty() {
-        return Err(Error::InsufficientData {
-            what: "trial Sharpe ratios",
-            got: 0,
-            need: 1,
-        });
-    }
-    if let Some(i) = trial_sharpes.iter().position(|x| !x.is_finite()) {
+    // skfolio: an infinite trial is an error, NaN trials are dropped, at least one must remain
+    if let Some(i) = trial_sharpes.iter().position(|x| x.is_infinite()) {
         return Err(Error::NonFinite {
             what: "trial Sharpe ratios",
             index: i,
+        });
+    }
+    let finite: Vec<f64> = trial_sharpes
+        .iter()
+        .copied()
+        .filter(|x| !x.is_nan())
+        .collect();
+    let trial_sharpes = finite.as_slice();
+    if trial_sharpes.is_empty() {
+        return Err(Error::InsufficientData {
+            what: "finite trial Sharpe ratios",
+            got: 0,
+            need: 1,
         });
     }
     let k = trial_sharpes.len();

@@ -219,3 +219,155 @@ fn skfolio_walk_forward_calendar_parity() {
         check(c, cv.split(ts), k);
     }
 }
+
+/// skfolio 1.12.2 `WalkForward(freq=...)` on frequencies the golden grid does not cover
+/// (`QE`, `YE`, minutes, seconds), found missing by `cli_sweep.py`. Reference values from
+/// skfolio 1.12.2 / pandas 3.0.6 (count, first three and last three splits as `[start, end)`):
+/// `d` = daily 09:00 bars 2019-11-15..2022-03-10 without every 7th (from the 4th),
+/// `m` = 400 15-minute bars from 2021-03-01 00:10 without every 11th (from the 5th).
+#[test]
+fn skfolio_calendar_quarter_year_end_minute_second_freqs() {
+    let d: Vec<DateTime<Utc>> = {
+        let t0: DateTime<Utc> = "2019-11-15T09:00:00Z".parse().unwrap();
+        let end: DateTime<Utc> = "2022-03-10T09:00:00Z".parse().unwrap();
+        (0..)
+            .map(|i| t0 + Duration::days(i))
+            .take_while(|t| *t <= end)
+            .enumerate()
+            .filter(|(i, _)| i % 7 != 3)
+            .map(|(_, t)| t)
+            .collect()
+    };
+    let m: Vec<DateTime<Utc>> = {
+        let t0: DateTime<Utc> = "2021-03-01T00:10:00Z".parse().unwrap();
+        (0..400)
+            .filter(|i| i % 11 != 4)
+            .map(|i| t0 + Duration::minutes(15 * i))
+            .collect()
+    };
+    assert_eq!((d.len(), m.len()), (726, 364));
+    type R = [[usize; 2]; 2];
+    #[allow(clippy::type_complexity, reason = "test table")]
+    let cases: Vec<(
+        &[DateTime<Utc>],
+        Freq,
+        CalendarTrain,
+        usize,
+        usize,
+        bool,
+        bool,
+        usize,
+        Vec<R>,
+        Vec<R>,
+    )> = vec![
+        (
+            &d,
+            Freq::QuarterEnd,
+            CalendarTrain::Periods(2),
+            1,
+            0,
+            false,
+            false,
+            6,
+            vec![
+                [[39, 195], [195, 274]],
+                [[117, 274], [274, 353]],
+                [[195, 353], [353, 430]],
+            ],
+            vec![
+                [[274, 430], [430, 508]],
+                [[353, 508], [508, 587]],
+                [[430, 587], [587, 666]],
+            ],
+        ),
+        (
+            &d,
+            Freq::YearEnd,
+            CalendarTrain::Months(12),
+            1,
+            3,
+            false,
+            true,
+            2,
+            vec![[[39, 350], [353, 666]], [[353, 663], [666, 726]]],
+            vec![],
+        ),
+        (
+            &d,
+            Freq::QuarterEnd,
+            CalendarTrain::Duration(Duration::days(100)),
+            2,
+            0,
+            true,
+            true,
+            4,
+            vec![
+                [[0, 117], [117, 274]],
+                [[0, 274], [274, 430]],
+                [[0, 430], [430, 587]],
+            ],
+            vec![[[0, 587], [587, 726]]],
+        ),
+        (
+            &m,
+            Freq::Minutes(90),
+            CalendarTrain::Periods(4),
+            2,
+            1,
+            false,
+            false,
+            31,
+            vec![
+                [[0, 21], [22, 33]],
+                [[11, 32], [33, 44]],
+                [[22, 43], [44, 54]],
+            ],
+            vec![
+                [[305, 326], [327, 338]],
+                [[316, 337], [338, 349]],
+                [[327, 348], [349, 360]],
+            ],
+        ),
+        (
+            &m,
+            Freq::Seconds(600),
+            CalendarTrain::Duration(Duration::hours(2)),
+            3,
+            0,
+            false,
+            true,
+            196,
+            vec![[[0, 7], [7, 9]], [[2, 9], [9, 11]], [[3, 11], [11, 13]]],
+            vec![
+                [[351, 358], [358, 360]],
+                [[353, 360], [360, 362]],
+                [[354, 362], [362, 364]],
+            ],
+        ),
+    ];
+    for (ts, freq, train, te, p, ex, red, count, head, tail) in cases {
+        let cv = CalendarWalkForward {
+            freq,
+            train,
+            test_periods: te,
+            purged_size: p,
+            expand_train: ex,
+            reduce_test: red,
+            previous: false,
+        };
+        let got = cv.split(ts).unwrap();
+        assert_eq!(got.len(), count, "{cv:?}");
+        let as_r = |s: &Split| -> R {
+            [
+                [s.train[0].start, s.train[0].end],
+                [s.test[0].start, s.test[0].end],
+            ]
+        };
+        for (g, w) in got.iter().zip(&head) {
+            assert_eq!(as_r(g), *w, "{cv:?}");
+        }
+        for (g, w) in got.iter().rev().zip(tail.iter().rev()) {
+            assert_eq!(as_r(g), *w, "{cv:?}");
+        }
+    }
+}

@@ -88,6 +88,28 @@ fn dsr_matches_skfolio() {
     }
 }
 
+/// skfolio 1.12.2 `deflated_sharpe_ratio` drops NaN trials (N counts the finite ones), raises on
+/// an infinite trial and when no finite trial remains.
+#[test]
+fn dsr_drops_nan_trials_as_skfolio() {
+    let r = [
+        0.01, -0.02, 0.015, 0.003, -0.004, 0.02, 0.011, -0.007, 0.009, 0.001,
+    ];
+    let cases: [(&[f64], f64); 4] = [
+        (&[f64::NAN, 0.1, 0.25, 0.05], 0.734_206_408_544_745_2),
+        (&[0.1, 0.25, 0.05], 0.734_206_408_544_745_2),
+        (&[f64::NAN, 0.3], 0.806_263_789_564_264_1),
+        (&[0.3], 0.806_263_789_564_264_1),
+    ];
+    for (trials, want) in cases {
+        let got = deflated_sharpe_ratio(&r, trials, 0.0, None).unwrap();
+        assert!(close(got, want, 1e-12), "{trials:?}: {got} vs {want}");
+    }
+    assert!(deflated_sharpe_ratio(&r, &[f64::NAN], 0.0, None).is_err());
+    assert!(deflated_sharpe_ratio(&r, &[f64::INFINITY, 0.1], 0.0, None).is_err());
+    assert!(deflated_sharpe_ratio(&r, &[], 0.0, None).is_err());
+}
+
 fn matrix(c: &Value) -> Array2<f64> {
     let rows: Vec<Vec<f64>> = c["matrix"].as_array().unwrap().iter().map(vecf).collect();
     let (t, n) = (rows.len(), rows[0].len());
