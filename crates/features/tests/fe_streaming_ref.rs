@@ -32,9 +32,10 @@ fn is_zero(v: f64) -> bool {
 }
 
 /// TA-Lib 0.8.1 (issue #253) tests sums in a price unit (TR, gain + loss) against zero
-/// without a fixed band: zero unless positive (NaN included).
+/// without a fixed band: zero unless positive (NaN included; below 1e-300 counts as zero,
+/// the crate's `SUM_FLOOR`).
 fn not_positive(v: f64) -> bool {
-    v.is_nan() || v <= 0.0
+    v.is_nan() || v < 1e-300
 }
 
 // ----- frozen reference copies -----------------------------------------------------------

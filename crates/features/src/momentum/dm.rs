@@ -9,7 +9,7 @@ use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
 use super::util::{
-    MAX_PERIOD, TA_EPSILON, check_period, extend_with, is_zero, not_positive, push_nan, span,
+    MAX_PERIOD, SUM_FLOOR, TA_EPSILON, check_period, extend_with, is_zero, push_nan, span,
 };
 use crate::error::Result;
 use crate::indicator::{Columns, Indicator};
@@ -171,7 +171,7 @@ impl DmCore {
     /// `(minusDI, plusDI)` when the TR sum is positive.
     #[inline]
     fn di(&self) -> Option<(f64, f64)> {
-        if not_positive(self.tr) {
+        if tr_zero(self.tr) {
             None
         } else {
             Some((
@@ -299,7 +299,7 @@ macro_rules! di_indicator {
                         return Some(0.0);
                     }
                     let tr = self.core.last_tr;
-                    return Some(if not_positive(tr) { 0.0 } else { dm / tr });
+                    return Some(if tr_zero(tr) { 0.0 } else { dm / tr });
                 }
                 match phase {
                     Phase::Smooth => Some(match self.core.di() {
@@ -664,11 +664,20 @@ fn bars<'a>(
         .map(|((((&h, &hp), &l), &lp), &cp)| one_bar(h, l, hp, lp, cp))
 }
 
+/// TA-Lib 0.8.1's `prevTR > 0` as the crate's `not_positive` (NaN or below
+/// [`SUM_FLOOR`]): a Wilder TR sum `t − t/n + tr` of true ranges (maxima of absolute values)
+/// is never negative, so `|t|` stands for `t`; spelt this way the ADX lane kernel stays
+/// vectorised (`!(t > 0)` measured 2x slower).
+#[inline]
+fn tr_zero(t: f64) -> bool {
+    t.is_nan() || t.abs() < SUM_FLOOR
+}
+
 /// `(minusDI, plusDI)` of `[minus, plus, tr, _]`, as [`DmCore::di`].
 #[inline(always)]
 fn di_of(w: &[f64; 4]) -> Option<(f64, f64)> {
     let [minus, plus, tr, _] = *w;
-    if not_positive(tr) {
+    if tr_zero(tr) {
         None
     } else {
         Some((100.0 * (minus / tr), 100.0 * (plus / tr)))
@@ -708,10 +717,7 @@ fn dx_ok(m: f64, p: f64, t: f64) -> (f64, bool) {
     let mdi = 100.0 * (m / t);
     let pdi = 100.0 * (p / t);
     let s = mdi + pdi;
-    (
-        100.0 * ((mdi - pdi).abs() / s),
-        !(not_positive(t) | is_zero(s)),
-    )
+    (100.0 * ((mdi - pdi).abs() / s), !(tr_zero(t) | is_zero(s)))
 }
 
 /// Output `O` of a bar from its Wilder sums `(m, p, t)` = `(−DM, +DM, TR)`, and the new
@@ -725,14 +731,7 @@ fn emit<const O: u8>(m: f64, p: f64, t: f64, x: f64, per: f64, pm1: f64) -> (f64
         PLUS_DM => (p, x),
         MINUS_DI | PLUS_DI => {
             let dm = if O == PLUS_DI { p } else { m };
-            (
-                if not_positive(t) {
-                    0.0
-                } else {
-                    100.0 * (dm / t)
-                },
-                x,
-            )
+            (if tr_zero(t) { 0.0 } else { 100.0 * (dm / t) }, x)
         }
         DX => {
             // `dx_ok`, its validity test spelt out (the compiler then keeps it as vector
@@ -741,7 +740,7 @@ fn emit<const O: u8>(m: f64, p: f64, t: f64, x: f64, per: f64, pm1: f64) -> (f64
             let pdi = 100.0 * (p / t);
             let s = mdi + pdi;
             let dx = 100.0 * ((mdi - pdi).abs() / s);
-            let keep = not_positive(t) | s.is_nan() | (s.abs() < TA_EPSILON);
+            let keep = tr_zero(t) | s.is_nan() | (s.abs() < TA_EPSILON);
             let x = if keep { x } else { dx };
             (x, x)
         }
@@ -966,7 +965,7 @@ fn adx_run<const O: u8>(
                 let mdi = 100.0 * (*m / *t);
                 let pdi = 100.0 * (*p / *t);
                 let s = mdi + pdi;
-                *v = !(not_positive(*t) | is_zero(s));
+                *v = !(tr_zero(*t) | is_zero(s));
                 // The sums at this index of block `j`: `(s - s / per) + d` on lanes 0..3.
                 let (dp, dm, tr) = one_bar(h, l, hp, lp, cp);
                 let [wm, wp, wt, _] = w;
@@ -1078,7 +1077,7 @@ fn di_kernel(cols: &Columns<'_>, period: usize, plus: bool, out: &mut Vec<f64>) 
             out.push(f64::NAN);
             extend_with(out, bars(cols, 1, n), |(p, m, tr)| {
                 let dm = if plus { p } else { m };
-                if dm == 0.0 || not_positive(tr) {
+                if dm == 0.0 || tr_zero(tr) {
                     0.0
                 } else {
                     dm / tr

@@ -3,7 +3,7 @@
 use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
-use super::util::{MAX_PERIOD, check_period, not_positive, push_nan, span};
+use super::util::{MAX_PERIOD, SUM_FLOOR, check_period, not_positive, push_nan, span};
 use crate::error::Result;
 use crate::indicator::{Columns, Indicator, PriceField};
 use crate::lanes::{BLOCK, Chain, LANES, gather, scatter, segmented, serial_lanes, wilder_warm};
@@ -141,7 +141,11 @@ impl GainLoss {
 #[inline(always)]
 fn rsi_of(g: f64, l: f64) -> f64 {
     let s = g + l;
-    if s > 0.0 { 100.0 * (g / s) } else { 0.0 }
+    if !not_positive(s) {
+        100.0 * (g / s)
+    } else {
+        0.0
+    }
 }
 
 /// CMO from the averages: `100 * (gain - loss) / (gain + loss)`, 0 when the sum is not
@@ -158,18 +162,22 @@ fn cmo_of(g: f64, l: f64) -> f64 {
 
 /// [`rsi_of`] for averages that are `>= +0.0` or NaN, as in a batch kernel (both start at
 /// `+0.0`, add changes that are not negative or NaN, and are scaled by positive factors):
-/// their sum is then `>= 0` or NaN, and the test is the same `s > 0`.
+/// their sum is then `>= 0` or NaN, where `!not_positive(s)` is `s >= SUM_FLOOR`.
 #[inline(always)]
 fn rsi_of_nonneg(g: f64, l: f64) -> f64 {
     let s = g + l;
-    if s > 0.0 { 100.0 * (g / s) } else { 0.0 }
+    if s >= SUM_FLOOR { 100.0 * (g / s) } else { 0.0 }
 }
 
 /// [`cmo_of`] for averages that are `>= +0.0` or NaN (see [`rsi_of_nonneg`]).
 #[inline(always)]
 fn cmo_of_nonneg(g: f64, l: f64) -> f64 {
     let s = g + l;
-    if s > 0.0 { 100.0 * ((g - l) / s) } else { 0.0 }
+    if s >= SUM_FLOOR {
+        100.0 * ((g - l) / s)
+    } else {
+        0.0
+    }
 }
 
 impl GainLoss {

@@ -8,7 +8,9 @@
 use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
-use super::util::{CircBuf, Extreme, MAX_PERIOD, check_period, is_zero_scaled_strict};
+use super::util::{
+    CircBuf, Extreme, MAX_PERIOD, check_period, is_zero_scaled_strict, not_positive,
+};
 use crate::error::Result;
 use crate::indicator::fold_rows;
 use crate::indicator::{Columns, Indicator};
@@ -764,20 +766,27 @@ impl Indicator for Mfi {
         // Both sums drop their oldest flow (`+0` until the buffers wrap) and take a term,
         // `0.0` for the other side. A sum is never `−0`, so the `±0` terms change nothing,
         // NaN and infinities included.
-        self.pos_sum = (self.pos_sum - self.pos.current()) + pf;
-        self.neg_sum = (self.neg_sum - self.neg.current()) + nf;
+        let mut pos = (self.pos_sum - self.pos.current()) + pf;
+        let mut neg = (self.neg_sum - self.neg.current()) + nf;
         self.pos.set_current(pf);
         self.neg.set_current(nf);
         self.pos.advance();
         self.neg.advance();
-        self.null_run = null_run_step(
-            self.null_run,
-            pf,
-            nf,
-            self.period,
-            &mut self.pos_sum,
-            &mut self.neg_sum,
-        );
+        // `null_run_step`, on locals.
+        let run = if pf == 0.0 && nf == 0.0 {
+            self.null_run + 1
+        } else {
+            0
+        };
+        if run >= self.period {
+            self.null_run = self.period;
+            pos = 0.0;
+            neg = 0.0;
+        } else {
+            self.null_run = run;
+        }
+        self.pos_sum = pos;
+        self.neg_sum = neg;
         if n < self.period {
             return None;
         }
@@ -829,12 +838,16 @@ fn money_flows(cols: &Columns<'_>, a: usize, b: usize, pos: &mut Vec<f64>, neg: 
 #[inline(always)]
 fn money_flow(tp: f64, prev: f64, volume: f64) -> (f64, f64) {
     let diff = tp - prev;
-    let flow = if is_zero_scaled_strict(diff, tp.abs() + prev.abs()) {
-        0.0
+    let mf = tp * volume;
+    // The direction is data (a branch on it mispredicts half the time): selects.
+    let down = diff < 0.0;
+    let pf = std::hint::select_unpredictable(down, 0.0, mf);
+    let nf = std::hint::select_unpredictable(down, mf, 0.0);
+    if is_zero_scaled_strict(diff, tp.abs() + prev.abs()) {
+        (0.0, 0.0)
     } else {
-        tp * volume
-    };
-    if diff < 0.0 { (0.0, flow) } else { (flow, 0.0) }
+        (pf, nf)
+    }
 }
 
 /// TA-Lib 0.8.1's empty-window rule, after a bar's flows `pf`/`nf` entered the sums: the
@@ -867,18 +880,10 @@ fn null_run_step(
 #[inline(always)]
 fn mfi_of(pos: f64, neg: f64) -> f64 {
     let total = pos + neg;
-    let pc = if pos < 0.0 {
-        0.0
-    } else if pos > total {
-        total
-    } else {
-        pos
-    };
-    if total <= 0.0 {
-        0.0
-    } else {
-        100.0 * (pc / total)
-    }
+    let pc = if pos > total { total } else { pos };
+    let pc = if pos < 0.0 { 0.0 } else { pc };
+    let v = 100.0 * (pc / total);
+    if total <= 0.0 { 0.0 } else { v }
 }
 
 /// MFI of the bars of `cols`, appended to `out`, bit for bit the fold.
@@ -908,6 +913,7 @@ fn mfi_kernel(cols: &Columns<'_>, p: usize, out: &mut Vec<f64>) {
     }
     out.push(mfi_of(pos, neg));
     let (mut sp, mut sn) = (Vec::new(), Vec::new());
+    let mut resets = Vec::new();
     let mut i = p + 1;
     while i < n {
         let end = (i + MFI_CHUNK).min(n);
@@ -916,19 +922,44 @@ fn mfi_kernel(cols: &Columns<'_>, p: usize, out: &mut Vec<f64>) {
         fp.drain(..keep);
         fneg.drain(..keep);
         money_flows(cols, i - 1, end, &mut fp, &mut fneg);
-        sp.resize(end - i, 0.0);
-        sn.resize(end - i, 0.0);
-        let old = fp.iter().zip(&fneg);
+        let m = end - i;
+        sp.resize(m, 0.0);
+        sn.resize(m, 0.0);
+        // The empty-window resets (`null_run_step`), found first in an integer pass so the
+        // sums' loop below stays two plain add chains between them (resets are rare: they
+        // need `p` bars in a row without flow).
+        resets.clear();
         let new = fp.iter().skip(p).zip(fneg.iter().skip(p));
-        let dst = sp.iter_mut().zip(sn.iter_mut());
-        for ((sp, sn), ((&op, &on), (&np, &nn))) in dst.zip(old.zip(new)) {
-            pos -= op;
-            neg -= on;
-            pos += np;
-            neg += nn;
-            run = null_run_step(run, np, nn, p, &mut pos, &mut neg);
-            *sp = pos;
-            *sn = neg;
+        for (k, (&a, &b)) in new.enumerate() {
+            run = if a == 0.0 && b == 0.0 { run + 1 } else { 0 };
+            if run >= p {
+                run = p;
+                resets.push(k);
+            }
+        }
+        resets.push(m);
+        let mut from = 0;
+        for &r in &resets {
+            let to = (r + 1).min(m);
+            let old = fp.iter().skip(from).zip(fneg.iter().skip(from));
+            let new = fp.iter().skip(p + from).zip(fneg.iter().skip(p + from));
+            let dst = sp[from..to].iter_mut().zip(sn[from..to].iter_mut());
+            for ((sp, sn), ((&op, &on), (&np, &nn))) in dst.zip(old.zip(new)) {
+                pos -= op;
+                neg -= on;
+                pos += np;
+                neg += nn;
+                *sp = pos;
+                *sn = neg;
+            }
+            if r < m {
+                // Bar `r` completed an empty window: its sums are exactly zero.
+                pos = 0.0;
+                neg = 0.0;
+                sp[r] = 0.0;
+                sn[r] = 0.0;
+            }
+            from = to;
         }
         out.extend(sp.iter().zip(&sn).map(|(&a, &b)| mfi_of(a, b)));
         i = end;
@@ -1040,15 +1071,15 @@ impl Indicator for UltOsc {
         let mut out = 0.0;
         let (a, b) = (self.a, self.b);
         // A term counts only when its true-range sum is positive (TA-Lib 0.8.1: no fixed
-        // threshold, so the index does not depend on the instrument's price scale; a zero,
-        // negative-residue or NaN sum drops the term).
-        if b[0] > 0.0 {
+        // threshold, so the index does not depend on the instrument's price scale; a zero
+        // or NaN sum drops the term, see `not_positive`).
+        if !not_positive(b[0]) {
             out += 4.0 * (a[0] / b[0]);
         }
-        if b[1] > 0.0 {
+        if !not_positive(b[1]) {
             out += 2.0 * (a[1] / b[1]);
         }
-        if b[2] > 0.0 {
+        if !not_positive(b[2]) {
             out += a[2] / b[2];
         }
         // Drop the trailing bar of each sum (the bar `p - 1` bars ago).
@@ -1105,13 +1136,13 @@ fn pressure_range(cols: &Columns<'_>, a: usize, b: usize, bp: &mut Vec<f64>, tr:
     }
 }
 
-/// One ULTOSC term `w · (a / b)`, or `0.0` where the fold skips it (`b` not positive, or
-/// NaN). The fold's total starts at `+0` and never becomes `−0`, so adding `0.0` equals
+/// One ULTOSC term `w · (a / b)`, or `0.0` where the fold skips it (`b` not positive, see
+/// `not_positive`). The fold's total starts at `+0` and never becomes `−0`, so adding `0.0` equals
 /// skipping.
 #[inline(always)]
 fn ultosc_term(w: f64, a: f64, b: f64) -> f64 {
     let v = w * (a / b);
-    if b > 0.0 { v } else { 0.0 }
+    if not_positive(b) { 0.0 } else { v }
 }
 
 /// ULTOSC of the bars of `cols` with periods `sorted` (shortest first), appended to `out`,
