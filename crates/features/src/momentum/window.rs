@@ -773,7 +773,7 @@ impl Indicator for Mfi {
         self.pos.advance();
         self.neg.advance();
         // `null_run_step`, on locals.
-        let run = if pf == 0.0 && nf == 0.0 {
+        let run = if (pf == 0.0) & (nf == 0.0) {
             self.null_run + 1
         } else {
             0
@@ -838,16 +838,16 @@ fn money_flows(cols: &Columns<'_>, a: usize, b: usize, pos: &mut Vec<f64>, neg: 
 #[inline(always)]
 fn money_flow(tp: f64, prev: f64, volume: f64) -> (f64, f64) {
     let diff = tp - prev;
-    let mf = tp * volume;
-    // The direction is data (a branch on it mispredicts half the time): selects.
+    // The flow, or nothing inside the dead zone; then its side. The direction is data, so
+    // both are written as selects (LLVM still turns them into a branch here, which
+    // mispredicts on about half the bars: see docs/benchmarks/features.md, session 6).
+    let dead = is_zero_scaled_strict(diff, tp.abs() + prev.abs());
+    let mf = std::hint::select_unpredictable(dead, 0.0, tp * volume);
     let down = diff < 0.0;
-    let pf = std::hint::select_unpredictable(down, 0.0, mf);
-    let nf = std::hint::select_unpredictable(down, mf, 0.0);
-    if is_zero_scaled_strict(diff, tp.abs() + prev.abs()) {
-        (0.0, 0.0)
-    } else {
-        (pf, nf)
-    }
+    (
+        std::hint::select_unpredictable(down, 0.0, mf),
+        std::hint::select_unpredictable(down, mf, 0.0),
+    )
 }
 
 /// TA-Lib 0.8.1's empty-window rule, after a bar's flows `pf`/`nf` entered the sums: the
@@ -862,7 +862,7 @@ fn null_run_step(
     pos: &mut f64,
     neg: &mut f64,
 ) -> usize {
-    if pf == 0.0 && nf == 0.0 {
+    if (pf == 0.0) & (nf == 0.0) {
         let run = run + 1;
         if run >= period {
             *pos = 0.0;
@@ -931,7 +931,7 @@ fn mfi_kernel(cols: &Columns<'_>, p: usize, out: &mut Vec<f64>) {
         resets.clear();
         let new = fp.iter().skip(p).zip(fneg.iter().skip(p));
         for (k, (&a, &b)) in new.enumerate() {
-            run = if a == 0.0 && b == 0.0 { run + 1 } else { 0 };
+            run = if (a == 0.0) & (b == 0.0) { run + 1 } else { 0 };
             if run >= p {
                 run = p;
                 resets.push(k);
