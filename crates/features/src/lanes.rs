@@ -102,6 +102,25 @@ pub(crate) trait Chain {
     }
 }
 
+/// The `len`-bar windows of the high, low and close columns from each lane's start, or
+/// `None` when a lane's window runs past a column or its output holds fewer than `len`
+/// values (the caller then runs [`serial_lanes`]): the gather the high/low/close lane
+/// kernels (the ADX family, ATR) start from.
+#[inline(always)]
+pub(crate) fn hlc_lanes<'a>(
+    [h, l, c]: [&'a [f64]; 3],
+    starts: &[usize; LANES],
+    len: usize,
+    outs: &[&mut [f64]; LANES],
+) -> Option<[[&'a [f64]; LANES]; 3]> {
+    let lane = |x: &'a [f64]| -> [&'a [f64]; LANES] {
+        std::array::from_fn(|k| x.get(starts[k]..starts[k] + len).unwrap_or(&[]))
+    };
+    let cols = [lane(h), lane(l), lane(c)];
+    let short = cols.iter().flatten().any(|x| x.len() != len) || outs.iter().any(|o| o.len() < len);
+    (!short).then_some(cols)
+}
+
 /// For a [`Chain::lockstep`] whose fast path needs every lane's bars in range: runs each lane
 /// serially through [`Chain::serial`] instead. Not reached from [`segmented`], whose lanes
 /// always have their bars; it keeps a direct call correct.

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::fma::Fused;
 use crate::indicator::{Columns, Indicator};
-use crate::lanes::{Chain, LANES, segmented, serial_lanes, wilder_warm};
+use crate::lanes::{Chain, LANES, hlc_lanes, segmented, serial_lanes, wilder_warm};
 use crate::momentum::util::{push_nan, span};
 use crate::overlap::ma::fp;
 use crate::overlap::{MAX_PERIOD, check_range};
@@ -156,15 +156,10 @@ impl<const NATR: bool> Chain for AtrChain<'_, NATR> {
         len: usize,
         outs: &mut [&mut [f64]; LANES],
     ) {
-        let lane =
-            |x| -> [&[f64]; LANES] { std::array::from_fn(|k| span(x, starts[k], starts[k] + len)) };
-        let (h, l, c) = (lane(self.h), lane(self.l), lane(self.c));
-        if h.iter().chain(&l).chain(&c).any(|x| x.len() != len)
-            || outs.iter().any(|o| o.len() < len)
-        {
+        let Some([h, l, c]) = hlc_lanes([self.h, self.l, self.c], starts, len, outs) else {
             serial_lanes(self, st, starts, outs);
             return;
-        }
+        };
         let mut pc: [f64; LANES] = std::array::from_fn(|k| {
             self.c
                 .get(starts[k].wrapping_sub(1))

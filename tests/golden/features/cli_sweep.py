@@ -20,7 +20,6 @@ after it. Exit status 1 when anything but a known deviation differs.
 """
 import argparse
 import csv
-import math
 import os
 import random
 import subprocess
@@ -30,6 +29,9 @@ import tempfile
 import numpy as np
 import talib
 from talib import abstract
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gen_f2 import degenerate  # noqa: E402  (the golden `flat` dataset's construction)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 FIELDS = ("open", "high", "low", "close", "volume")
@@ -47,27 +49,6 @@ def load(name, n, start=0):
     return [r["timestamp"] for r in rows], {k: np.array([float(r[k]) for r in rows]) for k in FIELDS}
 
 
-def flat(d):
-    d = {k: v.copy() for k, v in d.items()}
-    n = d["close"].size
-    for i in range(1, n):
-        if (i // 25) % 3 == 1:
-            for k in d:
-                d[k][i] = d[k][i - 1]
-        if (i // 40) % 4 == 2:
-            d["volume"][i] = 0.0
-        if (i // 30) % 5 == 3:
-            for k in ("open", "high", "low"):
-                d[k][i] = d["close"][i]
-        if i % 17 == 5:
-            up = (i // 17) % 2 == 0
-            for k in ("open", "high", "low", "close"):
-                d[k][i] = np.nextafter(d[k][i - 1], np.inf if up else -np.inf)
-            d["high"][i] = max(d[k][i] for k in ("open", "high", "low", "close"))
-            d["low"][i] = min(d[k][i] for k in ("open", "high", "low", "close"))
-    return d
-
-
 def scaled(d, p, v):
     return {k: x * (v if k == "volume" else p) for k, x in d.items()}
 
@@ -77,7 +58,7 @@ def datasets(rng):
     ts2, ibm = load("ibm_1d_adjusted.csv", 1500)
     return [("btc", ts, btc), ("ibm", ts2, ibm), ("atto", ts2, scaled(ibm, 1e-18, 1e-18)),
             ("tiny", ts2, scaled(ibm, 1e-6, 1e-9)), ("huge", ts2, scaled(ibm, 1e6, 1e3)),
-            ("flat", ts2, flat(ibm))]
+            ("flat", ts2, degenerate(ibm))]
 
 
 def rand_param(rng, name, default):

@@ -136,12 +136,12 @@ def atto_series():
     return {k: v * 1e-18 for k, v in load_btc(400).items()}
 
 
-def flat_series():
-    """The first 400 BTC bars made degenerate in runs: bars repeating the previous bar
+def degenerate(d):
+    """A copy of the columns `d` made degenerate in runs: bars repeating the previous bar
     exactly, zero-volume stretches, flat bars (O = H = L = C) and single bars one ulp away
     from the previous one (typical prices that tie up to rounding; running sums that keep a
-    residue after a flat window)."""
-    d = {k: v.copy() for k, v in load_btc(400).items()}
+    residue after a flat window). Also used by cli_sweep.py."""
+    d = {k: v.copy() for k, v in d.items()}
     n = d["close"].size
     for i in range(1, n):
         if (i // 25) % 3 == 1:
@@ -159,6 +159,11 @@ def flat_series():
             d["high"][i] = max(d[k][i] for k in ("open", "high", "low", "close"))
             d["low"][i] = min(d[k][i] for k in ("open", "high", "low", "close"))
     return d
+
+
+def flat_series():
+    """The first 400 BTC bars made degenerate ([`degenerate`])."""
+    return degenerate(load_btc(400))
 
 
 # (function, list of parameter dicts; the first dict is TA-Lib's defaults made explicit)

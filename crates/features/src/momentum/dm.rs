@@ -13,7 +13,7 @@ use super::util::{
 };
 use crate::error::Result;
 use crate::indicator::{Columns, Indicator};
-use crate::lanes::{Chain, LANES, segmented, serial_lanes, wilder_warm};
+use crate::lanes::{Chain, LANES, hlc_lanes, segmented, serial_lanes, wilder_warm};
 
 /// TA-Lib's true range of today's high/low against yesterday's close.
 #[inline]
@@ -830,15 +830,10 @@ impl<const O: u8> Chain for DmChain<'_, O> {
         len: usize,
         outs: &mut [&mut [f64]; LANES],
     ) {
-        let lane =
-            |x| -> [&[f64]; LANES] { std::array::from_fn(|k| span(x, starts[k], starts[k] + len)) };
-        let (h, l, c) = (lane(self.h), lane(self.l), lane(self.c));
-        if h.iter().chain(&l).chain(&c).any(|x| x.len() != len)
-            || outs.iter().any(|o| o.len() < len)
-        {
+        let Some([h, l, c]) = hlc_lanes([self.h, self.l, self.c], starts, len, outs) else {
             serial_lanes(self, st, starts, outs);
             return;
-        }
+        };
         let prev = |x: &[f64], k: usize| {
             x.get(starts[k].wrapping_sub(1))
                 .copied()
