@@ -107,6 +107,7 @@ mod params;
 pub mod price;
 mod ring;
 pub mod scaler;
+mod select;
 mod specs;
 pub mod statistic;
 pub mod volatility;

@@ -9,7 +9,7 @@ use aaiti_core::Bar;
 use serde::{Deserialize, Serialize};
 
 use super::util::{
-    CircBuf, Extreme, MAX_PERIOD, check_period, is_zero_scaled_strict, not_positive,
+    CircBuf, Extreme, MAX_PERIOD, TA_EPSILON, check_period, is_zero_scaled_strict, not_positive,
 };
 use crate::error::Result;
 use crate::indicator::fold_rows;
@@ -814,40 +814,57 @@ impl Indicator for Mfi {
 const MFI_CHUNK: usize = 512;
 
 /// Appends the positive and negative money flows of bars `a + 1 .. b` (the fold's
-/// classification: a NaN change counts as positive) to `pos` and `neg`.
+/// classification: a NaN change counts as positive) to `pos` and `neg`, in one loop over
+/// equal-length slices that the compiler vectorises (the selects become blends). Returns
+/// whether any of these bars added no flow (both flows `0`).
 #[inline(always)]
-fn money_flows(cols: &Columns<'_>, a: usize, b: usize, pos: &mut Vec<f64>, neg: &mut Vec<f64>) {
+fn money_flows(
+    cols: &Columns<'_>,
+    a: usize,
+    b: usize,
+    pos: &mut Vec<f64>,
+    neg: &mut Vec<f64>,
+) -> bool {
     let tp = typical(cols, a, b);
     let m = tp.len().saturating_sub(1);
     let (p0, n0) = (pos.len(), neg.len());
     pos.resize(p0 + m, 0.0);
     neg.resize(n0 + m, 0.0);
-    let dst = pos.iter_mut().skip(p0).zip(neg.iter_mut().skip(n0));
-    let flows = tp
-        .iter()
-        .zip(tp.iter().skip(1))
-        .zip(span(cols.volume(), a + 1, b));
-    for ((fp, fneg), ((&prev, &tp), &v)) in dst.zip(flows) {
-        (*fp, *fneg) = money_flow(tp, prev, v);
+    let (Some(dp), Some(dn), Some(prev), Some(cur), Some(vol)) = (
+        pos.get_mut(p0..),
+        neg.get_mut(n0..),
+        tp.get(..m),
+        tp.get(1..),
+        span(cols.volume(), a + 1, b).get(..m),
+    ) else {
+        return false;
+    };
+    let flows = dp.iter_mut().zip(dn.iter_mut());
+    // No early exit (an or-reduction vectorises with the loop).
+    let mut none = 0u64;
+    for ((fp, fneg), ((&prev, &tp), &v)) in flows.zip(prev.iter().zip(cur).zip(vol)) {
+        let (x, y) = money_flow_plain(tp, prev, v);
+        none |= u64::from((x == 0.0) & (y == 0.0));
+        (*fp, *fneg) = (x, y);
     }
+    none != 0
 }
 
 /// The positive and negative money flow of a bar with typical price `tp` after `prev`
 /// (TA-Lib 0.8.1): `tp · volume` on the side of the change, nothing when the change is
-/// within the scaled dead zone `1e-14 · (|tp| + |prev|)`. A NaN change counts as positive.
+/// within the scaled dead zone `1e-14 · (|tp| + |prev|)` (`TA_IS_ZERO_SCALED`). A NaN change
+/// counts as positive. Branch-free for the streaming update (see [`crate::select`]: as
+/// plain selects LLVM made this a branch that mispredicted on about half the bars, and the
+/// update ran 3× slower).
 #[inline(always)]
 fn money_flow(tp: f64, prev: f64, volume: f64) -> (f64, f64) {
-    let diff = tp - prev;
-    // The flow, or nothing inside the dead zone; then its side. The direction is data, so
-    // both are written as selects (LLVM still turns them into a branch here, which
-    // mispredicts on about half the bars: see docs/benchmarks/features.md, session 6).
-    let dead = is_zero_scaled_strict(diff, tp.abs() + prev.abs());
-    let mf = std::hint::select_unpredictable(dead, 0.0, tp * volume);
-    let down = diff < 0.0;
-    (
-        std::hint::select_unpredictable(down, 0.0, mf),
-        std::hint::select_unpredictable(down, mf, 0.0),
-    )
+    crate::select::split_by_sign(tp * volume, tp - prev, TA_EPSILON * (tp.abs() + prev.abs()))
+}
+
+/// [`money_flow`] as plain selects, for the batch's vectorised loop (same bits).
+#[inline(always)]
+fn money_flow_plain(tp: f64, prev: f64, volume: f64) -> (f64, f64) {
+    crate::select::split_by_sign_plain(tp * volume, tp - prev, TA_EPSILON * (tp.abs() + prev.abs()))
 }
 
 /// TA-Lib 0.8.1's empty-window rule, after a bar's flows `pf`/`nf` entered the sums: the
@@ -921,21 +938,26 @@ fn mfi_kernel(cols: &Columns<'_>, p: usize, out: &mut Vec<f64>) {
         let keep = fp.len() - p;
         fp.drain(..keep);
         fneg.drain(..keep);
-        money_flows(cols, i - 1, end, &mut fp, &mut fneg);
+        let idle = money_flows(cols, i - 1, end, &mut fp, &mut fneg);
         let m = end - i;
         sp.resize(m, 0.0);
         sn.resize(m, 0.0);
         // The empty-window resets (`null_run_step`), found first in an integer pass so the
         // sums' loop below stays two plain add chains between them (resets are rare: they
-        // need `p` bars in a row without flow).
+        // need `p` bars in a row without flow). A chunk where every bar added flow (real
+        // data, nearly always) has none and ends the run of flowless bars.
         resets.clear();
-        let new = fp.iter().skip(p).zip(fneg.iter().skip(p));
-        for (k, (&a, &b)) in new.enumerate() {
-            run = if (a == 0.0) & (b == 0.0) { run + 1 } else { 0 };
-            if run >= p {
-                run = p;
-                resets.push(k);
+        if idle {
+            let new = fp.iter().skip(p).zip(fneg.iter().skip(p));
+            for (k, (&a, &b)) in new.enumerate() {
+                run = if (a == 0.0) & (b == 0.0) { run + 1 } else { 0 };
+                if run >= p {
+                    run = p;
+                    resets.push(k);
+                }
             }
+        } else {
+            run = 0;
         }
         resets.push(m);
         let mut from = 0;
