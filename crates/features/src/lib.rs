@@ -24,8 +24,9 @@
 //!   serially when it differs), so the bits never depend on the guess. A streaming `update`
 //!   runs the serial chain, about as fast as TA-Lib's batch loop. TA-Lib's fused multiply-adds run as
 //!   `vfmadd` after a runtime FMA check: batch kernels in a `#[target_feature]` frame,
-//!   streaming updates through one inline `vfmadd213sd`. That is the crate's only `unsafe`
-//!   (module `fma`, private, reviewed); results are identical with or without FMA hardware.
+//!   streaming updates through one inline `vfmadd213sd`. That and a branch-free SSE2
+//!   select for MFI's streaming money flow are the crate's only `unsafe` (private modules
+//!   `fma` and `select`, reviewed); results are identical on every path.
 //! * No look-ahead: the value at bar `t` only depends on bars `0..=t` (property-tested).
 //!
 //! ## Parity with TA-Lib 0.8.1 (measured on BTC hourly data and a designed edge series)
