@@ -66,6 +66,15 @@
 //!   `timeperiod=2`, whose two-return windows are ill-conditioned enough that a reseed taken
 //!   on a different bar shows in the last digits (within the rolling-sum tolerance).
 //!
+//! ## Catalog
+//!
+//! 87 functions ([`catalog()`], `aaiti features --list`): TA-Lib 0.8.1's 81 classic
+//! non-pattern functions outside the math transforms (overlap studies, momentum, volume,
+//! volatility, cycle, price transform, statistic and the math operators of [`math`]), less
+//! MAVP, plus ACCBANDS, DONCHIAN, HMA, KC, SUPERTREND and VWAP. MAVP is left out: its
+//! per-bar period is a second input series, which a bar stream (OHLCV) does not carry. The
+//! math transforms (SIN, LN, SQRT...) are one `f64` method each and not indicators.
+//!
 //! Why hand-written rather than a crate: the Rust TA crates either are not TA-Lib-exact
 //! (`ta`, `yata` seed EMAs with the first value), push the state onto the caller (`kand`)
 //! or wrap the C library through FFI (`unsafe`, a C toolchain); none offers serialisable
@@ -102,6 +111,7 @@ mod fma;
 mod indicator;
 pub mod labels;
 mod lanes;
+pub mod math;
 pub mod momentum;
 pub mod overlap;
 mod params;

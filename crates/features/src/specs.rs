@@ -4,6 +4,7 @@
 use crate::catalog::{Args, ParamInfo, Spec};
 use crate::error::Result;
 use crate::indicator::{DynIndicator, PriceField};
+use crate::math::{Arith, ArithOp, Max, MaxIndex, Min, MinIndex, MinMax, MinMaxIndex, Sum};
 use crate::overlap::{
     AccBands, Bbands, Dema, Donchian, Ema, Hma, Kama, Kc, Ma, MidPoint, MidPrice, Sar, SarExt, Sma,
     Supertrend, T3, Tema, Trima, Vwap, Wma,
@@ -21,6 +22,7 @@ const VOLAT: &str = "Volatility Indicators";
 const VOLU: &str = "Volume Indicators";
 const PT: &str = "Price Transform";
 const ST: &str = "Statistic Functions";
+const MATH: &str = "Math Operators";
 
 const CLOSE: ParamInfo = ParamInfo::price("price", PriceField::Close);
 const REAL: &[&str] = &["real"];
@@ -80,8 +82,74 @@ macro_rules! price_spec {
     };
 }
 
+macro_rules! arith_spec {
+    ($name:literal, $desc:literal, $op:expr) => {
+        Spec {
+            name: $name,
+            group: MATH,
+            description: $desc,
+            inputs: &["price0", "price1"],
+            params: &[
+                ParamInfo::price("price0", PriceField::High),
+                ParamInfo::price("price1", PriceField::Low),
+            ],
+            outputs: REAL,
+            build: |a: &Args<'_>| {
+                boxed(Arith::new($op).with_prices(a.price("price0")?, a.price("price1")?))
+            },
+        }
+    };
+}
+
+macro_rules! window_math_spec {
+    ($name:literal, $desc:literal, $ty:ident, $outputs:expr) => {
+        Spec {
+            name: $name,
+            group: MATH,
+            description: $desc,
+            inputs: IN_P,
+            params: &[ParamInfo::int("timeperiod", 30, 2, M), CLOSE],
+            outputs: $outputs,
+            build: |a: &Args<'_>| {
+                boxed($ty::new(a.int("timeperiod")?)?.with_price(a.price("price")?))
+            },
+        }
+    };
+}
+
 /// The functions owned by this module group.
 pub(crate) static SPECS: &[Spec] = &[
+    arith_spec!("ADD", "Vector Arithmetic Add", ArithOp::Add),
+    arith_spec!("SUB", "Vector Arithmetic Subtraction", ArithOp::Sub),
+    arith_spec!("MULT", "Vector Arithmetic Mult", ArithOp::Mult),
+    arith_spec!("DIV", "Vector Arithmetic Div", ArithOp::Div),
+    window_math_spec!("SUM", "Summation", Sum, REAL),
+    window_math_spec!("MAX", "Highest value over a specified period", Max, REAL),
+    window_math_spec!("MIN", "Lowest value over a specified period", Min, REAL),
+    window_math_spec!(
+        "MAXINDEX",
+        "Index of highest value over a specified period",
+        MaxIndex,
+        &["integer"]
+    ),
+    window_math_spec!(
+        "MININDEX",
+        "Index of lowest value over a specified period",
+        MinIndex,
+        &["integer"]
+    ),
+    window_math_spec!(
+        "MINMAX",
+        "Lowest and highest values over a specified period",
+        MinMax,
+        &["min", "max"]
+    ),
+    window_math_spec!(
+        "MINMAXINDEX",
+        "Indexes of lowest and highest values over a specified period",
+        MinMaxIndex,
+        &["minidx", "maxidx"]
+    ),
     ma_spec!("SMA", "Simple Moving Average", Sma, 30),
     ma_spec!("EMA", "Exponential Moving Average", Ema, 30),
     ma_spec!("WMA", "Weighted Moving Average", Wma, 30),

@@ -11,7 +11,7 @@
 //! * the lookback equals TA-Lib's, and the NaN mask is identical;
 //! * values within 4 ulp (recursive and point-wise functions), or within
 //!   `1e-9 · max(1, max|input|)` for the functions built on rolling sums (listed in
-//!   [`ROLLING`]); integer outputs (HT_TRENDMODE) exactly.
+//!   [`ROLLING`]); integer outputs (HT_TRENDMODE, MAXINDEX, MININDEX, MINMAXINDEX) exactly.
 
 #![allow(clippy::unwrap_used, clippy::cast_possible_wrap, reason = "test code")]
 
@@ -301,6 +301,25 @@ fn stochastics_sma() {
 #[test]
 fn stochastics_other_ma() {
     check_ma(&["STOCH", "STOCHF", "STOCHRSI"], Some(false));
+}
+
+/// The math operators: element-wise arithmetic, SUM's running total and the rescanning
+/// window extremes, whose index outputs follow TA-Lib's tie rule (exact integers).
+#[test]
+fn math_operators() {
+    check(&[
+        "ADD",
+        "SUB",
+        "MULT",
+        "DIV",
+        "SUM",
+        "MAX",
+        "MIN",
+        "MAXINDEX",
+        "MININDEX",
+        "MINMAX",
+        "MINMAXINDEX",
+    ]);
 }
 
 #[test]

@@ -24,6 +24,9 @@ use aaiti_core::Bar;
 use aaiti_features::cycle::{
     HtDcPeriod, HtDcPhase, HtPhasor, HtSine, HtTrendMode, HtTrendline, Mama,
 };
+use aaiti_features::math::{
+    Arith, ArithOp, Max, MaxIndex, Min, MinIndex, MinMax, MinMaxIndex, Sum,
+};
 use aaiti_features::momentum::{
     Adx, Adxr, Apo, Aroon, AroonOsc, Bop, Cci, Cmo, Dx, Macd, MacdExt, MacdFix, Mfi, MinusDi,
     MinusDm, Mom, PlusDi, PlusDm, Ppo, Roc, Rocp, Rocr, Rocr100, Rsi, Stoch, StochF, StochRsi,
@@ -230,6 +233,18 @@ fn run_all(c: &mut Checker) {
     c.check("TSF", &p(), LinearReg::new(RegKind::Forecast, 14).unwrap());
     c.check("STDDEV", &p(), StdDev::new(5, 1.0).unwrap());
     c.check("VAR", &p(), Var::new(5, 1.0).unwrap());
+    // math operators
+    c.check("ADD", &p(), Arith::new(ArithOp::Add));
+    c.check("SUB", &p(), Arith::new(ArithOp::Sub));
+    c.check("MULT", &p(), Arith::new(ArithOp::Mult));
+    c.check("DIV", &p(), Arith::new(ArithOp::Div));
+    c.check("SUM", &p(), Sum::new(30).unwrap());
+    c.check("MAX", &p(), Max::new(30).unwrap());
+    c.check("MIN", &p(), Min::new(30).unwrap());
+    c.check("MAXINDEX", &p(), MaxIndex::new(30).unwrap());
+    c.check("MININDEX", &p(), MinIndex::new(30).unwrap());
+    c.check("MINMAX", &p(), MinMax::new(30).unwrap());
+    c.check("MINMAXINDEX", &p(), MinMaxIndex::new(30).unwrap());
     // momentum
     c.check("ADX", &p(), Adx::new(14).unwrap());
     c.check("ADXR", &p(), Adxr::new(14).unwrap());
@@ -284,7 +299,9 @@ fn fg_every_catalog_state_restores_from_json_with_nan_and_inf() {
     }
     // and the checkpoints do hold non-finite values: every function with a float in its
     // state wrote some (BOP and the price transforms keep none)
-    let stateless = ["BOP", "AVGPRICE", "MEDPRICE", "TYPPRICE", "WCLPRICE"];
+    let stateless = [
+        "BOP", "AVGPRICE", "MEDPRICE", "TYPPRICE", "WCLPRICE", "ADD", "SUB", "MULT", "DIV",
+    ];
     for (name, &n) in &c.non_finite {
         if stateless.contains(&name.as_str()) {
             assert_eq!(n, 0, "{name}");

@@ -244,6 +244,13 @@ _EXTRA = {
 }
 CASES += [(f, plist) for f, plist in _EXTRA.items()]
 
+# The math operators (session 7; appended so the earlier cases keep their blob offsets).
+# Periods 2 and 3 make the rescans frequent; the `flat` dataset's repeated bars exercise
+# the index functions' tie rule (newest on update, oldest on rescan).
+CASES += [(f, [{}]) for f in ("ADD", "SUB", "MULT", "DIV")]
+CASES += [(f, [{"timeperiod": 30}, {"timeperiod": 2}, {"timeperiod": 3}, {"timeperiod": 9}])
+          for f in ("SUM", "MAX", "MIN", "MAXINDEX", "MININDEX", "MINMAX", "MINMAXINDEX")]
+
 class Blob:
     def __init__(self):
         self.parts = []
@@ -283,7 +290,7 @@ def talib_cases(blob):
                 offs = []
                 for col in outs:
                     col = np.asarray(col, dtype=np.float64)
-                    if func == "HT_TRENDMODE":
+                    if np.issubdtype(np.asarray(outs[0]).dtype, np.integer):
                         col = col.copy()
                         col[:lookback] = np.nan  # the wrapper fills int lookback with 0
                     offs.append(blob.add(col))
