@@ -288,17 +288,6 @@ impl<const HI: bool, const LO: bool> Rescan<HI, LO> {
         (self.hi_at, self.hi, self.lo_at, self.lo) = (-1, 0.0, -1, 0.0);
     }
 
-    /// The value of bar `t` (in the window).
-    #[inline]
-    fn at(&self, t: i64) -> f64 {
-        let p = self.period as i64;
-        usize::try_from(t.rem_euclid(p))
-            .ok()
-            .and_then(|i| self.buf.get(i))
-            .copied()
-            .unwrap_or(f64::NAN)
-    }
-
     /// Feeds one bar; `(highest bar, highest, lowest bar, lowest)` once the window is full
     /// (the unselected side stays `(−1, 0)`).
     #[inline]
@@ -318,39 +307,57 @@ impl<const HI: bool, const LO: bool> Rescan<HI, LO> {
         }
         let today = i64::try_from(t).unwrap_or(i64::MAX);
         let trailing = today - (self.period as i64 - 1);
+        let buf = &self.buf;
         if HI {
-            if self.hi_at < trailing {
-                self.hi_at = trailing;
-                self.hi = self.at(trailing);
-                for i in trailing + 1..=today {
-                    let v = self.at(i);
-                    if v > self.hi {
-                        self.hi_at = i;
-                        self.hi = v;
-                    }
-                }
-            } else if x >= self.hi {
-                self.hi_at = today;
-                self.hi = x;
-            }
+            let side = (&mut self.hi_at, &mut self.hi);
+            rescan_step(buf, side, x, (trailing, today), |a, b| a > b, |a, b| a >= b);
         }
         if LO {
-            if self.lo_at < trailing {
-                self.lo_at = trailing;
-                self.lo = self.at(trailing);
-                for i in trailing + 1..=today {
-                    let v = self.at(i);
-                    if v < self.lo {
-                        self.lo_at = i;
-                        self.lo = v;
-                    }
-                }
-            } else if x <= self.lo {
-                self.lo_at = today;
-                self.lo = x;
-            }
+            let side = (&mut self.lo_at, &mut self.lo);
+            rescan_step(buf, side, x, (trailing, today), |a, b| a < b, |a, b| a <= b);
         }
         Some((self.hi_at, self.hi, self.lo_at, self.lo))
+    }
+}
+
+/// The value of bar `t` in a ring of the last `buf.len()` values (bar `t` in slot
+/// `t mod len`); NaN for an empty ring.
+#[inline]
+fn ring_at(buf: &[f64], t: i64) -> f64 {
+    let len = i64::try_from(buf.len()).unwrap_or(i64::MAX).max(1);
+    usize::try_from(t.rem_euclid(len))
+        .ok()
+        .and_then(|i| buf.get(i))
+        .copied()
+        .unwrap_or(f64::NAN)
+}
+
+/// One side of TA-Lib's rescanning extreme at bar `today` (window `trailing..=today`,
+/// values in the ring `buf`): when the extreme `(at, best)` has left the window, rescan it
+/// oldest to newest taking a value only when it `beats` strictly (the oldest of ties
+/// wins); otherwise the new value `x` takes over when it `ties_or_beats`.
+#[inline]
+fn rescan_step(
+    buf: &[f64],
+    (at, best): (&mut i64, &mut f64),
+    x: f64,
+    (trailing, today): (i64, i64),
+    beats: impl Fn(f64, f64) -> bool,
+    ties_or_beats: impl Fn(f64, f64) -> bool,
+) {
+    if *at < trailing {
+        *at = trailing;
+        *best = ring_at(buf, trailing);
+        for i in trailing + 1..=today {
+            let v = ring_at(buf, i);
+            if beats(v, *best) {
+                *at = i;
+                *best = v;
+            }
+        }
+    } else if ties_or_beats(x, *best) {
+        *at = today;
+        *best = x;
     }
 }
 
